@@ -1,0 +1,87 @@
+/*
+ * migration.h — one migration file, parsed.
+ *
+ * The file format (docs/migrations.md) is plain SQL with a header of
+ * `-- key: value` comment lines and `-- +upgrade` / `-- +downgrade`
+ * section markers, optionally narrowed to one dialect:
+ *
+ *     -- revision: 1f3c0a9d2b7e
+ *     -- down_revision:
+ *     -- message: Initial HomeRack schema
+ *     -- create_date: 2026-11-24 23:13:00
+ *
+ *     -- +upgrade
+ *     CREATE TABLE racks (...);
+ *     -- +upgrade postgresql
+ *     CREATE INDEX CONCURRENTLY ...;
+ *     -- +downgrade
+ *     DROP TABLE racks;
+ */
+#ifndef HR_MIGRATION_H
+#define HR_MIGRATION_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+/* Longest revision id: alembic_version.version_num is VARCHAR(32). */
+#define HR_REVISION_MAX 32
+/* Largest migration file we read, so a stray huge file cannot exhaust us. */
+#define HR_MIGRATION_FILE_MAX (16u * 1024 * 1024)
+
+typedef enum hr_direction {
+	HR_UPGRADE = 1,
+	HR_DOWNGRADE = 2,
+} hr_direction;
+
+/* One `-- +upgrade [dialect]` or `-- +downgrade [dialect]` section. */
+typedef struct hr_sql_section {
+	hr_direction direction;
+	char *dialect;  /* "sqlite", "postgresql", or NULL for every dialect */
+	char *sql;      /* the text between this marker and the next one */
+	int first_line; /* 1-based file line of the first line of `sql` */
+} hr_sql_section;
+
+typedef struct hr_migration {
+	char revision[HR_REVISION_MAX + 1];
+	char **down_revisions; /* parents; none for a base, several for a merge */
+	size_t n_down_revisions;
+	char **branch_labels;
+	size_t n_branch_labels;
+	char **depends_on;
+	size_t n_depends_on;
+	char *message;      /* "" when absent */
+	char *create_date;  /* "" when absent */
+	char *path;         /* as passed to the parser */
+	int transactional;  /* 0 when the header says `transactional: false` */
+	char checksum[65];  /* SHA-256 hex of the file with CRLF read as LF */
+	hr_sql_section *sections;
+	size_t n_sections;
+} hr_migration;
+
+/*
+ * Parse `len` bytes of `text` (need not be NUL-terminated) as the
+ * migration file `path`. On success *out is a new migration the caller
+ * frees with hr_migration_free. On failure returns -HR_INVALID_ARGUMENT
+ * and err says "PATH:LINE: what is wrong".
+ */
+int hr_migration_parse(const char *path, const char *text, size_t len,
+		       hr_migration **out, hr_error *err);
+
+/* Read and parse the file at path (at most HR_MIGRATION_FILE_MAX bytes). */
+int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
+
+void hr_migration_free(hr_migration *m);
+
+/* Whether section s is part of the script for direction d on dialect. */
+int hr_section_applies(const hr_sql_section *s, hr_direction d,
+		       const char *dialect);
+
+/*
+ * Whether id is an acceptable revision id: 1..HR_REVISION_MAX characters
+ * from [A-Za-z0-9_]. Alembic reserves '-', '+', '@', ':' and ',' for its
+ * target grammar; we accept a strict subset of what it allows.
+ */
+int hr_revision_id_valid(const char *id);
+
+#endif
