@@ -1,0 +1,51 @@
+/* strlist.c — growable string list. */
+#include "strlist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int hr_strlist_pushn(hr_strlist *l, const char *s, size_t len)
+{
+	char *copy;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		char **items = realloc(l->items, cap * sizeof *items);
+
+		if (items == NULL)
+			return -1;
+		l->items = items;
+		l->cap = cap;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	l->items[l->n++] = copy;
+	return 0;
+}
+
+int hr_strlist_push(hr_strlist *l, const char *s)
+{
+	return hr_strlist_pushn(l, s, strlen(s));
+}
+
+void hr_strlist_free(hr_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+static int compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void hr_strlist_sort(hr_strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->items, l->n, sizeof *l->items, compare);
+}

@@ -1,0 +1,20 @@
+/* strlist.h — a growable list of owned strings. */
+#ifndef HR_STRLIST_H
+#define HR_STRLIST_H
+
+#include <stddef.h>
+
+typedef struct hr_strlist {
+	char **items;
+	size_t n;
+	size_t cap;
+} hr_strlist;
+
+/* Append a copy of s (n bytes when len >= 0, else strlen). 0 or -1 (OOM). */
+int hr_strlist_push(hr_strlist *l, const char *s);
+int hr_strlist_pushn(hr_strlist *l, const char *s, size_t len);
+void hr_strlist_free(hr_strlist *l);
+/* Sort lexicographically (version rows are reported sorted). */
+void hr_strlist_sort(hr_strlist *l);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * call.c — one RPC from decode to final status.
+ *
+ * A Request frame is decoded through a budgeted allocator, its protocol
+ * version and method checked, the peer authorized, the payload decoded
+ * with the method's own type, and the method started. Whatever happens,
+ * the call ends with exactly one status frame (unless its peer is gone).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pballoc.h"
+#include "server.h"
+
+/* Send a status for a call id that never became an hr_call. */
+static void send_status(hr_conn *conn, uint64_t id, hr_code code,
+			const char *message)
+{
+	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
+	Homerack__V1__Status status = HOMERACK__V1__STATUS__INIT;
+
+	status.code = (int32_t)code;
+	status.message = (char *)message;
+	resp.call_id = id;
+	resp.body_case = HOMERACK__V1__RESPONSE__BODY_STATUS;
+	resp.status = &status;
+	hr_conn_write_response(conn, &resp);
+}
+
+static hr_call *find_call(hr_conn *conn, uint64_t id)
+{
+	for (hr_call *c = conn->calls; c != NULL; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void unlink_call(hr_call *call)
+{
+	hr_conn *conn = call->conn;
+
+	if (conn == NULL)
+		return;
+	for (hr_call **p = &conn->calls; *p != NULL; p = &(*p)->next) {
+		if (*p == call) {
+			*p = call->next;
+			conn->n_calls--;
+			break;
+		}
+	}
+	call->conn = NULL;
+}
+
+void hr_call_send_packed(hr_call *call, const uint8_t *data, size_t len)
+{
+	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
+
+	if (call->conn == NULL)
+		return;
+	resp.call_id = call->id;
+	resp.body_case = HOMERACK__V1__RESPONSE__BODY_MESSAGE;
+	resp.message.data = (uint8_t *)data;
+	resp.message.len = len;
+	hr_conn_write_response(call->conn, &resp);
+}
+
+void hr_call_send(hr_call *call, const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *data = malloc(len + 1);
+
+	if (data == NULL)
+		return;
+	protobuf_c_message_pack(msg, data);
+	hr_call_send_packed(call, data, len);
+	free(data);
+}
+
+void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
+{
+	char message[HR_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	if (call->conn != NULL)
+		send_status(call->conn, call->id, code, message);
+	if (code != HR_OK)
+		hr_log(HR_LOG_INFO, "%s by uid %ld: %s: %s", call->method->path,
+		       (long)call->peer_uid, hr_code_name(code), message);
+	unlink_call(call);
+	free(call);
+}
+
+void hr_call_detach_all(hr_conn *conn)
+{
+	while (conn->calls != NULL) {
+		hr_call *call = conn->calls;
+
+		unlink_call(call);
+		/* The job finishes the call (now peerless) when it ends;
+		 * a call without one has nothing left to do. */
+		if (call->job != NULL)
+			hr_writer_cancel(conn->server, call->job);
+		else
+			free(call);
+	}
+}
+
+void hr_call_cancel(hr_conn *conn, uint64_t id)
+{
+	hr_call *call = find_call(conn, id);
+
+	/* Cancelling a call that already ended is not an error (it races
+	 * with the final status), so unknown ids are ignored. */
+	if (call != NULL && call->job != NULL)
+		hr_writer_cancel(conn->server, call->job);
+}
+
+/* Check the envelope; on failure answer (and maybe close) and return -1. */
+static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
+{
+	char message[256];
+
+	if (req->protocol_version != HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT) {
+		snprintf(message, sizeof message,
+			 "protocol version %u is not supported; this hrd "
+			 "speaks version %d",
+			 req->protocol_version,
+			 HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT);
+		send_status(conn, req->call_id, HR_FAILED_PRECONDITION, message);
+		hr_conn_close_after_writes(conn);
+		return -1;
+	}
+	if (req->cancel) {
+		hr_call_cancel(conn, req->call_id);
+		return -1;
+	}
+	if (find_call(conn, req->call_id) != NULL) {
+		snprintf(message, sizeof message,
+			 "call id %llu is already in use on this connection",
+			 (unsigned long long)req->call_id);
+		send_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		return -1;
+	}
+	if (conn->n_calls >= conn->server->cfg.max_calls_per_conn) {
+		snprintf(message, sizeof message,
+			 "too many calls in flight on this connection (limit "
+			 "%zu)",
+			 conn->server->cfg.max_calls_per_conn);
+		send_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED, message);
+		return -1;
+	}
+	return 0;
+}
+
+/* Method lookup, authorization and payload decoding, then start. */
+static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
+{
+	const hr_method *method = hr_method_find(req->method);
+	ProtobufCMessage *payload;
+	char message[512];
+	hr_pballoc alloc;
+	hr_call *call;
+
+	if (method == NULL) {
+		snprintf(message, sizeof message, "unknown method '%.200s'",
+			 req->method);
+		send_status(conn, req->call_id, HR_UNIMPLEMENTED, message);
+		return;
+	}
+	if (method->mutating && !conn->is_admin) {
+		snprintf(message, sizeof message,
+			 "uid %ld may not call %s: changing the schema needs %s",
+			 (long)conn->uid, method->path,
+			 hr_peer_admin_description(conn->server));
+		send_status(conn, req->call_id, HR_PERMISSION_DENIED, message);
+		return;
+	}
+	hr_pballoc_init(&alloc, HR_PBALLOC_REQUEST_LIMIT);
+	payload = protobuf_c_message_unpack(method->request_type, &alloc.base,
+					    req->payload.len, req->payload.data);
+	if (payload == NULL) {
+		snprintf(message, sizeof message, "malformed %s payload",
+			 method->request_type->name);
+		send_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		return;
+	}
+	call = calloc(1, sizeof *call);
+	if (call == NULL) {
+		protobuf_c_message_free_unpacked(payload, &alloc.base);
+		send_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED,
+			    "out of memory");
+		return;
+	}
+	call->server = conn->server;
+	call->conn = conn;
+	call->id = req->call_id;
+	call->method = method;
+	call->peer_uid = conn->uid;
+	if (req->timeout_ms > 0)
+		call->deadline = uv_now(conn->server->loop) + req->timeout_ms;
+	call->next = conn->calls;
+	conn->calls = call;
+	conn->n_calls++;
+	method->start(call, payload);
+	protobuf_c_message_free_unpacked(payload, &alloc.base);
+}
+
+void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len)
+{
+	Homerack__V1__Request *req;
+	hr_pballoc alloc;
+
+	hr_pballoc_init(&alloc, HR_PBALLOC_REQUEST_LIMIT);
+	req = homerack__v1__request__unpack(&alloc.base, len, frame);
+	if (req == NULL) {
+		hr_log(HR_LOG_WARN, "uid %ld sent an undecodable request frame",
+		       (long)conn->uid);
+		send_status(conn, 0, HR_INVALID_ARGUMENT,
+			    "malformed request frame: not a homerack.v1.Request");
+		hr_conn_close_after_writes(conn);
+		return;
+	}
+	if (check_envelope(conn, req) == 0)
+		start_call(conn, req);
+	homerack__v1__request__free_unpacked(req, &alloc.base);
+}

@@ -1,0 +1,193 @@
+/* conn.c — one client connection: reading frames in, writing frames out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+typedef struct write_req {
+	uv_write_t req;
+	uv_buf_t buf;
+} write_req;
+
+static void on_close(uv_handle_t *handle)
+{
+	hr_conn *conn = handle->data;
+
+	hr_frame_reader_free(&conn->reader);
+	free(conn);
+}
+
+void hr_conn_close(hr_conn *conn)
+{
+	hr_server *server = conn->server;
+
+	if (conn->closing)
+		return;
+	conn->closing = 1;
+	hr_call_detach_all(conn);
+	if (conn->prev != NULL)
+		conn->prev->next = conn->next;
+	else
+		server->conns = conn->next;
+	if (conn->next != NULL)
+		conn->next->prev = conn->prev;
+	server->n_conns--;
+	uv_close((uv_handle_t *)&conn->pipe, on_close);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	hr_conn *conn = req->data;
+
+	(void)status;
+	free(req);
+	hr_conn_close(conn);
+}
+
+void hr_conn_close_after_writes(hr_conn *conn)
+{
+	uv_shutdown_t *req;
+
+	if (conn->closing)
+		return;
+	uv_read_stop((uv_stream_t *)&conn->pipe);
+	req = malloc(sizeof *req);
+	if (req == NULL ||
+	    uv_shutdown(req, (uv_stream_t *)&conn->pipe, on_shutdown) < 0) {
+		free(req);
+		hr_conn_close(conn);
+		return;
+	}
+	req->data = conn;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+	write_req *w = (write_req *)req;
+
+	/* A failed write means the peer is gone; the read side sees EOF and
+	 * closes the connection, so there is nothing more to do here. */
+	(void)status;
+	free(w->buf.base);
+	free(w);
+}
+
+int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp)
+{
+	size_t len = homerack__v1__response__get_packed_size(resp);
+	write_req *w;
+	int rc;
+
+	if (conn->closing)
+		return -1;
+	w = malloc(sizeof *w);
+	if (w == NULL)
+		return -1;
+	w->buf.base = malloc(HR_FRAME_HEADER_SIZE + len);
+	if (w->buf.base == NULL) {
+		free(w);
+		return -1;
+	}
+	w->buf.len = HR_FRAME_HEADER_SIZE + len;
+	hr_frame_write_header((uint8_t *)w->buf.base, (uint32_t)len);
+	homerack__v1__response__pack(resp,
+				     (uint8_t *)w->buf.base + HR_FRAME_HEADER_SIZE);
+	rc = uv_write(&w->req, (uv_stream_t *)&conn->pipe, &w->buf, 1, on_write);
+	if (rc < 0) {
+		free(w->buf.base);
+		free(w);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	hr_conn *conn = handle->data;
+
+	(void)suggested;
+	buf->base = (char *)conn->server->read_buf;
+	buf->len = sizeof conn->server->read_buf;
+}
+
+static int on_frame(void *ud, const uint8_t *payload, size_t len)
+{
+	hr_conn *conn = ud;
+
+	hr_call_dispatch(conn, payload, len);
+	/* Stop feeding once dispatch decided to close the connection. */
+	return conn->closing || uv_is_closing((uv_handle_t *)&conn->pipe);
+}
+
+/* Tell the peer why we hang up, with call id 0 (no call of theirs). */
+static void reject_stream(hr_conn *conn, const hr_error *err)
+{
+	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
+	Homerack__V1__Status status = HOMERACK__V1__STATUS__INIT;
+
+	status.code = (int32_t)err->code;
+	status.message = (char *)err->msg;
+	resp.body_case = HOMERACK__V1__RESPONSE__BODY_STATUS;
+	resp.status = &status;
+	hr_conn_write_response(conn, &resp);
+	hr_conn_close_after_writes(conn);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	hr_conn *conn = stream->data;
+	hr_error err;
+	int rc;
+
+	if (nread < 0) {
+		hr_conn_close(conn);
+		return;
+	}
+	rc = hr_frame_reader_feed(&conn->reader, (const uint8_t *)buf->base,
+				  (size_t)nread, on_frame, conn, &err);
+	if (rc < 0) {
+		hr_log(HR_LOG_WARN, "connection from uid %ld: %s",
+		       (long)conn->uid, err.msg);
+		reject_stream(conn, &err);
+	}
+}
+
+void hr_conn_accept(hr_server *server)
+{
+	hr_conn *conn = calloc(1, sizeof *conn);
+	hr_error err;
+
+	if (conn == NULL)
+		return;
+	conn->server = server;
+	uv_pipe_init(server->loop, &conn->pipe, 0);
+	conn->pipe.data = conn;
+	hr_frame_reader_init(&conn->reader, server->cfg.max_frame);
+	if (uv_accept((uv_stream_t *)&server->listener,
+		      (uv_stream_t *)&conn->pipe) < 0) {
+		uv_close((uv_handle_t *)&conn->pipe, on_close);
+		return;
+	}
+	/* Linked first so every later path can use hr_conn_close. */
+	conn->next = server->conns;
+	if (server->conns != NULL)
+		server->conns->prev = conn;
+	server->conns = conn;
+	server->n_conns++;
+	if (hr_peer_identify(conn, &err) < 0) {
+		hr_log(HR_LOG_WARN, "rejecting connection: %s", err.msg);
+		hr_conn_close(conn);
+		return;
+	}
+	if (server->n_conns > server->cfg.max_connections || server->stopping) {
+		hr_error_set(&err, server->stopping ? HR_UNAVAILABLE
+						    : HR_RESOURCE_EXHAUSTED,
+			     server->stopping ? "hrd is shutting down"
+					      : "too many connections (limit %zu)",
+			     server->cfg.max_connections);
+		reject_stream(conn, &err);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
+}

@@ -1,0 +1,40 @@
+/*
+ * backend.h — what a database backend implements (private to server/db).
+ *
+ * Statements passed to exec/query use $1, $2, … placeholders, in order
+ * of first appearance: PostgreSQL's syntax, which SQLite reads as named
+ * parameters bound by position.
+ */
+#ifndef HR_DB_BACKEND_H
+#define HR_DB_BACKEND_H
+
+#include "db.h"
+
+typedef struct hr_db_ops {
+	const char *dialect;
+	int (*open)(const hr_dburl *url, hr_db **out, hr_error *err);
+	void (*close)(hr_db *db);
+	/* One statement with text parameters; *changes gets the row count
+	 * it touched (may be NULL). */
+	int (*exec)(hr_db *db, const char *sql, const char *const *params,
+		    size_t n_params, int64_t *changes, hr_error *err);
+	/* One query; the first column of every row appended to out. */
+	int (*query_column)(hr_db *db, const char *sql, hr_strlist *out,
+			    hr_error *err);
+	int (*table_exists)(hr_db *db, const char *table, int *exists,
+			    hr_error *err);
+	int (*exec_script)(hr_db *db, const char *sql, int first_line,
+			   int *fail_line, hr_error *err);
+	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
+	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */
+} hr_db_ops;
+
+/* Every backend's handle starts with this. */
+struct hr_db {
+	const hr_db_ops *ops;
+	int in_transaction;
+};
+
+extern const hr_db_ops hr_db_sqlite_ops;
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * db.c — the dialect-neutral half of the database layer: backend choice,
+ * transactions, and the version and history tables, written once on top
+ * of each backend's exec/query.
+ */
+#include "db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "backend.h"
+#include "log.h"
+
+int hr_db_open(const hr_dburl *url, hr_db **out, hr_error *err)
+{
+	switch (url->kind) {
+	case HR_DB_SQLITE:
+		return hr_db_sqlite_ops.open(url, out, err);
+	case HR_DB_POSTGRES:
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "postgresql is not supported by this build "
+				    "(%s)",
+				    url->redacted);
+	}
+	return hr_error_set(err, HR_INVALID_ARGUMENT, "unknown database kind");
+}
+
+void hr_db_close(hr_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->in_transaction)
+		hr_db_rollback(db);
+	db->ops->close(db);
+}
+
+const char *hr_db_dialect(const hr_db *db)
+{
+	return db->ops->dialect;
+}
+
+int hr_db_read_versions(hr_db *db, hr_strlist *out, hr_error *err)
+{
+	int exists = 0, rc;
+
+	rc = db->ops->table_exists(db, HR_VERSION_TABLE, &exists, err);
+	if (rc < 0 || !exists)
+		return rc;
+	rc = db->ops->query_column(db, "SELECT version_num FROM " HR_VERSION_TABLE,
+				   out, err);
+	if (rc == 0)
+		hr_strlist_sort(out);
+	return rc;
+}
+
+int hr_db_begin(hr_db *db, hr_error *err)
+{
+	int rc = db->ops->exec(db, db->ops->begin_sql, NULL, 0, NULL, err);
+
+	if (rc == 0)
+		db->in_transaction = 1;
+	return rc;
+}
+
+int hr_db_commit(hr_db *db, hr_error *err)
+{
+	int rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
+
+	/* A failed COMMIT leaves the transaction open on both backends
+	 * until rolled back; the caller does that. */
+	if (rc == 0)
+		db->in_transaction = 0;
+	return rc;
+}
+
+void hr_db_rollback(hr_db *db)
+{
+	hr_error err;
+
+	if (!db->in_transaction)
+		return;
+	db->in_transaction = 0;
+	if (db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, &err) < 0)
+		hr_log(HR_LOG_WARN, "rollback failed: %s", err.msg);
+}
+
+int hr_db_exec_script(hr_db *db, const char *sql, int first_line,
+		      int *fail_line, hr_error *err)
+{
+	return db->ops->exec_script(db, sql, first_line, fail_line, err);
+}
+
+int hr_db_ensure_tables(hr_db *db, hr_error *err)
+{
+	/* Alembic's exact DDL, so either tool recognises the other's table. */
+	static const char version_ddl[] =
+		"CREATE TABLE IF NOT EXISTS " HR_VERSION_TABLE " ("
+		"version_num VARCHAR(32) NOT NULL, "
+		"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))";
+	int rc = db->ops->exec(db, version_ddl, NULL, 0, NULL, err);
+
+	if (rc == 0)
+		rc = db->ops->exec(db, db->ops->history_ddl, NULL, 0, NULL, err);
+	return rc;
+}
+
+/* Run a version-table statement that must touch exactly one row. */
+static int exec_one_row(hr_db *db, const char *sql, const char *const *params,
+			size_t n, const char *what, hr_error *err)
+{
+	int64_t changes = 0;
+	int rc = db->ops->exec(db, sql, params, n, &changes, err);
+
+	if (rc < 0)
+		return rc;
+	if (changes != 1)
+		return hr_error_set(err, HR_ABORTED,
+				    "%s touched %" PRId64 " rows of "
+				    HR_VERSION_TABLE " instead of 1; the table "
+				    "changed under us",
+				    what, changes);
+	return 0;
+}
+
+int hr_db_version_insert(hr_db *db, const char *rev, hr_error *err)
+{
+	const char *params[] = {rev};
+
+	return exec_one_row(db,
+			    "INSERT INTO " HR_VERSION_TABLE
+			    " (version_num) VALUES ($1)",
+			    params, 1, "insert of a version row", err);
+}
+
+int hr_db_version_update(hr_db *db, const char *from, const char *to,
+			 hr_error *err)
+{
+	const char *params[] = {to, from};
+
+	return exec_one_row(db,
+			    "UPDATE " HR_VERSION_TABLE
+			    " SET version_num = $1 WHERE version_num = $2",
+			    params, 2, "update of a version row", err);
+}
+
+int hr_db_version_delete(hr_db *db, const char *rev, hr_error *err)
+{
+	const char *params[] = {rev};
+
+	return exec_one_row(db,
+			    "DELETE FROM " HR_VERSION_TABLE
+			    " WHERE version_num = $1",
+			    params, 1, "delete of a version row", err);
+}
+
+int hr_db_version_delete_all(hr_db *db, hr_error *err)
+{
+	return db->ops->exec(db, "DELETE FROM " HR_VERSION_TABLE, NULL, 0,
+			     NULL, err);
+}
+
+int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
+{
+	char applied_at[64], duration[32], uid[32];
+	struct timespec now;
+	struct tm tm;
+	const char *params[9];
+
+	/* ISO 8601 UTC text: both dialects read it into their own type. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(applied_at, sizeof applied_at,
+		 "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 now.tv_nsec / 1000);
+	snprintf(duration, sizeof duration, "%.3f",
+		 (double)e->duration_us / 1000.0);
+	snprintf(uid, sizeof uid, "%" PRId64, e->peer_uid);
+	params[0] = e->revision;
+	params[1] = e->direction;
+	params[2] = e->from_revisions;
+	params[3] = e->to_revisions;
+	params[4] = e->checksum;
+	params[5] = e->message;
+	params[6] = applied_at;
+	params[7] = duration;
+	params[8] = e->peer_uid < 0 ? NULL : uid;
+	return db->ops->exec(db,
+			     "INSERT INTO " HR_HISTORY_TABLE
+			     " (revision, direction, from_revisions, "
+			     "to_revisions, checksum, message, applied_at, "
+			     "duration_ms, peer_uid) VALUES "
+			     "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			     params, 9, NULL, err);
+}

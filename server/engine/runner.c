@@ -1,0 +1,256 @@
+/* runner.c — apply a plan, one all-or-nothing transaction per step. */
+#include "runner.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *direction_name(hr_direction d)
+{
+	return d == HR_UPGRADE ? "upgrade" : "downgrade";
+}
+
+/* The rows joined by spaces, for the history table ("" for none). */
+static char *join(const hr_strlist *l)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->items[i]) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, l->items[i]);
+	}
+	return s;
+}
+
+static void remove_row(hr_strlist *l, const char *rev)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->items[i], rev) == 0) {
+			free(l->items[i]);
+			l->items[i] = l->items[--l->n];
+			return;
+		}
+	}
+}
+
+/* Mirror a step's version-table changes on the in-memory copy. */
+static int apply_vops_in_memory(hr_strlist *rows, const hr_plan_step *s)
+{
+	for (size_t i = 0; i < s->n_vops; i++) {
+		const hr_vop *v = &s->vops[i];
+
+		if (v->from != NULL)
+			remove_row(rows, v->from);
+		if (v->to != NULL && hr_strlist_push(rows, v->to) < 0)
+			return -1;
+	}
+	hr_strlist_sort(rows);
+	return 0;
+}
+
+static int apply_vops(hr_db *db, const hr_plan_step *s, hr_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n_vops && rc == 0; i++) {
+		const hr_vop *v = &s->vops[i];
+
+		switch (v->kind) {
+		case HR_VOP_INSERT:
+			rc = hr_db_version_insert(db, v->to, err);
+			break;
+		case HR_VOP_UPDATE:
+			rc = hr_db_version_update(db, v->from, v->to, err);
+			break;
+		case HR_VOP_DELETE:
+			rc = hr_db_version_delete(db, v->from, err);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* The migration's own SQL for the step's direction on db's dialect. */
+static int run_sections(hr_db *db, const hr_plan_step *s, hr_error *err)
+{
+	const hr_migration *m = s->migration;
+
+	for (size_t i = 0; i < m->n_sections; i++) {
+		const hr_sql_section *sec = &m->sections[i];
+		int line = sec->first_line, rc;
+
+		if (!hr_section_applies(sec, s->direction, hr_db_dialect(db)))
+			continue;
+		rc = hr_db_exec_script(db, sec->sql, sec->first_line, &line, err);
+		if (rc < 0) {
+			hr_error db_err = *err;
+
+			return hr_error_set(err, db_err.code,
+					    "%s failed at %s (%s:%d): %s",
+					    direction_name(s->direction),
+					    m->revision, m->path, line,
+					    db_err.msg);
+		}
+	}
+	return 0;
+}
+
+/* One step: SQL + version rows + history row, committed together. */
+static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
+		    int64_t peer_uid, int64_t *duration_us, hr_error *err)
+{
+	const hr_migration *m = s->migration;
+	int64_t start = now_us();
+	hr_strlist after = {0};
+	char *from = NULL, *to = NULL;
+	int rc;
+
+	/* A non-transactional migration (CREATE INDEX CONCURRENTLY) runs its
+	 * SQL first, on its own; only the bookkeeping is then atomic. */
+	if (!m->transactional && (rc = run_sections(db, s, err)) < 0)
+		return rc;
+	if ((rc = hr_db_begin(db, err)) < 0)
+		return rc;
+	if (m->transactional && (rc = run_sections(db, s, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < versions->n; i++)
+		if (hr_strlist_push(&after, versions->items[i]) < 0)
+			goto oom;
+	if (apply_vops_in_memory(&after, s) < 0)
+		goto oom;
+	from = join(versions);
+	to = join(&after);
+	if (from == NULL || to == NULL)
+		goto oom;
+	if ((rc = apply_vops(db, s, err)) < 0)
+		goto out;
+	*duration_us = now_us() - start;
+	hr_history_entry e = {
+		.revision = m->revision,
+		.direction = direction_name(s->direction),
+		.from_revisions = from,
+		.to_revisions = to,
+		.checksum = m->checksum,
+		.message = m->message,
+		.duration_us = *duration_us,
+		.peer_uid = peer_uid,
+	};
+	if ((rc = hr_db_history_append(db, &e, err)) < 0)
+		goto out;
+	if ((rc = hr_db_commit(db, err)) < 0)
+		goto out;
+	hr_strlist_free(versions);
+	*versions = after;
+	after = (hr_strlist){0};
+	goto out;
+oom:
+	rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+out:
+	if (rc < 0)
+		hr_db_rollback(db);
+	hr_strlist_free(&after);
+	free(from);
+	free(to);
+	return rc;
+}
+
+int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
+		    const hr_runner_hooks *hooks, int64_t peer_uid,
+		    size_t *steps_done, hr_error *err)
+{
+	int rc;
+
+	*steps_done = 0;
+	if (plan->n_steps == 0)
+		return 0;
+	/* The version tables are created in their own transaction: harmless
+	 * on its own, and keeps each step's transaction about one step. */
+	if ((rc = hr_db_begin(db, err)) < 0)
+		return rc;
+	if ((rc = hr_db_ensure_tables(db, err)) < 0 ||
+	    (rc = hr_db_commit(db, err)) < 0) {
+		hr_db_rollback(db);
+		return rc;
+	}
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const hr_plan_step *s = &plan->steps[i];
+		int64_t duration = 0;
+
+		if (hooks->should_stop && hooks->should_stop(hooks->ud, err))
+			return -(int)err->code;
+		if (hooks->started)
+			hooks->started(hooks->ud, i, s);
+		if ((rc = run_step(db, s, versions, peer_uid, &duration, err)) < 0)
+			return rc;
+		++*steps_done;
+		if (hooks->finished)
+			hooks->finished(hooks->ud, i, s, duration);
+	}
+	return 0;
+}
+
+int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
+		    const char *target, int64_t peer_uid, hr_error *err)
+{
+	hr_strlist after = {0};
+	char *from = NULL, *to = NULL;
+	int rc;
+
+	for (size_t i = 0; i < plan->n_final_heads; i++)
+		if (hr_strlist_push(&after, plan->final_heads[i]) < 0)
+			goto oom;
+	hr_strlist_sort(&after);
+	from = join(versions);
+	to = join(&after);
+	if (from == NULL || to == NULL)
+		goto oom;
+	if ((rc = hr_db_begin(db, err)) < 0)
+		goto out;
+	if ((rc = hr_db_ensure_tables(db, err)) < 0 ||
+	    (rc = hr_db_version_delete_all(db, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < after.n && rc == 0; i++)
+		rc = hr_db_version_insert(db, after.items[i], err);
+	if (rc < 0)
+		goto out;
+	hr_history_entry e = {
+		.revision = target,
+		.direction = "stamp",
+		.from_revisions = from,
+		.to_revisions = to,
+		.message = "",
+		.peer_uid = peer_uid,
+	};
+	if ((rc = hr_db_history_append(db, &e, err)) < 0 ||
+	    (rc = hr_db_commit(db, err)) < 0)
+		goto out;
+	hr_strlist_free(versions);
+	*versions = after;
+	after = (hr_strlist){0};
+	goto out;
+oom:
+	rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+out:
+	if (rc < 0)
+		hr_db_rollback(db);
+	hr_strlist_free(&after);
+	free(from);
+	free(to);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * runner.h — carry out a plan against a database, one transaction per
+ * migration: the migration's SQL, its alembic_version changes and its
+ * history row commit together or not at all.
+ */
+#ifndef HR_RUNNER_H
+#define HR_RUNNER_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "plan.h"
+#include "strlist.h"
+
+typedef struct hr_runner_hooks {
+	void *ud;
+	/* Before each step: return non-zero (and fill err) to stop cleanly
+	 * there — a cancelled call or a passed deadline. May be NULL. */
+	int (*should_stop)(void *ud, hr_error *err);
+	/* A step is about to run / has committed. May be NULL. */
+	void (*started)(void *ud, size_t index, const hr_plan_step *step);
+	void (*finished)(void *ud, size_t index, const hr_plan_step *step,
+			 int64_t duration_us);
+} hr_runner_hooks;
+
+/*
+ * Apply plan's steps in order on db, whose alembic_version rows were
+ * `versions` when the plan was built. Stops at the first failure: that
+ * step is rolled back whole and err reads
+ * "upgrade failed at REV (FILE:LINE): database message". *steps_done
+ * counts the committed steps; `versions` is updated to the rows after
+ * the last committed step either way.
+ */
+int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
+		    const hr_runner_hooks *hooks, int64_t peer_uid,
+		    size_t *steps_done, hr_error *err);
+
+/*
+ * Replace alembic_version's rows with plan->final_heads without running
+ * any migration, and record it in the history table; one transaction.
+ */
+int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
+		    const char *target, int64_t peer_uid, hr_error *err);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * listener.c — the Unix socket hrd listens on.
+ *
+ * We create the socket fd ourselves and hand it to libuv (uv_pipe_open):
+ * libuv 1.44's uv_pipe_bind truncates long paths silently and its chmod
+ * cannot express 0660. A flock'ed "<socket>.lock" beside the socket makes
+ * "is another hrd alive?" and "remove the stale socket" one atomic
+ * decision, so two daemons started at once cannot steal each other's
+ * socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "sockpath.h"
+
+#define LISTEN_BACKLOG 128
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	hr_server *server = listener->data;
+
+	if (status < 0) {
+		hr_log(HR_LOG_WARN, "accept failed: %s", uv_strerror(status));
+		return;
+	}
+	hr_conn_accept(server);
+}
+
+/* Create the socket's directory (one level) if it is missing. */
+static int ensure_directory(const char *path, hr_error *err)
+{
+	char *copy = strdup(path);
+	const char *dir;
+	struct stat st;
+	int rc = 0;
+
+	if (copy == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT || mkdir(dir, 0750) < 0)
+			rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+					  "cannot create socket directory %s: %s",
+					  dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "%s is not a directory", dir);
+	} else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		/* Anyone could replace our socket with their own. */
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "socket directory %s is world-writable", dir);
+	}
+	free(copy);
+	return rc;
+}
+
+/* Take the lock file; fail if another hrd holds it. */
+static int take_lock(hr_server *server, const char *path, hr_error *err)
+{
+	char lock_path[PATH_MAX];
+	int fd;
+
+	if (snprintf(lock_path, sizeof lock_path, "%s.lock", path) >=
+	    (int)sizeof lock_path)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "socket path too long: %s", path);
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "cannot open lock file %s: %s", lock_path,
+				    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return hr_error_set(err, HR_ALREADY_EXISTS,
+					    "another hrd is already serving %s",
+					    path);
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "cannot lock %s: %s", lock_path, strerror(e));
+	}
+	server->lock_fd = fd;
+	return 0;
+}
+
+/* With the lock held, whatever sits at path is stale: remove a socket,
+ * refuse to touch anything else. */
+static int remove_stale(const char *path, hr_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0
+				       : hr_error_set(err, HR_FAILED_PRECONDITION,
+						      "cannot inspect %s: %s",
+						      path, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "%s exists and is not a socket; not "
+				    "touching it",
+				    path);
+	if (unlink(path) < 0)
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "cannot remove stale socket %s: %s", path,
+				    strerror(errno));
+	hr_log(HR_LOG_INFO, "removed stale socket %s", path);
+	return 0;
+}
+
+static int bind_socket(const char *path, mode_t mode, int *out,
+		       hr_error *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	mode_t old_umask;
+	int fd, rc;
+
+	strcpy(addr.sun_path, path); /* length checked by the caller */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return hr_error_set(err, HR_INTERNAL, "socket: %s",
+				    strerror(errno));
+	/* The socket is born with no access beyond the owner and group, so
+	 * there is no window in which others could connect. */
+	old_umask = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+	umask(old_umask);
+	if (rc < 0 || chmod(path, mode) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "cannot listen on %s: %s", path,
+				  strerror(errno));
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+int hr_listener_open(hr_server *server, hr_error *err)
+{
+	const char *path = server->cfg.socket_path;
+	int fd = -1, rc;
+
+	if ((rc = hr_sockpath_check(path, err)) < 0 ||
+	    (rc = ensure_directory(path, err)) < 0 ||
+	    (rc = take_lock(server, path, err)) < 0 ||
+	    (rc = remove_stale(path, err)) < 0 ||
+	    (rc = bind_socket(path, server->cfg.socket_mode, &fd, err)) < 0)
+		return rc;
+	uv_pipe_init(server->loop, &server->listener, 0);
+	server->listener.data = server;
+	if ((rc = uv_pipe_open(&server->listener, fd)) < 0 ||
+	    (rc = uv_listen((uv_stream_t *)&server->listener, LISTEN_BACKLOG,
+			    on_connection)) < 0) {
+		unlink(path);
+		return hr_error_set(err, HR_INTERNAL, "cannot listen on %s: %s",
+				    path, uv_strerror(rc));
+	}
+	return 0;
+}
+
+void hr_listener_close(hr_server *server)
+{
+	if (uv_is_closing((uv_handle_t *)&server->listener))
+		return;
+	/* Unlink while we still hold the lock: nobody else can have bound
+	 * a new socket at this path yet. */
+	unlink(server->cfg.socket_path);
+	uv_close((uv_handle_t *)&server->listener, NULL);
+}

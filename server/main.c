@@ -1,0 +1,143 @@
+/*
+ * main.c — hrd: the HomeRack schema daemon. Parses options and the
+ * environment, then hands over to the server.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "sockpath.h"
+
+#define HRD_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hrd [options]\n"
+		"\n"
+		"The HomeRack schema daemon: owns the database and its "
+		"migrations, and\n"
+		"answers hrctl (and other local programs) on a Unix socket.\n"
+		"\n"
+		"options:\n"
+		"  -s, --socket PATH       listen here (env HOMERACK_SOCKET; "
+		"default\n"
+		"                          $XDG_RUNTIME_DIR/homerack/hrd.sock or "
+		"/run/homerack/hrd.sock)\n"
+		"  -d, --database URL      sqlite:///PATH or postgresql://… "
+		"(env DATABASE_URL;\n"
+		"                          default sqlite:///./homerack.db)\n"
+		"  -m, --migrations DIR    migration files (env "
+		"HOMERACK_MIGRATIONS;\n"
+		"                          default ./migrations)\n"
+		"      --socket-mode MODE  socket permissions, octal (default "
+		"0660)\n"
+		"      --admin-group NAME  members may change the schema (root "
+		"and hrd's\n"
+		"                          own user always may)\n"
+		"  -q, --quiet             log warnings and errors only\n"
+		"  -v, --verbose           log debug detail\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           print the version\n");
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : fallback;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SOCKET_MODE = 256, OPT_ADMIN_GROUP };
+	static const struct option options[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"database", required_argument, NULL, 'd'},
+		{"migrations", required_argument, NULL, 'm'},
+		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+		{"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	char socket_path[HR_SOCKPATH_MAX + 1];
+	hr_log_level level = HR_LOG_INFO;
+	hr_server server;
+	hr_config cfg;
+	hr_error err;
+	char *end;
+	int opt, rc;
+
+	hr_config_defaults(&cfg);
+	cfg.database_url = env_or("DATABASE_URL", cfg.database_url);
+	cfg.migrations_dir = env_or("HOMERACK_MIGRATIONS", cfg.migrations_dir);
+	while ((opt = getopt_long(argc, argv, "s:d:m:qvhV", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			cfg.socket_path = optarg;
+			break;
+		case 'd':
+			cfg.database_url = optarg;
+			break;
+		case 'm':
+			cfg.migrations_dir = optarg;
+			break;
+		case OPT_SOCKET_MODE:
+			cfg.socket_mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*end != '\0' || end == optarg || cfg.socket_mode > 0777) {
+				fprintf(stderr, "hrd: bad --socket-mode '%s' "
+						"(want octal, e.g. 0660)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_ADMIN_GROUP:
+			cfg.admin_group = optarg;
+			break;
+		case 'q':
+			level = HR_LOG_WARN;
+			break;
+		case 'v':
+			level = HR_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("hrd %s\n", HRD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hrd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	hr_log_init("hrd", level);
+	if (cfg.socket_path == NULL) {
+		if (hr_sockpath_default(socket_path, sizeof socket_path, &err) < 0) {
+			fprintf(stderr, "hrd: %s\n", err.msg);
+			return 1;
+		}
+		cfg.socket_path = socket_path;
+	}
+	/* A client that hangs up mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = hr_server_init(&server, uv_default_loop(), &cfg, &err);
+	if (rc == 0)
+		rc = hr_server_run(&server);
+	else
+		fprintf(stderr, "hrd: %s\n", err.msg);
+	hr_server_free(&server);
+	uv_loop_close(uv_default_loop());
+	return rc < 0 ? 1 : 0;
+}

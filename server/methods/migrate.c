@@ -1,0 +1,155 @@
+/*
+ * migrate.c — the job behind Upgrade and Downgrade: read the version
+ * rows, plan, and run the plan on the writer connection, streaming one
+ * MigrationEvent as each step starts and ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "methods.h"
+#include "runner.h"
+
+typedef struct migrate_job {
+	hr_direction direction;
+	char *target;
+	size_t total;
+	hr_job *job;
+} migrate_job;
+
+static void migrate_job_free(void *data)
+{
+	migrate_job *mj = data;
+
+	free(mj->target);
+	free(mj);
+}
+
+static const char *direction_name(hr_direction d)
+{
+	return d == HR_UPGRADE ? "upgrade" : "downgrade";
+}
+
+static void emit_step(migrate_job *mj, Homerack__V1__MigrationEvent__Kind kind,
+		      size_t index, const hr_plan_step *s, int64_t duration_us)
+{
+	Homerack__V1__MigrationEvent ev = HOMERACK__V1__MIGRATION_EVENT__INIT;
+	const hr_migration *m = s->migration;
+	char *self[1] = {(char *)m->revision};
+
+	ev.kind = kind;
+	ev.direction = (char *)direction_name(s->direction);
+	ev.revision = (char *)m->revision;
+	ev.message = m->message;
+	ev.step = (uint32_t)index + 1;
+	ev.total = (uint32_t)mj->total;
+	ev.duration_us = duration_us > 0 ? (uint64_t)duration_us : 0;
+	if (s->direction == HR_UPGRADE) {
+		ev.from_revisions = m->down_revisions;
+		ev.n_from_revisions = m->n_down_revisions;
+		ev.to_revisions = self;
+		ev.n_to_revisions = 1;
+	} else {
+		ev.from_revisions = self;
+		ev.n_from_revisions = 1;
+		ev.to_revisions = m->down_revisions;
+		ev.n_to_revisions = m->n_down_revisions;
+	}
+	hr_job_emit(mj->job, &ev.base);
+}
+
+static int hook_should_stop(void *ud, hr_error *err)
+{
+	migrate_job *mj = ud;
+
+	return hr_job_should_stop(mj->job, err);
+}
+
+static void hook_started(void *ud, size_t index, const hr_plan_step *s)
+{
+	emit_step(ud, HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_STARTED, index,
+		  s, 0);
+}
+
+static void hook_finished(void *ud, size_t index, const hr_plan_step *s,
+			  int64_t duration_us)
+{
+	emit_step(ud, HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_FINISHED, index,
+		  s, duration_us);
+}
+
+/* Worker thread. */
+static void migrate_work(hr_job *job)
+{
+	migrate_job *mj = job->data;
+	hr_db *db = job->server->writer;
+	Homerack__V1__MigrationEvent ev = HOMERACK__V1__MIGRATION_EVENT__INIT;
+	hr_runner_hooks hooks = {
+		.ud = mj,
+		.should_stop = hook_should_stop,
+		.started = hook_started,
+		.finished = hook_finished,
+	};
+	hr_strlist rows = {0};
+	hr_plan plan = {0};
+	char where[512];
+	size_t done = 0;
+	hr_error err;
+	int rc;
+
+	/* The hooks get mj; they reach the job through it. */
+	mj->job = job;
+	rc = hr_db_read_versions(db, &rows, &err);
+	if (rc == 0)
+		rc = hr_plan_build(job->map, mj->direction,
+				   (const char *const *)rows.items, rows.n,
+				   mj->target, &plan, &err);
+	if (rc < 0) {
+		job->result = err;
+		goto out;
+	}
+	mj->total = plan.n_steps;
+	ev.kind = HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_PLAN;
+	ev.direction = (char *)direction_name(mj->direction);
+	ev.total = (uint32_t)plan.n_steps;
+	hr_job_emit(job, &ev.base);
+	rc = hr_runner_apply(db, &plan, &rows, &hooks, (int64_t)job->peer_uid,
+			     &done, &err);
+	hr_versions_describe(&rows, where, sizeof where);
+	if (rc < 0) {
+		/* Say where the database was left: the user's next question. */
+		hr_error_set(&job->result, err.code,
+			     "%s; database is at %s (%zu of %zu steps applied)",
+			     err.msg, where, done, plan.n_steps);
+	} else if (plan.n_steps > 0) {
+		hr_log(HR_LOG_INFO, "%s to %s by uid %ld: %zu steps",
+		       direction_name(mj->direction), where,
+		       (long)job->peer_uid, done);
+	}
+out:
+	hr_plan_free(&plan);
+	hr_strlist_free(&rows);
+}
+
+void hr_migrate_start(hr_call *call, const char *target, hr_direction dir)
+{
+	migrate_job *mj;
+
+	if (hr_method_need_map(call))
+		return;
+	if (target[0] == '\0') {
+		hr_call_finish(call, HR_INVALID_ARGUMENT,
+			       "%s needs a target revision (e.g. %s)",
+			       direction_name(dir),
+			       dir == HR_UPGRADE ? "head" : "-1");
+		return;
+	}
+	mj = calloc(1, sizeof *mj);
+	if (mj == NULL || (mj->target = strdup(target)) == NULL) {
+		free(mj);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	mj->direction = dir;
+	hr_writer_run(call, migrate_work, mj, migrate_job_free);
+}

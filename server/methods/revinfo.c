@@ -1,0 +1,51 @@
+/* revinfo.c — what the methods share: revision descriptions and checks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "methods.h"
+
+void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
+		     const hr_migration *m)
+{
+	r->revision = (char *)m->revision;
+	r->down_revisions = m->down_revisions;
+	r->n_down_revisions = m->n_down_revisions;
+	r->branch_labels = m->branch_labels;
+	r->n_branch_labels = m->n_branch_labels;
+	r->depends_on = m->depends_on;
+	r->n_depends_on = m->n_depends_on;
+	r->message = m->message;
+	r->create_date = m->create_date;
+	r->path = m->path;
+	r->is_head = hr_revmap_is_head(map, m);
+	r->is_base = hr_revmap_is_base(map, m);
+}
+
+int hr_method_need_map(hr_call *call)
+{
+	hr_server *server = call->server;
+
+	if (server->map != NULL)
+		return 0;
+	hr_call_finish(call, HR_FAILED_PRECONDITION,
+		       "migrations are not loaded: %s", server->map_error.msg);
+	return 1;
+}
+
+void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (rows->n == 0) {
+		snprintf(buf, size, "<base>");
+		return;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < rows->n && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%s",
+				 i ? ", " : "", rows->items[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}

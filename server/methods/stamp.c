@@ -1,0 +1,69 @@
+/* stamp.c — Stamp: set alembic_version to a target, running nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "methods.h"
+#include "runner.h"
+
+/* Worker thread; job->data is the target string. */
+static void stamp_work(hr_job *job)
+{
+	const char *target = job->data;
+	hr_db *db = job->server->writer;
+	Homerack__V1__StampReply reply = HOMERACK__V1__STAMP_REPLY__INIT;
+	hr_strlist rows = {0};
+	hr_plan plan = {0};
+	char where[512];
+	hr_error err;
+	int rc;
+
+	rc = hr_db_read_versions(db, &rows, &err);
+	if (rc == 0)
+		rc = hr_plan_stamp(job->map, (const char *const *)rows.items,
+				   rows.n, target, &plan, &err);
+	if (rc == 0)
+		rc = hr_runner_stamp(db, &plan, &rows, target,
+				     (int64_t)job->peer_uid, &err);
+	if (rc < 0) {
+		job->result = err;
+	} else {
+		hr_versions_describe(&rows, where, sizeof where);
+		hr_log(HR_LOG_INFO, "stamped %s by uid %ld", where,
+		       (long)job->peer_uid);
+		reply.revisions = rows.items;
+		reply.n_revisions = rows.n;
+		hr_job_emit(job, &reply.base);
+	}
+	hr_plan_free(&plan);
+	hr_strlist_free(&rows);
+}
+
+static void stamp_start(hr_call *call, const ProtobufCMessage *request)
+{
+	const Homerack__V1__StampRequest *req =
+		(const Homerack__V1__StampRequest *)request;
+	char *target;
+
+	if (hr_method_need_map(call))
+		return;
+	if (req->target[0] == '\0') {
+		hr_call_finish(call, HR_INVALID_ARGUMENT,
+			       "stamp needs a target revision (e.g. head)");
+		return;
+	}
+	target = strdup(req->target);
+	if (target == NULL) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	hr_writer_run(call, stamp_work, target, free);
+}
+
+const hr_method hr_method_stamp = {
+	.path = "/homerack.v1.Schema/Stamp",
+	.kind = HR_UNARY,
+	.mutating = 1,
+	.request_type = &homerack__v1__stamp_request__descriptor,
+	.start = stamp_start,
+};

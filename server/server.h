@@ -1,0 +1,233 @@
+/*
+ * server.h — hrd's rooms and how they meet.
+ *
+ *   listener.c  the Unix socket: lock file, stale socket, permissions
+ *   conn.c      one client connection: read, deframe, write frames
+ *   call.c      one RPC: decode, authorize, dispatch, reply, finish
+ *   writer.c    the single writer: FIFO of mutating jobs run off the loop
+ *   peer.c      who is on the other end and whether they may write
+ *   methods/    one file per RPC, each exporting one hr_method
+ *
+ * Everything here runs on the loop thread except a job's work function,
+ * which runs on a libuv pool thread and talks back only through
+ * hr_job_emit (a mutex-protected queue drained by a uv_async).
+ */
+#ifndef HR_SERVER_H
+#define HR_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "db.h"
+#include "dburl.h"
+#include "frame.h"
+#include "homerack.pb-c.h"
+#include "revmap.h"
+#include "status.h"
+
+typedef struct hr_server hr_server;
+typedef struct hr_conn hr_conn;
+typedef struct hr_call hr_call;
+typedef struct hr_job hr_job;
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct hr_config {
+	const char *socket_path;
+	const char *database_url;
+	const char *migrations_dir;
+	mode_t socket_mode;     /* default 0660 */
+	const char *admin_group; /* members may change the schema; NULL none */
+	size_t max_frame;        /* request frame cap */
+	size_t max_connections;
+	size_t max_calls_per_conn;
+	size_t max_queued_jobs;
+} hr_config;
+
+void hr_config_defaults(hr_config *cfg);
+
+/* ------------------------------------------------------------------ */
+/* Methods                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef enum hr_method_kind {
+	HR_UNARY,
+	HR_SERVER_STREAM,
+} hr_method_kind;
+
+typedef struct hr_method {
+	const char *path; /* "/homerack.v1.Schema/Current" */
+	hr_method_kind kind;
+	int mutating; /* needs an admin peer; runs on the writer */
+	const ProtobufCMessageDescriptor *request_type;
+	/* Start the call with its decoded request (freed after return).
+	 * Must eventually call hr_call_finish exactly once. */
+	void (*start)(hr_call *call, const ProtobufCMessage *request);
+} hr_method;
+
+/* The method table (methods/table.c); NULL for an unknown path. */
+const hr_method *hr_method_find(const char *path);
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+/* ------------------------------------------------------------------ */
+
+struct hr_call {
+	hr_server *server;
+	hr_conn *conn; /* NULL once the connection has gone */
+	uint64_t id;
+	const hr_method *method;
+	uint64_t deadline; /* uv_now() milliseconds; 0 = none */
+	uid_t peer_uid;
+	hr_job *job; /* the writer job serving this call, if any */
+	hr_call *next; /* in conn->calls */
+};
+
+/* Handle one decoded-length frame from conn (call.c). */
+void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len);
+
+/* Send one reply/stream message on call (dropped if the peer is gone). */
+void hr_call_send(hr_call *call, const ProtobufCMessage *msg);
+/* Send the already-packed message bytes (from a job's event queue). */
+void hr_call_send_packed(hr_call *call, const uint8_t *data, size_t len);
+
+/* End the call with a status and free it. */
+void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The connection is going: detach its calls, cancelling their jobs. */
+void hr_call_detach_all(hr_conn *conn);
+
+/* A cancel frame for call id on conn. */
+void hr_call_cancel(hr_conn *conn, uint64_t id);
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                         */
+/* ------------------------------------------------------------------ */
+
+struct hr_conn {
+	uv_pipe_t pipe;
+	hr_server *server;
+	hr_frame_reader reader;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int is_admin;
+	hr_call *calls;
+	size_t n_calls;
+	int closing;
+	hr_conn *prev, *next;
+};
+
+/* Accept a pending connection on the listener (conn.c). */
+void hr_conn_accept(hr_server *server);
+
+/* Write one Response frame; frees nothing of resp. */
+int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
+
+/* Close after pending writes drain (after a protocol error). */
+void hr_conn_close_after_writes(hr_conn *conn);
+/* Close now. */
+void hr_conn_close(hr_conn *conn);
+
+/* ------------------------------------------------------------------ */
+/* Peers                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Fill conn->uid/gid/pid from SO_PEERCRED and decide conn->is_admin. */
+int hr_peer_identify(hr_conn *conn, hr_error *err);
+/* Who may change the schema, for PERMISSION_DENIED messages. */
+const char *hr_peer_admin_description(const hr_server *server);
+
+/* ------------------------------------------------------------------ */
+/* The writer: one mutating job at a time, FIFO                         */
+/* ------------------------------------------------------------------ */
+
+/* A packed stream message waiting for the loop thread. */
+typedef struct hr_job_event {
+	struct hr_job_event *next;
+	size_t len;
+	uint8_t data[];
+} hr_job_event;
+
+struct hr_job {
+	uv_work_t req;
+	hr_server *server;
+	hr_call *call; /* NULL once the call has gone */
+	const hr_revmap *map;
+	uid_t peer_uid;
+	uint64_t deadline; /* copied from the call, uv_now() ms */
+	atomic_int cancelled;
+	/* Runs on a pool thread: the job's whole database work. The result
+	 * goes into `result` (code HR_OK for success). */
+	void (*work)(hr_job *job);
+	hr_error result;
+	void *data; /* method-specific */
+	void (*free_data)(void *data);
+	pthread_mutex_t lock; /* guards events */
+	hr_job_event *events, **events_tail;
+	hr_job *next; /* in the queue */
+};
+
+/*
+ * Queue work for call behind the running job. Takes ownership of data
+ * (freed with free_data). On failure (queue full, shutting down, out of
+ * memory) the call is finished with the reason and NULL returned.
+ */
+hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
+		      void (*free_data)(void *));
+/* From the worker thread: queue msg for the call's client. */
+void hr_job_emit(hr_job *job, const ProtobufCMessage *msg);
+/* From the worker thread: whether to stop before the next step. */
+int hr_job_should_stop(hr_job *job, hr_error *err);
+/* Cancel a job (loop thread): dropped if queued, stopped between steps
+ * if running. */
+void hr_writer_cancel(hr_server *server, hr_job *job);
+/* Move the events of the running job to its call (loop thread). */
+void hr_writer_drain(hr_server *server);
+
+/* ------------------------------------------------------------------ */
+/* The server                                                          */
+/* ------------------------------------------------------------------ */
+
+struct hr_server {
+	uv_loop_t *loop;
+	hr_config cfg;
+	uv_pipe_t listener;
+	int lock_fd; /* flock'ed "<socket>.lock" held while we run */
+	uv_signal_t sigint, sigterm;
+	uv_async_t wakeup; /* worker -> loop: events are waiting */
+	hr_conn *conns;
+	size_t n_conns;
+	hr_dburl url;
+	hr_db *reader; /* loop thread: status reads */
+	hr_db *writer; /* the writer job's connection */
+	hr_revmap *map; /* NULL when the migrations failed to load */
+	hr_error map_error;
+	hr_job *running; /* the job on the pool, if any */
+	hr_job *queue, **queue_tail;
+	size_t n_queued;
+	gid_t admin_gid;
+	int have_admin_gid;
+	int stopping;
+	uint8_t read_buf[65536]; /* shared: libuv reads one stream at a time */
+};
+
+int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
+		   hr_error *err);
+/* Run until SIGINT/SIGTERM; then shut down cleanly. */
+int hr_server_run(hr_server *server);
+/* The writer finished its last job; during shutdown the loop may end. */
+void hr_server_job_done(hr_server *server);
+void hr_server_free(hr_server *server);
+
+/* The listening socket (listener.c). */
+int hr_listener_open(hr_server *server, hr_error *err);
+void hr_listener_close(hr_server *server);
+
+#endif

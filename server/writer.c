@@ -1,0 +1,216 @@
+/*
+ * writer.c — the single writer.
+ *
+ * Mutating calls become jobs in a FIFO; one at a time runs on a libuv
+ * pool thread with the writer's own database connection, so the loop
+ * keeps answering status calls meanwhile. A job talks back through a
+ * mutex-protected event queue and a uv_async wakeup (uv_async_send
+ * coalesces, so the loop drains the whole queue on every wakeup).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static hr_job *job_new(hr_call *call, void (*work)(hr_job *), void *data,
+		      void (*free_data)(void *))
+{
+	hr_job *job = calloc(1, sizeof *job);
+
+	if (job == NULL)
+		return NULL;
+	job->server = call->server;
+	job->call = call;
+	job->map = call->server->map;
+	job->peer_uid = call->peer_uid;
+	job->deadline = call->deadline;
+	job->work = work;
+	job->data = data;
+	job->free_data = free_data;
+	job->events_tail = &job->events;
+	pthread_mutex_init(&job->lock, NULL);
+	job->req.data = job;
+	return job;
+}
+
+static void job_free(hr_job *job)
+{
+	hr_job_event *e = job->events;
+
+	while (e != NULL) {
+		hr_job_event *next = e->next;
+
+		free(e);
+		e = next;
+	}
+	if (job->free_data != NULL)
+		job->free_data(job->data);
+	pthread_mutex_destroy(&job->lock);
+	free(job);
+}
+
+void hr_job_emit(hr_job *job, const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	hr_job_event *e = malloc(sizeof *e + len);
+
+	if (e == NULL)
+		return; /* progress is best-effort; the final status is not */
+	e->next = NULL;
+	e->len = len;
+	protobuf_c_message_pack(msg, e->data);
+	pthread_mutex_lock(&job->lock);
+	*job->events_tail = e;
+	job->events_tail = &e->next;
+	pthread_mutex_unlock(&job->lock);
+	uv_async_send(&job->server->wakeup);
+}
+
+int hr_job_should_stop(hr_job *job, hr_error *err)
+{
+	if (atomic_load(&job->cancelled))
+		return hr_error_set(err, HR_CANCELLED, "cancelled") != 0;
+	/* uv_now is the loop's cached clock; uv_hrtime is safe anywhere. */
+	if (job->deadline != 0 && uv_hrtime() / 1000000 >= job->deadline)
+		return hr_error_set(err, HR_DEADLINE_EXCEEDED,
+				    "deadline exceeded") != 0;
+	return 0;
+}
+
+void hr_writer_drain(hr_server *server)
+{
+	hr_job *job = server->running;
+	hr_job_event *e;
+
+	if (job == NULL)
+		return;
+	pthread_mutex_lock(&job->lock);
+	e = job->events;
+	job->events = NULL;
+	job->events_tail = &job->events;
+	pthread_mutex_unlock(&job->lock);
+	while (e != NULL) {
+		hr_job_event *next = e->next;
+
+		if (job->call != NULL)
+			hr_call_send_packed(job->call, e->data, e->len);
+		free(e);
+		e = next;
+	}
+}
+
+/* End the job's call with the job's result, then free the job. */
+static void finish_job(hr_job *job)
+{
+	if (job->call != NULL) {
+		job->call->job = NULL;
+		hr_call_finish(job->call, job->result.code, "%s",
+			       job->result.msg);
+	}
+	job_free(job);
+}
+
+static void start_next(hr_server *server);
+
+static void work_cb(uv_work_t *req)
+{
+	hr_job *job = req->data;
+	hr_error err;
+
+	hr_error_clear(&job->result);
+	/* A deadline that passed, or a cancel that came, while queued. */
+	if (hr_job_should_stop(job, &err))
+		job->result = err;
+	else
+		job->work(job);
+}
+
+static void after_work_cb(uv_work_t *req, int status)
+{
+	hr_job *job = req->data;
+	hr_server *server = job->server;
+
+	if (status == UV_ECANCELED)
+		hr_error_set(&job->result, HR_CANCELLED, "cancelled");
+	hr_writer_drain(server);
+	server->running = NULL;
+	finish_job(job);
+	start_next(server);
+	if (server->running == NULL)
+		hr_server_job_done(server);
+}
+
+static void start_next(hr_server *server)
+{
+	hr_job *job = server->queue;
+	int rc;
+
+	if (server->running != NULL || job == NULL)
+		return;
+	server->queue = job->next;
+	if (server->queue == NULL)
+		server->queue_tail = &server->queue;
+	server->n_queued--;
+	server->running = job;
+	rc = uv_queue_work(server->loop, &job->req, work_cb, after_work_cb);
+	if (rc < 0) {
+		server->running = NULL;
+		hr_error_set(&job->result, HR_INTERNAL, "cannot start job: %s",
+			     uv_strerror(rc));
+		finish_job(job);
+		start_next(server);
+	}
+}
+
+hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
+		      void (*free_data)(void *))
+{
+	hr_server *server = call->server;
+	hr_job *job;
+
+	if (server->stopping) {
+		free_data(data);
+		hr_call_finish(call, HR_UNAVAILABLE, "hrd is shutting down");
+		return NULL;
+	}
+	if (server->n_queued >= server->cfg.max_queued_jobs) {
+		free_data(data);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED,
+			       "%zu schema changes are already waiting (limit "
+			       "%zu)",
+			       server->n_queued, server->cfg.max_queued_jobs);
+		return NULL;
+	}
+	job = job_new(call, work, data, free_data);
+	if (job == NULL) {
+		free_data(data);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	call->job = job;
+	*server->queue_tail = job;
+	server->queue_tail = &job->next;
+	server->n_queued++;
+	start_next(server);
+	return job;
+}
+
+void hr_writer_cancel(hr_server *server, hr_job *job)
+{
+	atomic_store(&job->cancelled, 1);
+	if (job == server->running)
+		return; /* it stops before its next step */
+	for (hr_job **p = &server->queue; *p != NULL; p = &(*p)->next) {
+		if (*p == job) {
+			*p = job->next;
+			if (server->queue_tail == &job->next)
+				server->queue_tail = p;
+			server->n_queued--;
+			hr_error_set(&job->result, HR_CANCELLED,
+				     "cancelled before it started");
+			finish_job(job);
+			return;
+		}
+	}
+}
