@@ -122,7 +122,7 @@ static void migrate_work(hr_job *job)
 			     "%s; database is at %s (%zu of %zu steps applied)",
 			     err.msg, where, done, plan.n_steps);
 	} else if (plan.n_steps > 0) {
-		hr_log(HR_LOG_INFO, "%s to %s by uid %ld: %zu steps",
+		hr_log(HR_LOG_INFO, "%s to %s by uid %ld: %zu step(s)",
 		       direction_name(mj->direction), where,
 		       (long)job->peer_uid, done);
 	}

@@ -12,13 +12,17 @@ static void stamp_work(hr_job *job)
 	const char *target = job->data;
 	hr_db *db = job->server->writer;
 	Homerack__V1__StampReply reply = HOMERACK__V1__STAMP_REPLY__INIT;
-	hr_strlist rows = {0};
+	hr_strlist rows = {0}, before = {0};
 	hr_plan plan = {0};
 	char where[512];
 	hr_error err;
 	int rc;
 
 	rc = hr_db_read_versions(db, &rows, &err);
+	for (size_t i = 0; rc == 0 && i < rows.n; i++)
+		if (hr_strlist_push(&before, rows.items[i]) < 0)
+			rc = hr_error_set(&err, HR_RESOURCE_EXHAUSTED,
+					  "out of memory");
 	if (rc == 0)
 		rc = hr_plan_stamp(job->map, (const char *const *)rows.items,
 				   rows.n, target, &plan, &err);
@@ -33,10 +37,13 @@ static void stamp_work(hr_job *job)
 		       (long)job->peer_uid);
 		reply.revisions = rows.items;
 		reply.n_revisions = rows.n;
+		reply.previous = before.items;
+		reply.n_previous = before.n;
 		hr_job_emit(job, &reply.base);
 	}
 	hr_plan_free(&plan);
 	hr_strlist_free(&rows);
+	hr_strlist_free(&before);
 }
 
 static void stamp_start(hr_call *call, const ProtobufCMessage *request)

@@ -1,0 +1,20 @@
+/* cmd_downgrade.c — `hrctl downgrade TARGET`. */
+#include "migrate.h"
+
+static int downgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
+{
+	return hrctl_migrate(ctx, &hrctl_cmd_downgrade,
+			     "/homerack.v1.Schema/Downgrade", argc, argv);
+}
+
+const hrctl_cmd hrctl_cmd_downgrade = {
+	.name = "downgrade",
+	.args = "TARGET [-q] [-t SECONDS]",
+	.summary = "Revert migrations down to TARGET (base, -1, an id, ...).",
+	.help = "  -q, --quiet            print errors only\n"
+		"  -t, --timeout SECONDS  give up (between migrations) after "
+		"this long\n"
+		"Each migration is reverted in one transaction with its "
+		"version change.\n",
+	.exec = downgrade_exec,
+};

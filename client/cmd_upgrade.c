@@ -1,0 +1,23 @@
+/* cmd_upgrade.c — `hrctl upgrade TARGET`. */
+#include "migrate.h"
+
+static int upgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
+{
+	return hrctl_migrate(ctx, &hrctl_cmd_upgrade,
+			     "/homerack.v1.Schema/Upgrade", argc, argv);
+}
+
+const hrctl_cmd hrctl_cmd_upgrade = {
+	.name = "upgrade",
+	.args = "TARGET [-q] [-t SECONDS]",
+	.summary = "Apply migrations up to TARGET (head, +1, an id, ...).",
+	.help = "  -q, --quiet            print errors only\n"
+		"  -t, --timeout SECONDS  give up (between migrations) after "
+		"this long\n"
+		"Each migration runs in one transaction with its version "
+		"change.\n"
+		"Ctrl-C stops after the migration in flight; the database "
+		"stays at a\n"
+		"consistent revision.\n",
+	.exec = upgrade_exec,
+};

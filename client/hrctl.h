@@ -1,0 +1,77 @@
+/*
+ * hrctl.h — the command-line client: a table of commands (one file
+ * each) over libhrclient, and the output helpers they share.
+ */
+#ifndef HRCTL_H
+#define HRCTL_H
+
+#include <stdio.h>
+
+#include "hrclient.h"
+
+/* Exit codes (documented in --help). */
+#define HRCTL_EXIT_OK 0
+#define HRCTL_EXIT_FAILED 1      /* the call failed: see the message */
+#define HRCTL_EXIT_USAGE 2       /* bad command line */
+#define HRCTL_EXIT_UNAVAILABLE 3 /* hrd could not be reached */
+
+typedef struct hrctl_ctx {
+	const char *socket_path; /* NULL: the default */
+	int json;
+	hr_client *client; /* connected by hrctl_connect */
+} hrctl_ctx;
+
+/* One command-line option of a command. */
+typedef struct hrctl_flag {
+	const char *long_name; /* "verbose" */
+	char short_name;       /* 'v', or 0 */
+	int *set;              /* a switch: set to 1 when given */
+	const char **value;    /* an option with a value (set or value) */
+} hrctl_flag;
+
+typedef struct hrctl_cmd {
+	const char *name;
+	const char *args;    /* "TARGET" */
+	const char *summary; /* one line for `hrctl --help` */
+	const char *help;    /* the rest of `hrctl CMD --help` */
+	int (*exec)(hrctl_ctx *ctx, int argc, char **argv);
+} hrctl_cmd;
+
+extern const hrctl_cmd hrctl_cmd_current;
+extern const hrctl_cmd hrctl_cmd_history;
+extern const hrctl_cmd hrctl_cmd_upgrade;
+extern const hrctl_cmd hrctl_cmd_downgrade;
+extern const hrctl_cmd hrctl_cmd_stamp;
+
+/*
+ * Parse argv (argv[0] is the command name) against flags; positional
+ * arguments are collected into pos (at most max_pos). Targets such as
+ * "-1" are positional, not options. `--help` prints the command's help
+ * and returns 1 (the caller exits 0). Usage errors print a line and
+ * return -1.
+ */
+int hrctl_parse(const hrctl_cmd *cmd, int argc, char **argv,
+		const hrctl_flag *flags, const char **pos, int max_pos,
+		int *n_pos);
+
+/* Connect ctx->client; on failure print the reason and return the exit
+ * code to use (HRCTL_EXIT_UNAVAILABLE). */
+int hrctl_connect(hrctl_ctx *ctx);
+
+/* Print "hrctl: <what>: <err>" and return the exit code for err. */
+int hrctl_fail(const char *what, const hr_error *err);
+
+/* Output helpers (output.c). */
+void hrctl_json_string(FILE *out, const char *s);
+void hrctl_json_strings(FILE *out, char **items, size_t n);
+void hrctl_json_revision(FILE *out, const Homerack__V1__Revision *r);
+/* "a, b" or "<base>" */
+void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r);
+/* " (head)", " (mergepoint)", " (current)" as Alembic shows them. */
+void hrctl_print_markers(FILE *out, const Homerack__V1__Revision *r,
+			 int show_current);
+/* Alembic's verbose block: Rev/Parent/Path and the docstring. */
+void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,
+			 int show_current);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * migrate.c — what `upgrade` and `downgrade` share: run the streaming
+ * call, print each step as Alembic does ("Running upgrade a -> b, msg"),
+ * and turn Ctrl-C into a cancel the daemon honours between steps.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int signum)
+{
+	(void)signum;
+	interrupted = 1;
+}
+
+typedef struct print_state {
+	int json;
+	int quiet;
+} print_state;
+
+static void print_list(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", items[i]);
+}
+
+static int print_event(void *ud, const uint8_t *data, size_t len)
+{
+	print_state *ps = ud;
+	Homerack__V1__MigrationEvent *ev =
+		homerack__v1__migration_event__unpack(NULL, len, data);
+	static const char *const kinds[] = {"unspecified", "plan", "started",
+					    "finished"};
+
+	if (ev == NULL)
+		return 0; /* progress is informative; the status decides */
+	if (ps->json) {
+		printf("{\"event\": \"%s\", \"direction\": ",
+		       (unsigned)ev->kind < 4 ? kinds[ev->kind] : "unknown");
+		hrctl_json_string(stdout, ev->direction);
+		printf(", \"revision\": ");
+		hrctl_json_string(stdout, ev->revision);
+		printf(", \"from\": ");
+		hrctl_json_strings(stdout, ev->from_revisions,
+				   ev->n_from_revisions);
+		printf(", \"to\": ");
+		hrctl_json_strings(stdout, ev->to_revisions, ev->n_to_revisions);
+		printf(", \"message\": ");
+		hrctl_json_string(stdout, ev->message);
+		printf(", \"step\": %u, \"total\": %u, \"duration_us\": %llu}\n",
+		       ev->step, ev->total, (unsigned long long)ev->duration_us);
+	} else if (!ps->quiet &&
+		   ev->kind == HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_STARTED) {
+		printf("Running %s ", ev->direction);
+		print_list(ev->from_revisions, ev->n_from_revisions);
+		printf(" -> ");
+		print_list(ev->to_revisions, ev->n_to_revisions);
+		printf(", %s\n", ev->message);
+	}
+	fflush(stdout);
+	homerack__v1__migration_event__free_unpacked(ev, NULL);
+	return 0;
+}
+
+int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
+		  int argc, char **argv)
+{
+	int quiet = 0, n_pos, rc;
+	const char *timeout = NULL, *target = NULL;
+	const hrctl_flag flags[] = {
+		{"quiet", 'q', &quiet, NULL},
+		{"timeout", 't', NULL, &timeout},
+		{0},
+	};
+	Homerack__V1__MigrateRequest req = HOMERACK__V1__MIGRATE_REQUEST__INIT;
+	print_state ps = {.json = ctx->json};
+	struct sigaction sa = {.sa_handler = on_sigint};
+	unsigned long timeout_s = 0;
+	char *end;
+	hr_error err;
+
+	if ((rc = hrctl_parse(cmd, argc, argv, flags, &target, 1, &n_pos)) != 0)
+		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
+	if (n_pos != 1) {
+		fprintf(stderr, "hrctl: %s needs a target (usage: hrctl %s %s)\n",
+			cmd->name, cmd->name, cmd->args);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (timeout != NULL) {
+		timeout_s = strtoul(timeout, &end, 10);
+		if (*end != '\0' || end == timeout || timeout_s > 86400 * 7) {
+			fprintf(stderr, "hrctl: %s: bad --timeout '%s' (whole "
+					"seconds)\n",
+				cmd->name, timeout);
+			return HRCTL_EXIT_USAGE;
+		}
+	}
+	ps.quiet = quiet;
+	if ((rc = hrctl_connect(ctx)) != 0)
+		return rc;
+	/* No SA_RESTART: the interrupted poll returns and sends the cancel. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	hr_client_set_cancel_flag(ctx->client, &interrupted);
+	req.target = (char *)target;
+	rc = hr_client_call(ctx->client, method, &req.base,
+			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);
+	if (rc < 0)
+		return hrctl_fail(cmd->name, &err);
+	return HRCTL_EXIT_OK;
+}
