@@ -1,0 +1,646 @@
+/*
+ * migration.c — parse one migration file: the `-- key: value` header,
+ * the `-- +upgrade` / `-- +downgrade` sections and the file's checksum.
+ *
+ * The parser sees untrusted bytes (a file anyone with write access to the
+ * migrations directory dropped there), so it never reads past len, bounds
+ * every list, and reports the first problem as "path:line: what".
+ */
+#include "migration.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+/* A merge of more parents than this is a mistake, not a migration. */
+#define LIST_MAX 256
+/* How much of a bad value an error message quotes. */
+#define QUOTE_MAX 64
+
+enum field {
+	F_REVISION,
+	F_DOWN_REVISION,
+	F_MESSAGE,
+	F_CREATE_DATE,
+	F_BRANCH_LABELS,
+	F_DEPENDS_ON,
+	F_TRANSACTIONAL,
+	N_FIELDS
+};
+
+static const char *const field_names[N_FIELDS] = {
+	[F_REVISION] = "revision",
+	[F_DOWN_REVISION] = "down_revision",
+	[F_MESSAGE] = "message",
+	[F_CREATE_DATE] = "create_date",
+	[F_BRANCH_LABELS] = "branch_labels",
+	[F_DEPENDS_ON] = "depends_on",
+	[F_TRANSACTIONAL] = "transactional",
+};
+
+typedef struct parser {
+	const char *path;
+	const char *text;
+	size_t len;
+	hr_migration *m;
+	hr_error *err;
+	int field_line[N_FIELDS]; /* line each field was set on; 0 = unset */
+	size_t sections_cap;
+} parser;
+
+/* Spaces and tabs, plus the CR of a CRLF line end. */
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* How many bytes of an n-byte bad value a message quotes. */
+static int quote_len(size_t n)
+{
+	return (int)(n < QUOTE_MAX ? n : QUOTE_MAX);
+}
+
+static int oom(parser *p)
+{
+	return hr_error_set(p->err, HR_RESOURCE_EXHAUSTED,
+			    "%s: out of memory", p->path);
+}
+
+int hr_revision_id_valid(const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	for (n = 0; id[n] != '\0'; n++)
+		if (n == HR_REVISION_MAX || !is_id_char(id[n]))
+			return 0;
+	return n > 0;
+}
+
+static int id_valid_n(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > HR_REVISION_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_id_char(s[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- header fields ----------------------------------------------------- */
+
+/*
+ * Split a list value on commas and whitespace into *items. Every item must
+ * be a valid id and appear once; "None" alone means an empty list, as
+ * Alembic writes it.
+ */
+static int parse_list(parser *p, int line, enum field f, const char *v,
+		      size_t vlen, char ***items, size_t *n_items)
+{
+	char **list = NULL;
+	size_t n = 0, i = 0;
+
+	if (vlen == 4 && memcmp(v, "None", 4) == 0)
+		return 0;
+	while (i < vlen) {
+		size_t start, k;
+
+		while (i < vlen && (v[i] == ',' || is_space(v[i])))
+			i++;
+		if (i == vlen)
+			break;
+		start = i;
+		while (i < vlen && v[i] != ',' && !is_space(v[i]))
+			i++;
+		if (!id_valid_n(v + start, i - start)) {
+			return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+					    "%s:%d: invalid id '%.*s' in %s "
+					    "(want 1-%d characters from "
+					    "[A-Za-z0-9_])",
+					    p->path, line, quote_len(i - start),
+					    v + start,
+					    field_names[f], HR_REVISION_MAX);
+		}
+		for (k = 0; k < n; k++)
+			if (strlen(list[k]) == i - start &&
+			    memcmp(list[k], v + start, i - start) == 0)
+				return hr_error_set(
+					p->err, HR_INVALID_ARGUMENT,
+					"%s:%d: %s lists '%s' twice", p->path,
+					line, field_names[f], list[k]);
+		if (n == LIST_MAX)
+			return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+					    "%s:%d: %s has more than %d entries",
+					    p->path, line, field_names[f],
+					    LIST_MAX);
+		if (n == 0) {
+			/* Owned by the migration from the first item on, so
+			 * an error below frees it with the rest. */
+			list = calloc(LIST_MAX, sizeof *list);
+			if (list == NULL)
+				return oom(p);
+			*items = list;
+		}
+		list[n] = dup_n(v + start, i - start);
+		if (list[n] == NULL)
+			return oom(p);
+		*n_items = ++n;
+	}
+	return 0;
+}
+
+static int parse_bool(parser *p, int line, const char *v, size_t vlen)
+{
+	static const struct {
+		const char *word;
+		int value;
+	} words[] = {{"true", 1}, {"yes", 1}, {"false", 0}, {"no", 0}};
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strlen(words[i].word) == vlen &&
+		    strncasecmp(words[i].word, v, vlen) == 0) {
+			p->m->transactional = words[i].value;
+			return 0;
+		}
+	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+			    "%s:%d: transactional must be true or false, "
+			    "not '%.*s'",
+			    p->path, line, quote_len(vlen), v);
+}
+
+static int set_field(parser *p, int line, enum field f, const char *v,
+		     size_t vlen)
+{
+	hr_migration *m = p->m;
+
+	if (p->field_line[f] != 0)
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: repeated header field '%s' "
+				    "(first on line %d)",
+				    p->path, line, field_names[f],
+				    p->field_line[f]);
+	p->field_line[f] = line;
+	switch (f) {
+	case F_REVISION:
+		if (!id_valid_n(v, vlen))
+			return hr_error_set(
+				p->err, HR_INVALID_ARGUMENT,
+				"%s:%d: invalid revision id '%.*s' (want 1-%d "
+				"characters from [A-Za-z0-9_])",
+				p->path, line, quote_len(vlen), v,
+				HR_REVISION_MAX);
+		memcpy(m->revision, v, vlen);
+		m->revision[vlen] = '\0';
+		return 0;
+	case F_DOWN_REVISION:
+		return parse_list(p, line, f, v, vlen, &m->down_revisions,
+				  &m->n_down_revisions);
+	case F_BRANCH_LABELS:
+		return parse_list(p, line, f, v, vlen, &m->branch_labels,
+				  &m->n_branch_labels);
+	case F_DEPENDS_ON:
+		return parse_list(p, line, f, v, vlen, &m->depends_on,
+				  &m->n_depends_on);
+	case F_MESSAGE:
+		m->message = dup_n(v, vlen);
+		return m->message == NULL ? oom(p) : 0;
+	case F_CREATE_DATE:
+		m->create_date = dup_n(v, vlen);
+		return m->create_date == NULL ? oom(p) : 0;
+	case F_TRANSACTIONAL:
+		return parse_bool(p, line, v, vlen);
+	case N_FIELDS:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * One line before the first section (trailing whitespace already cut):
+ * blank, a `-- key: value` field, or free-text comment. Anything else is
+ * SQL that no section would run, which is certainly a mistake.
+ */
+static int parse_header_line(parser *p, int line, const char *s, size_t len)
+{
+	size_t i = 0, key, key_len;
+	int f;
+
+	while (i < len && is_space(s[i]))
+		i++;
+	if (i == len)
+		return 0;
+	if (len < 2 || s[0] != '-' || s[1] != '-')
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: sql outside an upgrade/downgrade "
+				    "section",
+				    p->path, line);
+	i = 2;
+	while (i < len && is_space(s[i]))
+		i++;
+	key = i;
+	while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+		i++;
+	key_len = i - key;
+	while (i < len && is_space(s[i]))
+		i++;
+	/* "key:" must be followed by a space or the line end, so a URL in a
+	 * comment ("-- see https://...") stays a comment. */
+	if (key_len == 0 || i == len || s[i] != ':' ||
+	    (i + 1 < len && !is_space(s[i + 1])))
+		return 0;
+	for (f = 0; f < N_FIELDS; f++)
+		if (strlen(field_names[f]) == key_len &&
+		    memcmp(field_names[f], s + key, key_len) == 0)
+			break;
+	if (f == N_FIELDS)
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: unknown header field '%.*s'",
+				    p->path, line, quote_len(key_len), s + key);
+	i++;
+	while (i < len && is_space(s[i]))
+		i++;
+	return set_field(p, line, (enum field)f, s + i, len - i);
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+/*
+ * Whether the line (trailing whitespace already cut) is a section marker
+ * `--\s*\+(upgrade|downgrade)(\s+(sqlite|postgresql))?`: 1 and *dir and
+ * *dialect set when it is, 0 when it is not. A line that starts like a
+ * marker but names another word (`-- +upgarde`) is an error rather than a
+ * comment: taken as SQL it would silently move a downgrade into the
+ * upgrade script.
+ */
+static int parse_marker(parser *p, int line, const char *s, size_t len,
+			hr_direction *dir, const char **dialect)
+{
+	size_t i = 2, word;
+
+	if (len < 2 || s[0] != '-' || s[1] != '-')
+		return 0;
+	while (i < len && is_space(s[i]))
+		i++;
+	if (i == len || s[i] != '+')
+		return 0;
+	word = ++i;
+	while (i < len && is_id_char(s[i]))
+		i++;
+	if (i == word || !((s[word] >= 'a' && s[word] <= 'z') ||
+			   (s[word] >= 'A' && s[word] <= 'Z')))
+		return 0;
+	if (i - word == 7 && memcmp(s + word, "upgrade", 7) == 0)
+		*dir = HR_UPGRADE;
+	else if (i - word == 9 && memcmp(s + word, "downgrade", 9) == 0)
+		*dir = HR_DOWNGRADE;
+	else
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: unknown section marker '+%.*s' "
+				    "(want +upgrade or +downgrade)",
+				    p->path, line, quote_len(i - word),
+				    s + word);
+	if (i < len && !is_space(s[i]))
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: malformed section marker",
+				    p->path, line);
+	while (i < len && is_space(s[i]))
+		i++;
+	*dialect = NULL;
+	if (i == len)
+		return 1;
+	if (len - i == 6 && memcmp(s + i, "sqlite", 6) == 0)
+		*dialect = "sqlite";
+	else if (len - i == 10 && memcmp(s + i, "postgresql", 10) == 0)
+		*dialect = "postgresql";
+	else
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "%s:%d: unknown dialect '%.*s' (want "
+				    "sqlite or postgresql)",
+				    p->path, line, quote_len(len - i), s + i);
+	return 1;
+}
+
+static int open_section(parser *p, hr_direction dir, const char *dialect,
+			int first_line)
+{
+	hr_migration *m = p->m;
+	hr_sql_section *s;
+
+	if (m->n_sections == p->sections_cap) {
+		size_t cap = p->sections_cap ? 2 * p->sections_cap : 4;
+		hr_sql_section *grown =
+			realloc(m->sections, cap * sizeof *grown);
+
+		if (grown == NULL)
+			return oom(p);
+		m->sections = grown;
+		p->sections_cap = cap;
+	}
+	s = &m->sections[m->n_sections];
+	memset(s, 0, sizeof *s);
+	s->direction = dir;
+	s->first_line = first_line;
+	if (dialect != NULL) {
+		s->dialect = strdup(dialect);
+		if (s->dialect == NULL)
+			return oom(p);
+	}
+	m->n_sections++;
+	return 0;
+}
+
+/* Give the open section its text, which runs from offset start to end. */
+static int close_section(parser *p, size_t start, size_t end)
+{
+	hr_sql_section *s = &p->m->sections[p->m->n_sections - 1];
+
+	s->sql = dup_n(p->text + start, end - start);
+	return s->sql == NULL ? oom(p) : 0;
+}
+
+/* ---- the file ---------------------------------------------------------- */
+
+/* SHA-256 of the text with every CRLF read as LF, in lowercase hex. */
+static int checksum(parser *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t run = 0, k;
+	int ok;
+
+	if (ctx == NULL)
+		return oom(p);
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	/* Hash the text in runs that each end just before a CRLF's CR. */
+	for (k = 0; ok && k + 1 < p->len; k++)
+		if (p->text[k] == '\r' && p->text[k + 1] == '\n') {
+			ok = EVP_DigestUpdate(ctx, p->text + run, k - run);
+			run = k + 1;
+		}
+	ok = ok && EVP_DigestUpdate(ctx, p->text + run, p->len - run) &&
+	     EVP_DigestFinal_ex(ctx, md, &md_len);
+	EVP_MD_CTX_free(ctx);
+	if (!ok || md_len != 32)
+		return hr_error_set(p->err, HR_INTERNAL,
+				    "%s: sha-256 failed", p->path);
+	for (i = 0; i < md_len; i++) {
+		p->m->checksum[2 * i] = hex[md[i] >> 4];
+		p->m->checksum[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	p->m->checksum[64] = '\0';
+	return 0;
+}
+
+/* Walk the lines: header until the first marker, then sections. */
+static int parse_lines(parser *p)
+{
+	const char *t = p->text;
+	size_t pos = 0, section_start = 0;
+	int line = 1, in_section = 0, rc;
+
+	/* An editor's UTF-8 byte order mark is not SQL outside a section. */
+	if (p->len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	for (; pos < p->len; line++) {
+		const char *nl = memchr(t + pos, '\n', p->len - pos);
+		size_t end = nl != NULL ? (size_t)(nl - t) : p->len;
+		size_t next = nl != NULL ? end + 1 : p->len, cut = end;
+		hr_direction dir;
+		const char *dialect;
+
+		while (cut > pos && is_space(t[cut - 1]))
+			cut--;
+		rc = parse_marker(p, line, t + pos, cut - pos, &dir, &dialect);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			if (in_section &&
+			    (rc = close_section(p, section_start, pos)) < 0)
+				return rc;
+			if ((rc = open_section(p, dir, dialect, line + 1)) < 0)
+				return rc;
+			in_section = 1;
+			section_start = next;
+		} else if (!in_section &&
+			   (rc = parse_header_line(p, line, t + pos,
+						   cut - pos)) < 0) {
+			return rc;
+		}
+		pos = next;
+	}
+	return in_section ? close_section(p, section_start, p->len) : 0;
+}
+
+int hr_migration_parse(const char *path, const char *text, size_t len,
+		       hr_migration **out, hr_error *err)
+{
+	parser p = {.path = path, .text = text, .len = len, .err = err};
+	const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
+	int rc;
+
+	*out = NULL;
+	if (nul != NULL) {
+		const char *c;
+		int line = 1;
+
+		for (c = text; c < nul; c++)
+			line += *c == '\n';
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "%s:%d: binary file (contains a nul byte)",
+				    path, line);
+	}
+	p.m = calloc(1, sizeof *p.m);
+	if (p.m == NULL)
+		return oom(&p);
+	p.m->transactional = 1;
+	rc = parse_lines(&p);
+	if (rc == 0 && p.field_line[F_REVISION] == 0)
+		rc = hr_error_set(err, HR_INVALID_ARGUMENT,
+				  "%s: missing revision (no '-- revision: "
+				  "<id>' header line)",
+				  path);
+	if (rc == 0 && p.m->message == NULL &&
+	    (p.m->message = strdup("")) == NULL)
+		rc = oom(&p);
+	if (rc == 0 && p.m->create_date == NULL &&
+	    (p.m->create_date = strdup("")) == NULL)
+		rc = oom(&p);
+	if (rc == 0 && (p.m->path = strdup(path)) == NULL)
+		rc = oom(&p);
+	if (rc == 0)
+		rc = checksum(&p);
+	if (rc < 0) {
+		hr_migration_free(p.m);
+		return rc;
+	}
+	*out = p.m;
+	return 0;
+}
+
+/* Map a failed open/read to a status code and a message naming path. */
+static int io_error(const char *path, int errnum, hr_error *err)
+{
+	hr_code code = HR_UNAVAILABLE;
+
+	if (errnum == ENOENT || errnum == ENOTDIR)
+		code = HR_NOT_FOUND;
+	else if (errnum == EACCES || errnum == EPERM)
+		code = HR_PERMISSION_DENIED;
+	return hr_error_set(err, code, "%s: cannot read: %s", path,
+			    strerror(errnum));
+}
+
+static int too_large(const char *path, hr_error *err)
+{
+	return hr_error_set(err, HR_INVALID_ARGUMENT,
+			    "%s: file is larger than %u bytes", path,
+			    HR_MIGRATION_FILE_MAX);
+}
+
+int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0, cap;
+	int fd, rc;
+
+	*out = NULL;
+	/* O_NONBLOCK so a FIFO named *.sql cannot hang us in open(). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return io_error(path, errno, err);
+	if (fstat(fd, &st) != 0) {
+		rc = io_error(path, errno, err);
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "%s: not a regular file", path);
+	}
+	if (st.st_size > (off_t)HR_MIGRATION_FILE_MAX) {
+		close(fd);
+		return too_large(path, err);
+	}
+	/* Read one byte past the limit so a file that grew since fstat is
+	 * caught too. */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (buf == NULL) {
+		close(fd);
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+				    "%s: out of memory", path);
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len == cap) {
+			size_t grown_cap = cap * 2;
+			char *grown;
+
+			if (grown_cap > HR_MIGRATION_FILE_MAX + 1)
+				grown_cap = HR_MIGRATION_FILE_MAX + 1;
+			if (grown_cap == cap) {
+				rc = too_large(path, err);
+				break;
+			}
+			grown = realloc(buf, grown_cap);
+			if (grown == NULL) {
+				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+						  "%s: out of memory", path);
+				break;
+			}
+			buf = grown;
+			cap = grown_cap;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = io_error(path, errno, err);
+			break;
+		}
+		if (r == 0) {
+			rc = hr_migration_parse(path, buf, len, out, err);
+			break;
+		}
+		len += (size_t)r;
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static void free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void hr_migration_free(hr_migration *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free_list(m->down_revisions, m->n_down_revisions);
+	free_list(m->branch_labels, m->n_branch_labels);
+	free_list(m->depends_on, m->n_depends_on);
+	free(m->message);
+	free(m->create_date);
+	free(m->path);
+	for (i = 0; i < m->n_sections; i++) {
+		free(m->sections[i].dialect);
+		free(m->sections[i].sql);
+	}
+	free(m->sections);
+	free(m);
+}
+
+/*
+ * A section for every dialect (NULL) applies everywhere; a NULL dialect
+ * argument selects only those, so a caller that forgot its dialect never
+ * runs another database's SQL.
+ */
+int hr_section_applies(const hr_sql_section *s, hr_direction d,
+		       const char *dialect)
+{
+	if (s->direction != d)
+		return 0;
+	if (s->dialect == NULL)
+		return 1;
+	return dialect != NULL && strcmp(s->dialect, dialect) == 0;
+}
