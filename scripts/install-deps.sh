@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what building and testing need, from Debian's packages.
+# Does nothing (and needs no network) when everything is already there.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config
+	libuv1-dev libprotobuf-c-dev protobuf-c-compiler
+	libsqlite3-dev sqlite3 libpq-dev libssl-dev libcmocka-dev
+	postgresql                      # a real server for the PostgreSQL tests
+	clang libclang-rt-14-dev        # libFuzzer targets
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
