@@ -15,9 +15,15 @@ static int current_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (hr_client_current(ctx->client, &reply, &err) < 0)
 		return hrctl_fail("current", &err);
+	if (reply->migrations_error[0] != '\0')
+		fprintf(stderr, "hrctl: warning: hrd could not load the migrations: "
+				"%s\n",
+			reply->migrations_error);
 	if (ctx->json) {
 		printf("{\"database\": ");
 		hrctl_json_string(stdout, reply->database);
+		printf(", \"migrations_error\": ");
+		hrctl_json_string(stdout, reply->migrations_error);
 		printf(", \"revisions\": [");
 		for (size_t i = 0; i < reply->n_revisions; i++) {
 			if (i > 0)
@@ -31,7 +37,9 @@ static int current_exec(hrctl_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < reply->n_revisions; i++) {
 			const Homerack__V1__Revision *r = reply->revisions[i];
 
-			if (r->path[0] == '\0')
+			if (reply->migrations_error[0] != '\0')
+				printf("%s\n", r->revision);
+			else if (r->path[0] == '\0')
 				/* A row no migration file describes. */
 				printf("%s (no migration file)\n", r->revision);
 			else if (verbose)

@@ -46,6 +46,8 @@ static void current_start(hr_call *call, const ProtobufCMessage *request)
 	reply.revisions = ptrs;
 	reply.n_revisions = rows.n;
 	reply.database = server->url.redacted;
+	if (server->map == NULL)
+		reply.migrations_error = server->map_error.msg;
 	hr_call_send(call, &reply.base);
 	hr_call_finish(call, HR_OK, "%s", "");
 	free(revs);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Failing migrations roll back whole; bad targets and broken files get a
+# clear one-line error; the daemon keeps serving throughout.
+. "$(dirname "$0")/lib.sh"
+
+use_temp_migrations
+BAD=2a2a2a2a2a2a
+cat >"$MIGRATIONS/${BAD}_add_cables.sql" <<'SQL'
+-- revision: 2a2a2a2a2a2a
+-- down_revision: 1f3c0a9d2b7e
+-- message: Add cables, with a typo in the middle
+
+-- +upgrade
+CREATE TABLE cables (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50));
+CREATE INDEX ix_cables_name ON cables (name);
+INSERT INTO racks (name) VALUES ('inserted by a failing migration');
+CREATE TABEL broken (id INTEGER);
+CREATE TABLE after_broken (id INTEGER);
+
+-- +downgrade
+DROP TABLE cables;
+SQL
+start_hrd
+
+hr upgrade head
+expect_rc 1 "upgrade through a broken statement fails"
+expect_one_line "$ERR" "the failure is one line"
+expect_contains "$ERR" "upgrade failed at $BAD" "the error names the revision"
+expect_contains "$ERR" "${BAD}_add_cables.sql:9" "the error names the file and line"
+expect_contains "$ERR" 'near "TABEL": syntax error' "the error carries the database's message"
+expect_contains "$ERR" "database is at $INITIAL" "the error says where the database is"
+expect_contains "$OUT" "Running upgrade $INITIAL -> $BAD" "the failing step was announced"
+expect_eq "$(db_versions)" "$INITIAL" "alembic_version stayed at the previous revision"
+expect_eq "$(db_tables)" "$HOMERACK_TABLES" "no table of the failed migration remains"
+expect_eq "$(sql "SELECT count(*) FROM racks")" "0" "its row insert was rolled back"
+expect_eq "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'ix_cables_name'")" "0" \
+	"its index was rolled back"
+expect_eq "$(sql "SELECT count(*) FROM homerack_schema_history WHERE revision = '$BAD'")" "0" \
+	"no history row for the failed migration"
+
+hr current
+expect_rc 0 "the daemon still serves after a failed migration"
+expect_eq "$OUT" "$INITIAL" "current shows the last good revision"
+
+# Fix the file, as a developer would, and retry (files load at start).
+stop_hrd
+sed -i 's/CREATE TABEL/CREATE TABLE/' "$MIGRATIONS/${BAD}_add_cables.sql"
+start_hrd
+hr upgrade head
+expect_rc 0 "after fixing the file the upgrade succeeds"
+expect_eq "$(db_versions)" "$BAD" "the database reaches the new head"
+
+# --- bad targets -------------------------------------------------------------
+hr upgrade zzzzzz
+expect_rc 1 "an unknown revision fails"
+expect_one_line "$ERR" "unknown revision: one line"
+expect_contains "$ERR" "zzzzzz" "the error names the unknown revision"
+hr downgrade -5
+expect_rc 1 "downgrade below base fails"
+expect_one_line "$ERR" "below base: one line"
+expect_eq "$(db_versions)" "$BAD" "a failed plan changes nothing"
+hr upgrade ''
+expect_rc 1 "an empty target fails"
+expect_contains "$ERR" "needs a target" "the empty target is explained"
+hr upgrade 'head; DROP TABLE racks'
+expect_rc 1 "a garbage target fails"
+expect_eq "$(db_tables)" "after_broken broken cables $HOMERACK_TABLES" \
+	"a garbage target touches nothing"
+hr stamp nope
+expect_rc 1 "stamp of an unknown revision fails"
+expect_eq "$(db_versions)" "$BAD" "a failed stamp changes nothing"
+
+# --- a broken migration file ---------------------------------------------------
+stop_hrd
+printf -- '-- revision: 3b3b3b3b3b3b\n-- down_revison: 2a2a2a2a2a2a\n' \
+	>"$MIGRATIONS/3b3b3b3b3b3b_typo.sql"
+start_hrd
+hr current
+expect_rc 0 "current works while the migrations are broken"
+expect_eq "$OUT" "$BAD" "current still reports the database"
+expect_contains "$ERR" "could not load the migrations" "current warns that the files are broken"
+hr upgrade head
+expect_rc 1 "upgrade refuses while a migration file is broken"
+expect_one_line "$ERR" "broken file: one line"
+expect_contains "$ERR" "3b3b3b3b3b3b_typo.sql:2" "the error names the file and line"
+expect_contains "$ERR" "down_revison" "the error names the bad field"
+expect_eq "$(db_versions)" "$BAD" "nothing moved"
+rm "$MIGRATIONS/3b3b3b3b3b3b_typo.sql"
+stop_hrd
+start_hrd
+
+# --- a version row no migration file knows ------------------------------------
+sql "UPDATE alembic_version SET version_num = 'deadbeef0000'"
+hr current
+expect_eq "$OUT" "deadbeef0000 (no migration file)" "current shows an unknown row plainly"
+hr upgrade head
+expect_rc 1 "upgrade from an unknown row fails"
+expect_contains "$ERR" "deadbeef0000" "the error names the unknown row"
+
+finish
