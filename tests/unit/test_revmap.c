@@ -1,0 +1,405 @@
+/* test_revmap.c — building, checking and querying the revision map. */
+#include "engine_fixtures.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The map's revisions in topological order, space-separated. */
+static const char *order_of(const hr_revmap *map, char *buf, size_t cap)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < hr_revmap_count(map); i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? " " : "",
+					 hr_revmap_at(map, i)->revision);
+	return buf;
+}
+
+static const char *heads_of(const hr_revmap *map, char *buf, size_t cap)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < hr_revmap_head_count(map); i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? " " : "",
+					 hr_revmap_head(map, i)->revision);
+	return buf;
+}
+
+static const char *children_of(const hr_revmap *map, const char *id,
+			       char *buf, size_t cap)
+{
+	const hr_migration *m = hr_revmap_get(map, id);
+	size_t i, used = 0;
+
+	assert_non_null(m);
+	buf[0] = '\0';
+	for (i = 0; i < hr_revmap_child_count(map, m); i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? " " : "",
+					 hr_revmap_child(map, m, i)->revision);
+	return buf;
+}
+
+static int anc(const hr_revmap *map, const char *a, const char *b)
+{
+	return hr_revmap_is_ancestor(map, hr_revmap_get(map, a),
+				     hr_revmap_get(map, b));
+}
+
+/* A spec that must fail to build with code and a message with needle. */
+static void expect_build_error(const char *spec, hr_code code,
+			       const char *needle)
+{
+	hr_revmap *map = (hr_revmap *)&map;
+	hr_error err = {0};
+
+	assert_int_equal(fx_map(spec, &map, &err), -(int)code);
+	assert_null(map);
+	assert_int_equal(err.code, code);
+	assert_msg_contains(err, needle);
+}
+
+static void test_linear_chain(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a c:b");
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(hr_revmap_count(map), 3);
+	assert_string_equal(order_of(map, buf, sizeof buf), "a b c");
+	assert_string_equal(heads_of(map, buf, sizeof buf), "c");
+	assert_string_equal(children_of(map, "a", buf, sizeof buf), "b");
+	assert_string_equal(children_of(map, "c", buf, sizeof buf), "");
+	assert_true(hr_revmap_is_base(map, hr_revmap_get(map, "a")));
+	assert_false(hr_revmap_is_base(map, hr_revmap_get(map, "b")));
+	assert_true(hr_revmap_is_head(map, hr_revmap_get(map, "c")));
+	assert_false(hr_revmap_is_head(map, hr_revmap_get(map, "b")));
+	assert_true(anc(map, "a", "c"));
+	assert_true(anc(map, "b", "b"));
+	assert_false(anc(map, "c", "a"));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(hr_revmap_index(map, hr_revmap_at(map, i)), i);
+	assert_null(hr_revmap_at(map, 3));
+	assert_null(hr_revmap_get(map, "d"));
+	assert_null(hr_revmap_get(map, NULL));
+	hr_revmap_free(map);
+}
+
+/* Topological order, not file or id order: parents always come first,
+ * and among ready revisions the one given first wins. */
+static void test_topological_order(void **state)
+{
+	hr_revmap *map = fx_map_ok("d:c c:b z b:a a y:z");
+	char buf[256];
+	size_t i, j, k;
+
+	(void)state;
+	assert_string_equal(order_of(map, buf, sizeof buf), "z a b c d y");
+	for (i = 0; i < hr_revmap_count(map); i++) {
+		const hr_migration *m = hr_revmap_at(map, i);
+
+		for (j = 0; j < m->n_down_revisions; j++) {
+			k = hr_revmap_index(map,
+					    hr_revmap_get(map, m->down_revisions[j]));
+			assert_true(k < i);
+		}
+	}
+	hr_revmap_free(map);
+}
+
+static void test_diamond_merge(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a c:a m:b,c n:m");
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(order_of(map, buf, sizeof buf), "a b c m n");
+	assert_string_equal(heads_of(map, buf, sizeof buf), "n");
+	assert_string_equal(children_of(map, "a", buf, sizeof buf), "b c");
+	assert_string_equal(children_of(map, "b", buf, sizeof buf), "m");
+	assert_string_equal(children_of(map, "c", buf, sizeof buf), "m");
+	assert_true(anc(map, "b", "n"));
+	assert_true(anc(map, "c", "m"));
+	assert_false(anc(map, "b", "c"));
+	assert_false(anc(map, "c", "b"));
+	hr_revmap_free(map);
+}
+
+static void test_multiple_bases_and_heads(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a x y:x c:a");
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(heads_of(map, buf, sizeof buf), "b y c");
+	assert_true(hr_revmap_is_base(map, hr_revmap_get(map, "a")));
+	assert_true(hr_revmap_is_base(map, hr_revmap_get(map, "x")));
+	assert_false(anc(map, "a", "y"));
+	assert_false(anc(map, "x", "b"));
+	hr_revmap_free(map);
+}
+
+static void test_empty_map(void **state)
+{
+	hr_revmap *map = NULL;
+	const hr_migration *m = NULL;
+	hr_error err = {0};
+
+	(void)state;
+	assert_int_equal(hr_revmap_build(NULL, 0, &map, &err), 0);
+	assert_int_equal(hr_revmap_count(map), 0);
+	assert_int_equal(hr_revmap_head_count(map), 0);
+	assert_null(hr_revmap_get(map, "a"));
+	assert_int_equal(hr_revmap_lookup(map, "a", &m, &err), -HR_NOT_FOUND);
+	hr_revmap_free(map);
+}
+
+/* depends_on orders and counts as ancestry, but does not make a child. */
+static void test_depends_on(void **state)
+{
+	hr_revmap *map = fx_map_ok("r:b|x a b:a x");
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(order_of(map, buf, sizeof buf), "a b x r");
+	assert_true(anc(map, "x", "r"));
+	assert_true(anc(map, "a", "r"));
+	assert_string_equal(children_of(map, "x", buf, sizeof buf), "");
+	assert_string_equal(heads_of(map, buf, sizeof buf), "x r");
+	hr_revmap_free(map);
+}
+
+static void test_duplicate_id(void **state)
+{
+	(void)state;
+	expect_build_error("a b:a a", HR_FAILED_PRECONDITION,
+			   "duplicate revision 'a' in 00_a.sql and 02_a.sql");
+}
+
+static void test_missing_parent_and_dependency(void **state)
+{
+	(void)state;
+	expect_build_error("a b:zzz", HR_FAILED_PRECONDITION,
+			   "migration 01_b.sql: down_revision 'zzz' does not "
+			   "exist");
+	expect_build_error("a b:a|q", HR_FAILED_PRECONDITION,
+			   "migration 01_b.sql: depends_on 'q' does not exist");
+}
+
+static void test_cycles(void **state)
+{
+	(void)state;
+	expect_build_error("a b:b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions b -> b (01_b.sql)");
+	expect_build_error("r a:c b:a c:b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions a -> c -> b -> a "
+			   "(01_a.sql, 03_c.sql, 02_b.sql)");
+	expect_build_error("a b:a|c c:b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions b -> c -> b (01_b.sql, "
+			   "02_c.sql)");
+}
+
+static void test_branch_labels(void **state)
+{
+	hr_revmap *map = fx_map_ok("a#core b:a c:a#ui,inventory");
+
+	(void)state;
+	assert_string_equal(hr_revmap_get(map, "c")->branch_labels[1],
+			    "inventory");
+	hr_revmap_free(map);
+	expect_build_error("a#core b:a c:a#core", HR_FAILED_PRECONDITION,
+			   "branch label 'core' is used by both 00_a.sql and "
+			   "02_c.sql");
+	expect_build_error("a b:a#a", HR_FAILED_PRECONDITION,
+			   "branch label 'a' in 01_b.sql is also the revision id "
+			   "of 00_a.sql");
+}
+
+static void test_lookup(void **state)
+{
+	hr_revmap *map = fx_map_ok("ab12 ab34:ab12 ac56:ab34 ab:ac56");
+	const hr_migration *m = NULL;
+	hr_error err = {0};
+
+	(void)state;
+	assert_int_equal(hr_revmap_lookup(map, "ab34", &m, &err), 0);
+	assert_string_equal(m->revision, "ab34");
+	assert_int_equal(hr_revmap_lookup(map, "ac", &m, &err), 0);
+	assert_string_equal(m->revision, "ac56");
+	assert_int_equal(hr_revmap_lookup(map, "ab3", &m, &err), 0);
+	assert_string_equal(m->revision, "ab34");
+	/* an exact id wins over being a prefix of others */
+	assert_int_equal(hr_revmap_lookup(map, "ab", &m, &err), 0);
+	assert_string_equal(m->revision, "ab");
+
+	assert_int_equal(hr_revmap_lookup(map, "a", &m, &err),
+			 -HR_INVALID_ARGUMENT);
+	assert_null(m);
+	assert_msg_contains(err, "revision prefix 'a' is ambiguous: ab, ab12, "
+				 "ab34, ac56");
+	assert_int_equal(hr_revmap_lookup(map, "ab1x", &m, &err),
+			 -HR_NOT_FOUND);
+	assert_msg_contains(err, "no such revision 'ab1x'");
+	assert_int_equal(hr_revmap_lookup(map, "b", &m, &err), -HR_NOT_FOUND);
+	assert_int_equal(hr_revmap_lookup(map, "", &m, &err),
+			 -HR_INVALID_ARGUMENT);
+	hr_revmap_free(map);
+}
+
+static void test_foreign_pointer(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a");
+	hr_migration *other = fx_parse("a.sql", "-- revision: a\n");
+
+	(void)state;
+	assert_int_equal(hr_revmap_index(map, other), hr_revmap_count(map));
+	assert_false(hr_revmap_is_head(map, other));
+	assert_int_equal(hr_revmap_child_count(map, other), 0);
+	assert_false(hr_revmap_is_ancestor(map, other, hr_revmap_get(map, "b")));
+	hr_migration_free(other);
+	hr_revmap_free(map);
+}
+
+/* Ancestry across many 64-bit words and a long chain. */
+static void test_large_chain(void **state)
+{
+	char *spec = fx_chain_spec(300);
+	hr_revmap *map = fx_map_ok(spec);
+
+	(void)state;
+	assert_int_equal(hr_revmap_count(map), 300);
+	assert_int_equal(hr_revmap_head_count(map), 1);
+	assert_string_equal(hr_revmap_head(map, 0)->revision, "r0299");
+	assert_true(anc(map, "r0000", "r0299"));
+	assert_true(anc(map, "r0063", "r0064"));
+	assert_true(anc(map, "r0064", "r0128"));
+	assert_false(anc(map, "r0128", "r0064"));
+	assert_string_equal(hr_revmap_at(map, 200)->revision, "r0200");
+	free(spec);
+	hr_revmap_free(map);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void drop(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(remove(path), 0);
+}
+
+static void test_load_dir(void **state)
+{
+	char dir[] = "/tmp/hr_test_revmap_XXXXXX", path[512], buf[256];
+	hr_revmap *map = NULL;
+	hr_error err = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* names sort in the opposite order of the chain */
+	put(dir, "1_c.sql", "-- revision: ccc\n-- down_revision: bbb\n");
+	put(dir, "2_b.sql", "-- revision: bbb\n-- down_revision: aaa\n");
+	put(dir, "3_a.sql", "-- revision: aaa\n-- +upgrade\nSELECT 1;\n");
+	put(dir, "README.md", "not a migration\n");
+	put(dir, "notes.sql.bak", "garbage\n");
+	put(dir, ".#1_c.sql", "editor lock file\n");
+	snprintf(path, sizeof path, "%s/sub.sql", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err), 0);
+	assert_string_equal(order_of(map, buf, sizeof buf), "aaa bbb ccc");
+	snprintf(path, sizeof path, "%s/3_a.sql", dir);
+	assert_string_equal(hr_revmap_get(map, "aaa")->path, path);
+	assert_int_equal(hr_revmap_get(map, "aaa")->n_sections, 1);
+	hr_revmap_free(map);
+
+	put(dir, "4_d.sql", "-- revision: ddd\n-- down_revison: ccc\n");
+	map = (hr_revmap *)&map;
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err),
+			 -HR_FAILED_PRECONDITION);
+	assert_null(map);
+	assert_int_equal(err.code, HR_FAILED_PRECONDITION);
+	assert_msg_contains(err, "/4_d.sql:2: unknown header field "
+				 "'down_revison'");
+	drop(dir, "4_d.sql");
+
+	put(dir, "4_d.sql", "-- revision: ddd\n-- down_revision: zzz\n");
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err),
+			 -HR_FAILED_PRECONDITION);
+	assert_msg_contains(err, "4_d.sql: down_revision 'zzz' does not exist");
+
+	drop(dir, "1_c.sql");
+	drop(dir, "2_b.sql");
+	drop(dir, "3_a.sql");
+	drop(dir, "4_d.sql");
+	drop(dir, "README.md");
+	drop(dir, "notes.sql.bak");
+	drop(dir, ".#1_c.sql");
+	drop(dir, "sub.sql");
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err), 0);
+	assert_int_equal(hr_revmap_count(map), 0);
+	hr_revmap_free(map);
+	assert_int_equal(rmdir(dir), 0);
+
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err), -HR_NOT_FOUND);
+	assert_null(map);
+	assert_msg_contains(err, "cannot read migrations directory");
+}
+
+/* The product's own migrations/ (found from this file's path) loads. */
+static void test_real_migrations_dir(void **state)
+{
+	const char *self = __FILE__, *cut = strstr(self, "tests/unit/");
+	char dir[1024];
+	hr_revmap *map = NULL;
+	hr_error err = {0};
+
+	(void)state;
+	if (cut == NULL)
+		skip();
+	snprintf(dir, sizeof dir, "%.*smigrations", (int)(cut - self), self);
+	if (hr_revmap_load_dir(dir, &map, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_true(hr_revmap_count(map) > 0);
+	assert_int_equal(hr_revmap_head_count(map), 1);
+	hr_revmap_free(map);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linear_chain),
+		cmocka_unit_test(test_topological_order),
+		cmocka_unit_test(test_diamond_merge),
+		cmocka_unit_test(test_multiple_bases_and_heads),
+		cmocka_unit_test(test_empty_map),
+		cmocka_unit_test(test_depends_on),
+		cmocka_unit_test(test_duplicate_id),
+		cmocka_unit_test(test_missing_parent_and_dependency),
+		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_branch_labels),
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_foreign_pointer),
+		cmocka_unit_test(test_large_chain),
+		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_real_migrations_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
