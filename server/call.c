@@ -104,10 +104,13 @@ void hr_call_detach_all(hr_conn *conn)
 		unlink_call(call);
 		/* The job finishes the call (now peerless) when it ends;
 		 * a call without one has nothing left to do. */
-		if (call->job != NULL)
+		if (call->job != NULL) {
+			hr_log(HR_LOG_INFO, "%s: uid %ld went away; cancelling",
+			       call->method->path, (long)conn->uid);
 			hr_writer_cancel(conn->server, call->job);
-		else
+		} else {
 			free(call);
+		}
 	}
 }
 
@@ -117,8 +120,11 @@ void hr_call_cancel(hr_conn *conn, uint64_t id)
 
 	/* Cancelling a call that already ended is not an error (it races
 	 * with the final status), so unknown ids are ignored. */
-	if (call != NULL && call->job != NULL)
+	if (call != NULL && call->job != NULL) {
+		hr_log(HR_LOG_INFO, "%s: uid %ld cancelled the call",
+		       call->method->path, (long)conn->uid);
 		hr_writer_cancel(conn->server, call->job);
+	}
 }
 
 /* Check the envelope; on failure answer (and maybe close) and return -1. */

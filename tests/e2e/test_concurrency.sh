@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Status calls are answered while a migration runs; concurrent schema
+# changes are serialized; Ctrl-C and vanished clients stop cleanly.
+#
+# To hold an upgrade "in progress" for as long as the test needs, the
+# test itself holds SQLite's write lock (BEGIN IMMEDIATE in a sqlite3
+# process): hrd's writer then waits for it, exactly as behind a slow
+# migration, with no timing assumption.
+. "$(dirname "$0")/lib.sh"
+
+use_temp_migrations
+# A chain of 20 small migrations after the initial one.
+prev=$INITIAL
+for i in $(seq 1 20); do
+	rev=$(printf 'c0ffee%06d' "$i")
+	cat >"$MIGRATIONS/${rev}_add_column_$i.sql" <<SQL
+-- revision: $rev
+-- down_revision: $prev
+-- message: Add racks.extra_$i
+
+-- +upgrade
+ALTER TABLE racks ADD COLUMN extra_$i INTEGER;
+-- +downgrade
+ALTER TABLE racks DROP COLUMN extra_$i;
+SQL
+	prev=$rev
+done
+HEAD=$prev
+start_hrd
+
+# Hold the database's write lock until release_lock.
+hold_lock() {
+	mkfifo "$TMP/gate"
+	sqlite3 -batch "$DB" <"$TMP/gate" >"$TMP/gate.out" 2>&1 &
+	LOCK_PID=$!
+	exec 7>"$TMP/gate"
+	echo "PRAGMA busy_timeout=10000; BEGIN IMMEDIATE; SELECT 'locked';" >&7
+	until grep -q locked "$TMP/gate.out"; do sleep 0.02; done
+}
+release_lock() {
+	echo "COMMIT;" >&7
+	exec 7>&-
+	wait "$LOCK_PID"
+	rm -f "$TMP/gate"
+}
+# Wait until file $1 contains $2 (the call reached that point).
+wait_for() { until grep -q "$2" "$1" 2>/dev/null; do sleep 0.02; done; }
+
+# --- current while an upgrade is in progress ---------------------------------
+hold_lock
+"$HRCTL" --json upgrade head >"$TMP/up.out" 2>&1 &
+UP_PID=$!
+wait_for "$TMP/up.out" '"event": "plan"'
+hr current
+expect_rc 0 "current is answered while an upgrade is in progress"
+expect_eq "$OUT" "" "current shows the last committed state (base)"
+hr history
+expect_rc 0 "history is answered while an upgrade is in progress"
+if kill -0 "$UP_PID" 2>/dev/null; then pass "the upgrade was still running then"; else
+	fail "the upgrade was still running then"; fi
+release_lock
+wait "$UP_PID"
+RC=$?
+expect_rc 0 "the upgrade completes once the lock is released"
+expect_eq "$(db_versions)" "$HEAD" "the database reached head"
+expect_eq "$(grep -c '"event": "finished"' "$TMP/up.out")" "21" "21 steps streamed as finished"
+
+# --- concurrent upgrades are serialized ----------------------------------------
+hr downgrade base
+expect_rc 0 "downgrade base"
+sql "DELETE FROM homerack_schema_history"
+pids=()
+for i in 1 2 3 4; do
+	"$HRCTL" upgrade head >"$TMP/par$i.out" 2>&1 &
+	pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+expect_eq "$ok" "4" "four concurrent upgrades all succeed"
+expect_eq "$(sql "SELECT count(*), count(DISTINCT revision) FROM homerack_schema_history WHERE direction='upgrade'")" \
+	"21|21" "every migration was applied exactly once"
+expect_eq "$(cat "$TMP"/par*.out | grep -c '^Running upgrade')" "21" \
+	"the steps were reported once in total"
+expect_eq "$(db_versions)" "$HEAD" "the database is at head"
+
+# --- Ctrl-C cancels between migrations ----------------------------------------
+hr downgrade base
+hold_lock
+"$HRCTL" --json upgrade head >"$TMP/int.out" 2>"$TMP/int.err" &
+INT_PID=$!
+wait_for "$TMP/int.out" '"event": "plan"'
+kill -INT "$INT_PID"
+# hrd logs the cancel while its writer still waits for our lock.
+wait_for "$TMP/hrd.log" "cancelled the call"
+release_lock
+wait "$INT_PID"
+RC=$?
+ERR=$(cat "$TMP/int.err")
+expect_rc 1 "an interrupted upgrade exits non-zero"
+expect_contains "$ERR" "cancelled" "the user is told it was cancelled"
+expect_contains "$ERR" "database is at" "the user is told where the database is"
+expect_eq "$(db_versions)" "" "no migration started after the cancel"
+
+# --- a client that vanishes mid-call ------------------------------------------
+hold_lock
+"$HRCTL" --json upgrade head >"$TMP/gone.out" 2>&1 &
+GONE_PID=$!
+wait_for "$TMP/gone.out" '"event": "plan"'
+kill -9 "$GONE_PID"
+wait "$GONE_PID" 2>/dev/null
+wait_for "$TMP/hrd.log" "went away; cancelling"
+release_lock
+hr current
+expect_rc 0 "the daemon serves after a client vanished mid-call"
+expect_eq "$(db_versions)" "" "a vanished client's upgrade starts no migration"
+expect_eq "$(db_tables)" "" "and leaves nothing half-applied"
+hr upgrade head
+expect_rc 0 "a new upgrade completes afterwards"
+expect_eq "$(db_versions)" "$HEAD" "and reaches head"
+
+finish
