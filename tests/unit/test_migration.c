@@ -195,8 +195,8 @@ static void test_marker_at_eof_and_empty_merge(void **state)
 
 static void test_checksum_is_sha256_with_crlf_as_lf(void **state)
 {
-	hr_migration *lf = fx_parse("a.sql",
-				    "-- revision: abc\n-- +upgrade\nSELECT 1;\n");
+	hr_migration *lf = fx_parse(
+		"a.sql", "-- revision: abc\n-- +upgrade\nSELECT 1;\n");
 	hr_migration *crlf = fx_parse(
 		"a.sql", "-- revision: abc\r\n-- +upgrade\r\nSELECT 1;\r\n");
 	hr_migration *other = fx_parse(

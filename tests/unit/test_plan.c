@@ -265,7 +265,8 @@ static void test_prefixes(void **state)
 
 	(void)state;
 	expect_plan(map, UP, "", "ab3", "ab12[+ab12] ab34[ab12>ab34] => ab34");
-	expect_plan(map, DOWN, "c9", "ab1", "c9[c9>ab34] ab34[ab34>ab12] => ab12");
+	expect_plan(map, DOWN, "c9", "ab1",
+		    "c9[c9>ab34] ab34[ab34>ab12] => ab12");
 	expect_fail(map, UP, "", "ab", HR_INVALID_ARGUMENT,
 		    "revision prefix 'ab' is ambiguous: ab12, ab34");
 	expect_fail(map, UP, "", "ab+1", HR_INVALID_ARGUMENT,

@@ -104,8 +104,8 @@ static void test_topological_order(void **state)
 		const hr_migration *m = hr_revmap_at(map, i);
 
 		for (j = 0; j < m->n_down_revisions; j++) {
-			k = hr_revmap_index(map,
-					    hr_revmap_get(map, m->down_revisions[j]));
+			k = hr_revmap_index(
+				map, hr_revmap_get(map, m->down_revisions[j]));
 			assert_true(k < i);
 		}
 	}
@@ -216,8 +216,8 @@ static void test_branch_labels(void **state)
 			   "branch label 'core' is used by both 00_a.sql and "
 			   "02_c.sql");
 	expect_build_error("a b:a#a", HR_FAILED_PRECONDITION,
-			   "branch label 'a' in 01_b.sql is also the revision id "
-			   "of 00_a.sql");
+			   "branch label 'a' in 01_b.sql is also the revision "
+			   "id of 00_a.sql");
 }
 
 static void test_lookup(void **state)
@@ -260,7 +260,8 @@ static void test_foreign_pointer(void **state)
 	assert_int_equal(hr_revmap_index(map, other), hr_revmap_count(map));
 	assert_false(hr_revmap_is_head(map, other));
 	assert_int_equal(hr_revmap_child_count(map, other), 0);
-	assert_false(hr_revmap_is_ancestor(map, other, hr_revmap_get(map, "b")));
+	assert_false(
+		hr_revmap_is_ancestor(map, other, hr_revmap_get(map, "b")));
 	hr_migration_free(other);
 	hr_revmap_free(map);
 }
