@@ -155,10 +155,10 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 					"%s:%d: %s lists '%s' twice", p->path,
 					line, field_names[f], list[k]);
 		if (n == LIST_MAX)
-			return hr_error_set(p->err, HR_INVALID_ARGUMENT,
-					    "%s:%d: %s has more than %d entries",
-					    p->path, line, field_names[f],
-					    LIST_MAX);
+			return hr_error_set(
+				p->err, HR_INVALID_ARGUMENT,
+				"%s:%d: %s has more than %d entries", p->path,
+				line, field_names[f], LIST_MAX);
 		if (n == 0) {
 			/* Owned by the migration from the first item on, so
 			 * an error below frees it with the rest. */
@@ -270,10 +270,9 @@ static int parse_header_line(parser *p, int line, const char *s, size_t len)
 	key_len = i - key;
 	while (i < len && is_space(s[i]))
 		i++;
-	/* "key:" must be followed by a space or the line end, so a URL in a
-	 * comment ("-- see https://...") stays a comment. */
+	/* A URL opening a comment ("-- https://...") is not a key. */
 	if (key_len == 0 || i == len || s[i] != ':' ||
-	    (i + 1 < len && !is_space(s[i + 1])))
+	    (len - i >= 3 && memcmp(s + i, "://", 3) == 0))
 		return 0;
 	for (f = 0; f < N_FIELDS; f++)
 		if (strlen(field_names[f]) == key_len &&
@@ -434,8 +433,8 @@ static int parse_lines(parser *p)
 		const char *nl = memchr(t + pos, '\n', p->len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - t) : p->len;
 		size_t next = nl != NULL ? end + 1 : p->len, cut = end;
-		hr_direction dir;
-		const char *dialect;
+		hr_direction dir = HR_UPGRADE; /* set by parse_marker when it returns 1 */
+		const char *dialect = NULL;
 
 		while (cut > pos && is_space(t[cut - 1]))
 			cut--;

@@ -234,7 +234,8 @@ static int single_head(planner *p, const char *text, const hr_migration **out)
 }
 
 /* `head` or a full id or unique prefix. */
-static int resolve_name(planner *p, const target_parts *t, const hr_migration **out)
+static int resolve_name(planner *p, const target_parts *t,
+			const hr_migration **out)
 {
 	if (strcmp(t->name, "head") == 0)
 		return single_head(p, t->text, out);
@@ -243,7 +244,8 @@ static int resolve_name(planner *p, const target_parts *t, const hr_migration **
 
 /* The one head that descends from the revision carrying label (or, as
  * Alembic allows, the revision named so). */
-static int label_head(planner *p, const target_parts *t, const hr_migration **out)
+static int label_head(planner *p, const target_parts *t,
+		      const hr_migration **out)
 {
 	size_t n = hr_revmap_count(p->map), i, j;
 	const hr_migration *labelled = NULL;
@@ -284,8 +286,9 @@ static int label_head(planner *p, const target_parts *t, const hr_migration **ou
 }
 
 /* Follow the only child `count` times from start (NULL: from base). */
-static int walk_up(planner *p, const target_parts *t, const hr_migration *start,
-		   long count, const hr_migration **out)
+static int walk_up(planner *p, const target_parts *t,
+		   const hr_migration *start, long count,
+		   const hr_migration **out)
 {
 	size_t n = hr_revmap_count(p->map), i;
 	char names[HR_ERROR_MSG_MAX / 2];
@@ -336,8 +339,9 @@ static int walk_up(planner *p, const target_parts *t, const hr_migration *start,
 }
 
 /* Follow the only parent `count` times from start; NULL means base. */
-static int walk_down(planner *p, const target_parts *t, const hr_migration *start,
-		     long count, const hr_migration **out)
+static int walk_down(planner *p, const target_parts *t,
+		     const hr_migration *start, long count,
+		     const hr_migration **out)
 {
 	const hr_migration *cur = start;
 	long step;
@@ -357,8 +361,9 @@ static int walk_down(planner *p, const target_parts *t, const hr_migration *star
 					    start ? start->revision : "base");
 		if (cur->n_down_revisions > 1)
 			return hr_error_set(p->err, HR_FAILED_PRECONDITION,
-					    "relative target '%s' crosses merge "
-					    "point %s; name a revision instead",
+					    "relative target '%s' crosses "
+					    "merge point %s; name a revision "
+					    "instead",
 					    t->text, cur->revision);
 		cur = cur->n_down_revisions == 0
 			? NULL

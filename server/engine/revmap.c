@@ -193,7 +193,8 @@ static int link_edges(hr_migration *const *migs, size_t n, const id_key *keys,
 					err, HR_FAILED_PRECONDITION,
 					"migration %s: %s '%s' does not exist",
 					m->path,
-					is_down ? "down_revision" : "depends_on",
+					is_down ? "down_revision"
+						: "depends_on",
 					id);
 		}
 	}
@@ -341,7 +342,8 @@ static size_t slot_of(const hr_revmap *map, const hr_migration *m)
 {
 	/* Fibonacci hashing of the pointer; malloc'd pointers are aligned,
 	 * so the low bits carry nothing and the high product bits mix best. */
-	uint64_t h = (uint64_t)((uintptr_t)m >> 4) * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = (uint64_t)((uintptr_t)m >> 4) *
+		     UINT64_C(0x9e3779b97f4a7c15);
 
 	return (size_t)(h >> 32) & map->slot_mask;
 }

@@ -39,7 +39,8 @@ static void test_all_header_fields(void **state)
 		"-- depends_on: 0cc3,0dd4\n"
 		"-- transactional: false\n"
 		"-- TODO: later (uppercase keys are free text)\n"
-		"-- see https://alembic.sqlalchemy.org for the model\n");
+		"-- see https://alembic.sqlalchemy.org for the model\n"
+		"-- https://example.com/a-url-opening-a-comment\n");
 
 	(void)state;
 	assert_string_equal(m->revision, "1f3c0a9d2b7e");
@@ -122,6 +123,11 @@ static void test_merge_list_separators(void **state)
 	assert_string_equal(m->down_revisions[1], "b");
 	assert_string_equal(m->down_revisions[2], "c");
 	assert_string_equal(m->down_revisions[3], "d");
+	hr_migration_free(m);
+	m = fx_parse("m.sql", "-- revision:m\n-- down_revision:a,b\n");
+	assert_string_equal(m->revision, "m");
+	assert_int_equal(m->n_down_revisions, 2);
+	assert_string_equal(m->down_revisions[1], "b");
 	hr_migration_free(m);
 	expect_error("-- revision: m\n-- down_revision: a, b, a\n",
 		     "m.sql:2: down_revision lists 'a' twice");
@@ -246,6 +252,9 @@ static void test_unknown_key_names_line(void **state)
 		     "m.sql:3: unknown header field 'down_revison'");
 	expect_error("-- revision: abc\n--note : spaced key\n",
 		     "m.sql:2: unknown header field 'note'");
+	/* no space after the colon is still a key, not free text */
+	expect_error("-- revision:abc\n-- down_revison:a\n",
+		     "m.sql:2: unknown header field 'down_revison'");
 }
 
 static void test_repeated_key(void **state)
