@@ -66,6 +66,12 @@ static int is_id_char(char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Whether the n bytes at s are exactly word. */
+static int span_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
 static char *dup_n(const char *s, size_t n)
 {
 	char *d = malloc(n + 1);
@@ -126,7 +132,7 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 	char **list = NULL;
 	size_t n = 0, i = 0;
 
-	if (vlen == 4 && memcmp(v, "None", 4) == 0)
+	if (span_is(v, vlen, "None"))
 		return 0;
 	while (i < vlen) {
 		size_t start, k;
@@ -148,8 +154,7 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 					    field_names[f], HR_REVISION_MAX);
 		}
 		for (k = 0; k < n; k++)
-			if (strlen(list[k]) == i - start &&
-			    memcmp(list[k], v + start, i - start) == 0)
+			if (span_is(v + start, i - start, list[k]))
 				return hr_error_set(
 					p->err, HR_INVALID_ARGUMENT,
 					"%s:%d: %s lists '%s' twice", p->path,
@@ -275,8 +280,7 @@ static int parse_header_line(parser *p, int line, const char *s, size_t len)
 	    (len - i >= 3 && memcmp(s + i, "://", 3) == 0))
 		return 0;
 	for (f = 0; f < N_FIELDS; f++)
-		if (strlen(field_names[f]) == key_len &&
-		    memcmp(field_names[f], s + key, key_len) == 0)
+		if (span_is(s + key, key_len, field_names[f]))
 			break;
 	if (f == N_FIELDS)
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
@@ -301,7 +305,8 @@ static int parse_header_line(parser *p, int line, const char *s, size_t len)
 static int parse_marker(parser *p, int line, const char *s, size_t len,
 			hr_direction *dir, const char **dialect)
 {
-	size_t i = 2, word;
+	static const char *const dialects[] = {"sqlite", "postgresql"};
+	size_t i = 2, word, d;
 
 	if (len < 2 || s[0] != '-' || s[1] != '-')
 		return 0;
@@ -315,9 +320,9 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 	if (i == word || !((s[word] >= 'a' && s[word] <= 'z') ||
 			   (s[word] >= 'A' && s[word] <= 'Z')))
 		return 0;
-	if (i - word == 7 && memcmp(s + word, "upgrade", 7) == 0)
+	if (span_is(s + word, i - word, "upgrade"))
 		*dir = HR_UPGRADE;
-	else if (i - word == 9 && memcmp(s + word, "downgrade", 9) == 0)
+	else if (span_is(s + word, i - word, "downgrade"))
 		*dir = HR_DOWNGRADE;
 	else
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
@@ -334,16 +339,15 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 	*dialect = NULL;
 	if (i == len)
 		return 1;
-	if (len - i == 6 && memcmp(s + i, "sqlite", 6) == 0)
-		*dialect = "sqlite";
-	else if (len - i == 10 && memcmp(s + i, "postgresql", 10) == 0)
-		*dialect = "postgresql";
-	else
-		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
-				    "%s:%d: unknown dialect '%.*s' (want "
-				    "sqlite or postgresql)",
-				    p->path, line, quote_len(len - i), s + i);
-	return 1;
+	for (d = 0; d < sizeof dialects / sizeof dialects[0]; d++)
+		if (span_is(s + i, len - i, dialects[d])) {
+			*dialect = dialects[d];
+			return 1;
+		}
+	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+			    "%s:%d: unknown dialect '%.*s' (want sqlite or "
+			    "postgresql)",
+			    p->path, line, quote_len(len - i), s + i);
 }
 
 static int open_section(parser *p, hr_direction dir, const char *dialect,

@@ -4,28 +4,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Append m's id to the space-separated list in buf. */
+static void add_id(char *buf, size_t cap, const hr_migration *m)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, cap - used, "%s%s", used ? " " : "", m->revision);
+}
+
 /* The map's revisions in topological order, space-separated. */
 static const char *order_of(const hr_revmap *map, char *buf, size_t cap)
 {
-	size_t i, used = 0;
+	size_t i;
 
 	buf[0] = '\0';
 	for (i = 0; i < hr_revmap_count(map); i++)
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
-					 i ? " " : "",
-					 hr_revmap_at(map, i)->revision);
+		add_id(buf, cap, hr_revmap_at(map, i));
 	return buf;
 }
 
 static const char *heads_of(const hr_revmap *map, char *buf, size_t cap)
 {
-	size_t i, used = 0;
+	size_t i;
 
 	buf[0] = '\0';
 	for (i = 0; i < hr_revmap_head_count(map); i++)
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
-					 i ? " " : "",
-					 hr_revmap_head(map, i)->revision);
+		add_id(buf, cap, hr_revmap_head(map, i));
 	return buf;
 }
 
@@ -33,14 +37,12 @@ static const char *children_of(const hr_revmap *map, const char *id,
 			       char *buf, size_t cap)
 {
 	const hr_migration *m = hr_revmap_get(map, id);
-	size_t i, used = 0;
+	size_t i;
 
 	assert_non_null(m);
 	buf[0] = '\0';
 	for (i = 0; i < hr_revmap_child_count(map, m); i++)
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
-					 i ? " " : "",
-					 hr_revmap_child(map, m, i)->revision);
+		add_id(buf, cap, hr_revmap_child(map, m, i));
 	return buf;
 }
 
