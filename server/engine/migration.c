@@ -308,6 +308,8 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 	static const char *const dialects[] = {"sqlite", "postgresql"};
 	size_t i = 2, word, d;
 
+	*dir = HR_UPGRADE;
+	*dialect = NULL;
 	if (len < 2 || s[0] != '-' || s[1] != '-')
 		return 0;
 	while (i < len && is_space(s[i]))
@@ -336,7 +338,6 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 				    p->path, line);
 	while (i < len && is_space(s[i]))
 		i++;
-	*dialect = NULL;
 	if (i == len)
 		return 1;
 	for (d = 0; d < sizeof dialects / sizeof dialects[0]; d++)
@@ -437,8 +438,8 @@ static int parse_lines(parser *p)
 		const char *nl = memchr(t + pos, '\n', p->len - pos);
 		size_t end = nl != NULL ? (size_t)(nl - t) : p->len;
 		size_t next = nl != NULL ? end + 1 : p->len, cut = end;
-		hr_direction dir = HR_UPGRADE; /* set by parse_marker when it returns 1 */
-		const char *dialect = NULL;
+		hr_direction dir;
+		const char *dialect;
 
 		while (cut > pos && is_space(t[cut - 1]))
 			cut--;
