@@ -64,6 +64,14 @@ static void append(char *buf, size_t cap, const char *s)
 		snprintf(buf + used, cap - used, "%s", s);
 }
 
+/* The j-th of m's parents then dependencies: the edges into m. */
+static const char *prior_id(const hr_migration *m, size_t j)
+{
+	return j < m->n_down_revisions
+		? m->down_revisions[j]
+		: m->depends_on[j - m->n_down_revisions];
+}
+
 /* ---- sorting by id ----------------------------------------------------- */
 
 static int cmp_key(const void *a, const void *b)
@@ -182,20 +190,16 @@ static int link_edges(hr_migration *const *migs, size_t n, const id_key *keys,
 
 		e->start[i] = k;
 		for (j = 0; j < m->n_down_revisions + m->n_depends_on; j++) {
-			int is_down = j < m->n_down_revisions;
-			const char *id = is_down
-				? m->down_revisions[j]
-				: m->depends_on[j - m->n_down_revisions];
-
-			e->to[k] = find_key(keys, n, id);
+			e->to[k] = find_key(keys, n, prior_id(m, j));
 			if (e->to[k++] == SIZE_MAX)
 				return hr_error_set(
 					err, HR_FAILED_PRECONDITION,
 					"migration %s: %s '%s' does not exist",
 					m->path,
-					is_down ? "down_revision"
+					j < m->n_down_revisions
+						? "down_revision"
 						: "depends_on",
-					id);
+					prior_id(m, j));
 		}
 	}
 	e->start[n] = k;
@@ -371,13 +375,14 @@ static int index_pointers(hr_revmap *map)
 }
 
 /*
- * Child lists, heads and ancestor bitsets, in topological positions.
+ * Child lists, heads and ancestor bitsets, in topological positions;
+ * e is in input positions, order and rank translate between the two.
  * Parents come before children, so a row ORs in finished parent rows.
  */
-static int index_graph(hr_revmap *map)
+static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
+		       const size_t *rank)
 {
-	const id_key *keys = map->by_id;
-	size_t n = map->n, i, j, w;
+	size_t n = map->n, i, k, w;
 	size_t *fill = calloc(n ? n : 1, sizeof *fill);
 	int rc = -1;
 
@@ -390,10 +395,13 @@ static int index_graph(hr_revmap *map)
 	if (fill == NULL || map->child_start == NULL || map->heads == NULL ||
 	    map->anc == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < map->migs[i]->n_down_revisions; j++)
-			map->child_start[find_key(keys, n,
-					map->migs[i]->down_revisions[j]) + 1]++;
+	/* A migration's first n_down_revisions edges are its parents. */
+	for (i = 0; i < n; i++) {
+		const size_t *parents = e->to + e->start[order[i]];
+
+		for (k = 0; k < map->migs[i]->n_down_revisions; k++)
+			map->child_start[rank[parents[k]] + 1]++;
+	}
 	for (i = 0; i < n; i++)
 		map->child_start[i + 1] += map->child_start[i];
 	map->child = malloc((map->child_start[n] ? map->child_start[n] : 1) *
@@ -401,20 +409,17 @@ static int index_graph(hr_revmap *map)
 	if (map->child == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const hr_migration *m = map->migs[i];
+		size_t first = e->start[order[i]];
 		uint64_t *row = map->anc + i * map->anc_words;
 
 		row[i / 64] |= UINT64_C(1) << (i % 64);
-		for (j = 0; j < m->n_down_revisions + m->n_depends_on; j++) {
-			const char *id = j < m->n_down_revisions
-				? m->down_revisions[j]
-				: m->depends_on[j - m->n_down_revisions];
-			size_t p = find_key(keys, n, id);
+		for (k = first; k < e->start[order[i] + 1]; k++) {
+			size_t p = rank[e->to[k]];
 			const uint64_t *prow = map->anc + p * map->anc_words;
 
 			for (w = 0; w < map->anc_words; w++)
 				row[w] |= prow[w];
-			if (j < m->n_down_revisions)
+			if (k - first < map->migs[i]->n_down_revisions)
 				map->child[map->child_start[p] + fill[p]++] = i;
 		}
 	}
@@ -459,7 +464,7 @@ static int build(hr_revmap *map, hr_error *err)
 		keys[i].pos = rank[keys[i].pos];
 	map->by_id = keys;
 	keys = NULL;
-	if (index_pointers(map) < 0 || index_graph(map) < 0)
+	if (index_pointers(map) < 0 || index_graph(map, &e, order, rank) < 0)
 		rc = oom(err);
 out:
 	free(e.start);
