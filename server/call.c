@@ -92,6 +92,8 @@ void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	if (code != HR_OK)
 		hr_log(HR_LOG_INFO, "%s by uid %ld: %s: %s", call->method->path,
 		       (long)call->peer_uid, hr_code_name(code), message);
+	if (call->conn != NULL)
+		call->conn->last_active = uv_now(call->server->loop);
 	unlink_call(call);
 	free(call);
 }

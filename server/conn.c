@@ -144,13 +144,62 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		hr_conn_close(conn);
 		return;
 	}
+	conn->last_active = uv_now(conn->server->loop);
 	rc = hr_frame_reader_feed(&conn->reader, (const uint8_t *)buf->base,
 				  (size_t)nread, on_frame, conn, &err);
 	if (rc < 0) {
 		hr_log(HR_LOG_WARN, "connection from uid %ld: %s",
 		       (long)conn->uid, err.msg);
 		reject_stream(conn, &err);
+		return;
 	}
+	if (!hr_frame_reader_partial(&conn->reader))
+		conn->frame_started = 0;
+	else if (conn->frame_started == 0)
+		conn->frame_started = conn->last_active;
+}
+
+void hr_conn_sweep(hr_server *server)
+{
+	uint64_t now = uv_now(server->loop);
+	hr_conn *conn = server->conns;
+
+	while (conn != NULL) {
+		hr_conn *next = conn->next; /* conn may close below */
+		hr_error err;
+
+		if (conn->closing || uv_is_closing((uv_handle_t *)&conn->pipe)) {
+			conn = next;
+			continue;
+		}
+		if (conn->frame_started != 0 &&
+		    now - conn->frame_started >= server->cfg.frame_timeout_ms) {
+			/* A frame begun and never finished: a stuck or
+			 * deliberately slow peer holding a slot. */
+			hr_error_set(&err, HR_DEADLINE_EXCEEDED,
+				     "frame incomplete after %llu ms; closing",
+				     (unsigned long long)server->cfg.frame_timeout_ms);
+			hr_log(HR_LOG_WARN, "uid %ld: %s", (long)conn->uid, err.msg);
+			conn->frame_started = 0;
+			reject_stream(conn, &err);
+		} else if (conn->n_calls == 0 &&
+			   now - conn->last_active >= server->cfg.idle_timeout_ms) {
+			hr_log(HR_LOG_DEBUG, "uid %ld: idle connection closed",
+			       (long)conn->uid);
+			hr_conn_close(conn);
+		}
+		conn = next;
+	}
+}
+
+/* Connections the peer's uid already holds (this one included). */
+static size_t conns_of_uid(const hr_server *server, uid_t uid)
+{
+	size_t n = 0;
+
+	for (const hr_conn *c = server->conns; c != NULL; c = c->next)
+		n += c->uid == uid && !c->closing;
+	return n;
 }
 
 void hr_conn_accept(hr_server *server)
@@ -180,12 +229,22 @@ void hr_conn_accept(hr_server *server)
 		hr_conn_close(conn);
 		return;
 	}
-	if (server->n_conns > server->cfg.max_connections || server->stopping) {
-		hr_error_set(&err, server->stopping ? HR_UNAVAILABLE
-						    : HR_RESOURCE_EXHAUSTED,
-			     server->stopping ? "hrd is shutting down"
-					      : "too many connections (limit %zu)",
+	conn->last_active = uv_now(server->loop);
+	if (server->stopping)
+		hr_error_set(&err, HR_UNAVAILABLE, "hrd is shutting down");
+	else if (server->n_conns > server->cfg.max_connections)
+		hr_error_set(&err, HR_RESOURCE_EXHAUSTED,
+			     "too many connections (limit %zu)",
 			     server->cfg.max_connections);
+	else if (conns_of_uid(server, conn->uid) >
+		 server->cfg.max_connections_per_uid)
+		hr_error_set(&err, HR_RESOURCE_EXHAUSTED,
+			     "too many connections from uid %ld (limit %zu)",
+			     (long)conn->uid, server->cfg.max_connections_per_uid);
+	else
+		hr_error_clear(&err);
+	if (err.code != HR_OK) {
+		hr_log(HR_LOG_WARN, "rejecting connection: %s", err.msg);
 		reject_stream(conn, &err);
 		return;
 	}

@@ -119,7 +119,7 @@ static int remove_stale(const char *path, hr_error *err)
 	return 0;
 }
 
-static int bind_socket(const char *path, mode_t mode, int *out,
+static int bind_socket(const char *path, mode_t mode, gid_t gid, int *out,
 		       hr_error *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -136,7 +136,9 @@ static int bind_socket(const char *path, mode_t mode, int *out,
 	old_umask = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
 	umask(old_umask);
-	if (rc < 0 || chmod(path, mode) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+	if (rc < 0 || chmod(path, mode) < 0 ||
+	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
+	    listen(fd, LISTEN_BACKLOG) < 0) {
 		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
 				  "cannot listen on %s: %s", path,
 				  strerror(errno));
@@ -156,7 +158,8 @@ int hr_listener_open(hr_server *server, hr_error *err)
 	    (rc = ensure_directory(path, err)) < 0 ||
 	    (rc = take_lock(server, path, err)) < 0 ||
 	    (rc = remove_stale(path, err)) < 0 ||
-	    (rc = bind_socket(path, server->cfg.socket_mode, &fd, err)) < 0)
+	    (rc = bind_socket(path, server->cfg.socket_mode, server->socket_gid,
+			      &fd, err)) < 0)
 		return rc;
 	uv_pipe_init(server->loop, &server->listener, 0);
 	server->listener.data = server;

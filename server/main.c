@@ -36,13 +36,44 @@ static void usage(FILE *out)
 		"                          default ./migrations)\n"
 		"      --socket-mode MODE  socket permissions, octal (default "
 		"0660)\n"
+		"      --socket-group NAME the socket's group (default: hrd's)\n"
 		"      --admin-group NAME  members may change the schema (root "
 		"and hrd's\n"
 		"                          own user always may)\n"
+		"\n"
+		"limits:\n"
+		"      --max-connections N          in total (default 1024)\n"
+		"      --max-connections-per-uid N  from one user (default 256)\n"
+		"      --max-calls N                in flight per connection "
+		"(default 64)\n"
+		"      --max-queued N               schema changes waiting "
+		"(default 64)\n"
+		"      --max-frame BYTES            request frame size (default "
+		"1048576)\n"
+		"      --frame-timeout SECONDS      to finish a started frame "
+		"(default 10)\n"
+		"      --idle-timeout SECONDS       before an idle connection "
+		"closes (default 600)\n"
+		"\n"
 		"  -q, --quiet             log warnings and errors only\n"
 		"  -v, --verbose           log debug detail\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n");
+}
+
+/* A whole number in [1, max] for option name, or -1 after printing why. */
+static long long parse_count(const char *name, const char *text,
+			     long long max)
+{
+	char *end;
+	long long v = strtoll(text, &end, 10);
+
+	if (*end != '\0' || end == text || v < 1 || v > max) {
+		fprintf(stderr, "hrd: bad --%s '%s' (want 1 to %lld)\n", name,
+			text, max);
+		return -1;
+	}
+	return v;
 }
 
 static const char *env_or(const char *name, const char *fallback)
@@ -54,13 +85,32 @@ static const char *env_or(const char *name, const char *fallback)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SOCKET_MODE = 256, OPT_ADMIN_GROUP };
+	enum {
+		OPT_SOCKET_MODE = 256,
+		OPT_SOCKET_GROUP,
+		OPT_ADMIN_GROUP,
+		OPT_MAX_CONNECTIONS,
+		OPT_MAX_PER_UID,
+		OPT_MAX_CALLS,
+		OPT_MAX_QUEUED,
+		OPT_MAX_FRAME,
+		OPT_FRAME_TIMEOUT,
+		OPT_IDLE_TIMEOUT,
+	};
 	static const struct option options[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"database", required_argument, NULL, 'd'},
 		{"migrations", required_argument, NULL, 'm'},
 		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"max-connections-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
+		{"max-calls", required_argument, NULL, OPT_MAX_CALLS},
+		{"max-queued", required_argument, NULL, OPT_MAX_QUEUED},
+		{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
+		{"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -72,6 +122,7 @@ int main(int argc, char **argv)
 	hr_server server;
 	hr_config cfg;
 	hr_error err;
+	long long n;
 	char *end;
 	int opt, rc;
 
@@ -98,8 +149,48 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_SOCKET_GROUP:
+			cfg.socket_group = optarg;
+			break;
 		case OPT_ADMIN_GROUP:
 			cfg.admin_group = optarg;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			if ((n = parse_count("max-connections", optarg, 1 << 20)) < 0)
+				return 2;
+			cfg.max_connections = (size_t)n;
+			break;
+		case OPT_MAX_PER_UID:
+			if ((n = parse_count("max-connections-per-uid", optarg,
+					     1 << 20)) < 0)
+				return 2;
+			cfg.max_connections_per_uid = (size_t)n;
+			break;
+		case OPT_MAX_CALLS:
+			if ((n = parse_count("max-calls", optarg, 1 << 16)) < 0)
+				return 2;
+			cfg.max_calls_per_conn = (size_t)n;
+			break;
+		case OPT_MAX_QUEUED:
+			if ((n = parse_count("max-queued", optarg, 1 << 16)) < 0)
+				return 2;
+			cfg.max_queued_jobs = (size_t)n;
+			break;
+		case OPT_MAX_FRAME:
+			/* Below 64 bytes not even a Current request fits. */
+			if ((n = parse_count("max-frame", optarg, 1 << 30)) < 0)
+				return 2;
+			cfg.max_frame = (size_t)(n < 64 ? 64 : n);
+			break;
+		case OPT_FRAME_TIMEOUT:
+			if ((n = parse_count("frame-timeout", optarg, 86400)) < 0)
+				return 2;
+			cfg.frame_timeout_ms = (uint64_t)n * 1000;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if ((n = parse_count("idle-timeout", optarg, 86400 * 7)) < 0)
+				return 2;
+			cfg.idle_timeout_ms = (uint64_t)n * 1000;
 			break;
 		case 'q':
 			level = HR_LOG_WARN;

@@ -20,13 +20,21 @@ void hr_config_defaults(hr_config *cfg)
 	cfg->socket_mode = 0660;
 	cfg->max_frame = HR_FRAME_REQUEST_MAX;
 	cfg->max_connections = 1024;
+	cfg->max_connections_per_uid = 256;
 	cfg->max_calls_per_conn = 64;
 	cfg->max_queued_jobs = 64;
+	cfg->frame_timeout_ms = 10 * 1000;
+	cfg->idle_timeout_ms = 10 * 60 * 1000;
 }
 
 static void on_wakeup(uv_async_t *handle)
 {
 	hr_writer_drain(handle->data);
+}
+
+static void on_sweep(uv_timer_t *timer)
+{
+	hr_conn_sweep(timer->data);
 }
 
 static void begin_shutdown(hr_server *server)
@@ -38,6 +46,7 @@ static void begin_shutdown(hr_server *server)
 	hr_listener_close(server);
 	while (server->conns != NULL)
 		hr_conn_close(server->conns);
+	uv_close((uv_handle_t *)&server->sweep, NULL);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
 	/* With a job running, the wakeup handle stays until it is done
@@ -68,6 +77,16 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 	server->cfg = *cfg;
 	server->lock_fd = -1;
 	server->queue_tail = &server->queue;
+	server->socket_gid = (gid_t)-1;
+	if (cfg->socket_group != NULL) {
+		struct group *g = getgrnam(cfg->socket_group);
+
+		if (g == NULL)
+			return hr_error_set(err, HR_INVALID_ARGUMENT,
+					    "unknown socket group '%s'",
+					    cfg->socket_group);
+		server->socket_gid = g->gr_gid;
+	}
 	if (cfg->admin_group != NULL) {
 		struct group *g = getgrnam(cfg->admin_group);
 
@@ -94,6 +113,15 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 		return rc;
 	uv_async_init(loop, &server->wakeup, on_wakeup);
 	server->wakeup.data = server;
+	/* A quarter of the shortest timeout keeps enforcement within 25%
+	 * of it without waking an idle daemon more than needed. */
+	uint64_t period = cfg->frame_timeout_ms < cfg->idle_timeout_ms
+				  ? cfg->frame_timeout_ms
+				  : cfg->idle_timeout_ms;
+	period = period / 4 > 0 ? period / 4 : 1;
+	uv_timer_init(loop, &server->sweep);
+	server->sweep.data = server;
+	uv_timer_start(&server->sweep, on_sweep, period, period);
 	uv_signal_init(loop, &server->sigint);
 	uv_signal_init(loop, &server->sigterm);
 	server->sigint.data = server->sigterm.data = server;

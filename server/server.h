@@ -42,11 +42,15 @@ typedef struct hr_config {
 	const char *database_url;
 	const char *migrations_dir;
 	mode_t socket_mode;     /* default 0660 */
+	const char *socket_group; /* chown the socket to it; NULL: ours */
 	const char *admin_group; /* members may change the schema; NULL none */
 	size_t max_frame;        /* request frame cap */
 	size_t max_connections;
+	size_t max_connections_per_uid;
 	size_t max_calls_per_conn;
 	size_t max_queued_jobs;
+	uint64_t frame_timeout_ms; /* a started frame must complete by then */
+	uint64_t idle_timeout_ms;  /* a connection with no calls closes then */
 } hr_config;
 
 void hr_config_defaults(hr_config *cfg);
@@ -121,6 +125,8 @@ struct hr_conn {
 	hr_call *calls;
 	size_t n_calls;
 	int closing;
+	uint64_t last_active;   /* uv_now() of the last byte or call end */
+	uint64_t frame_started; /* uv_now() when a partial frame began; 0 none */
 	hr_conn *prev, *next;
 };
 
@@ -134,6 +140,10 @@ int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
 void hr_conn_close_after_writes(hr_conn *conn);
 /* Close now. */
 void hr_conn_close(hr_conn *conn);
+
+/* Close connections that stalled mid-frame or sat idle too long; run
+ * periodically by the server's sweep timer. */
+void hr_conn_sweep(hr_server *server);
 
 /* ------------------------------------------------------------------ */
 /* Peers                                                               */
@@ -201,6 +211,7 @@ struct hr_server {
 	uv_pipe_t listener;
 	int lock_fd; /* flock'ed "<socket>.lock" held while we run */
 	uv_signal_t sigint, sigterm;
+	uv_timer_t sweep; /* enforces frame and idle timeouts */
 	uv_async_t wakeup; /* worker -> loop: events are waiting */
 	hr_conn *conns;
 	size_t n_conns;
@@ -214,6 +225,7 @@ struct hr_server {
 	size_t n_queued;
 	gid_t admin_gid;
 	int have_admin_gid;
+	gid_t socket_gid; /* (gid_t)-1: leave the socket's group alone */
 	int stopping;
 	uint8_t read_buf[65536]; /* shared: libuv reads one stream at a time */
 };

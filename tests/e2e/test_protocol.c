@@ -24,6 +24,8 @@
 
 static char tmpdir[64], sock_path[128];
 static pid_t hrd_pid;
+/* Extra hrd arguments for the group being run (NULL-terminated). */
+static const char *const *hrd_extra;
 
 static int try_connect(void)
 {
@@ -52,8 +54,14 @@ static int start_hrd(void **state)
 		 getenv("SRCDIR"));
 	hrd_pid = fork();
 	if (hrd_pid == 0) {
-		execl(getenv("HRD"), "hrd", "--quiet", "--socket", sock_path,
-		      "--database", db, "--migrations", migrations, (char *)NULL);
+		const char *argv[32] = {"hrd", "--quiet", "--socket", sock_path,
+					"--database", db, "--migrations",
+					migrations};
+		int argc = 8;
+
+		for (int i = 0; hrd_extra && hrd_extra[i] && argc < 31; i++)
+			argv[argc++] = hrd_extra[i];
+		execv(getenv("HRD"), (char *const *)argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 400; i++) {
@@ -352,8 +360,82 @@ static void many_connections(void **state)
 	}
 }
 
+/* --- limits (hrd started with tight ones) ------------------------------- */
+
+static void incomplete_frame_times_out(void **state)
+{
+	uint8_t partial[8] = {0, 0, 0, 0, 50, 1, 2, 3};
+	char msg[256];
+	int fd = connect_or_fail();
+
+	(void)state;
+	send_bytes(fd, partial, sizeof partial);
+	/* Blocks until hrd gives up on the frame (--frame-timeout 1). */
+	assert_int_equal(read_status(fd, 0, msg, sizeof msg), 4);
+	assert_non_null(strstr(msg, "frame incomplete"));
+	assert_closed(fd);
+	close(fd);
+	assert_still_serving();
+}
+
+static void idle_connection_closed(void **state)
+{
+	int fd = connect_or_fail();
+
+	(void)state;
+	/* One call, then silence: hrd closes it (--idle-timeout 1). */
+	send_call(fd, 1, "/homerack.v1.Schema/Current", 1);
+	assert_int_equal(read_status(fd, 1, NULL, 0), 0);
+	assert_closed(fd);
+	close(fd);
+}
+
+static void frame_over_configured_cap(void **state)
+{
+	uint8_t h[5];
+	char msg[256];
+	int fd = connect_or_fail();
+
+	(void)state;
+	hr_frame_write_header(h, 101);
+	send_bytes(fd, h, sizeof h);
+	assert_int_equal(read_status(fd, 0, msg, sizeof msg), 8);
+	assert_non_null(strstr(msg, "100-byte limit"));
+	close(fd);
+	assert_still_serving();
+}
+
+static void per_uid_connection_limit(void **state)
+{
+	int fds[3], extra;
+	char msg[256];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		fds[i] = connect_or_fail();
+		send_call(fds[i], 1, "/homerack.v1.Schema/Current", 1);
+		assert_int_equal(read_status(fds[i], 1, NULL, 0), 0);
+	}
+	extra = connect_or_fail();
+	assert_int_equal(read_status(extra, 0, msg, sizeof msg), 8);
+	assert_non_null(strstr(msg, "too many connections from uid"));
+	assert_closed(extra);
+	close(extra);
+	/* The three admitted connections still work. */
+	for (int i = 0; i < 3; i++) {
+		send_call(fds[i], 2, "/homerack.v1.Schema/History", 1);
+		assert_int_equal(read_status(fds[i], 2, NULL, 0), 0);
+		close(fds[i]);
+	}
+}
+
 int main(void)
 {
+	static const char *const limits[] = {"--frame-timeout", "1",
+					     "--idle-timeout", "1",
+					     "--max-frame", "100", NULL};
+	static const char *const per_uid[] = {"--max-connections-per-uid", "3",
+					      NULL};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(current_round_trip),
 		cmocka_unit_test(garbage_payload_closes_connection),
@@ -366,6 +448,23 @@ int main(void)
 		cmocka_unit_test(multiplexed_calls),
 		cmocka_unit_test(many_connections),
 	};
+	const struct CMUnitTest limit_tests[] = {
+		cmocka_unit_test(incomplete_frame_times_out),
+		cmocka_unit_test(idle_connection_closed),
+		cmocka_unit_test(frame_over_configured_cap),
+	};
+	const struct CMUnitTest uid_tests[] = {
+		cmocka_unit_test(per_uid_connection_limit),
+	};
+	int failed = 0;
 
-	return cmocka_run_group_tests(tests, start_hrd, stop_hrd);
+	failed += cmocka_run_group_tests_name("protocol", tests, start_hrd,
+					      stop_hrd);
+	hrd_extra = limits;
+	failed += cmocka_run_group_tests_name("limits", limit_tests, start_hrd,
+					      stop_hrd);
+	hrd_extra = per_uid;
+	failed += cmocka_run_group_tests_name("per-uid", uid_tests, start_hrd,
+					      stop_hrd);
+	return failed != 0;
 }
