@@ -180,6 +180,7 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 	return 0;
 }
 
+/* transactional: true/yes or false/no, in any case. */
 static int parse_bool(parser *p, int line, const char *v, size_t vlen)
 {
 	static const struct {
@@ -200,6 +201,7 @@ static int parse_bool(parser *p, int line, const char *v, size_t vlen)
 			    p->path, line, quote_len(vlen), v);
 }
 
+/* Store field f's value v (trimmed) from line; each field is set once. */
 static int set_field(parser *p, int line, enum field f, const char *v,
 		     size_t vlen)
 {
@@ -351,6 +353,7 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 			    p->path, line, quote_len(len - i), s + i);
 }
 
+/* Start a section; its text is filled in by close_section. */
 static int open_section(parser *p, hr_direction dir, const char *dialect,
 			int first_line)
 {

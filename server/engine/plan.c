@@ -616,6 +616,7 @@ static unsigned char *applied_flags(planner *p)
 	return applied;
 }
 
+/* Everything the targets need that the rows do not cover, parents first. */
 static int plan_upgrade(planner *p, const revset *targets, hr_plan *out)
 {
 	size_t n = hr_revmap_count(p->map), i;
@@ -641,6 +642,8 @@ static int plan_upgrade(planner *p, const revset *targets, hr_plan *out)
 	return rc;
 }
 
+/* Every applied descendant of the targets (all applied ones for base),
+ * children first; each target must itself be applied. */
 static int plan_downgrade(planner *p, const revset *targets, hr_plan *out)
 {
 	size_t n = hr_revmap_count(p->map), i;

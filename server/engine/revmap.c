@@ -100,6 +100,7 @@ static size_t lower_bound(const id_key *keys, size_t n, const char *id)
 	return lo;
 }
 
+/* The position stored with id, or SIZE_MAX when id is not in keys. */
 static size_t find_key(const id_key *keys, size_t n, const char *id)
 {
 	size_t i = lower_bound(keys, n, id);
@@ -352,6 +353,7 @@ static size_t slot_of(const hr_revmap *map, const hr_migration *m)
 	return (size_t)(h >> 32) & map->slot_mask;
 }
 
+/* Fill the pointer -> position table; linear probing, load <= 1/2. */
 static int index_pointers(hr_revmap *map)
 {
 	size_t slots = 8, i;
@@ -434,6 +436,7 @@ out:
 
 /* ---- building ---------------------------------------------------------- */
 
+/* Check map->migs (in input order), then reorder and index them. */
 static int build(hr_revmap *map, hr_error *err)
 {
 	hr_migration **migs = map->migs;
