@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migrate.h"
 
@@ -13,14 +14,34 @@ static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int signum)
 {
+	static const char note[] = "\nhrctl: interrupted: stopping after the "
+				   "migration in flight\n";
+
 	(void)signum;
+	if (!interrupted) {
+		/* write(2) is async-signal-safe; a lost note is harmless. */
+		ssize_t ignored = write(STDERR_FILENO, note, sizeof note - 1);
+		(void)ignored;
+	}
 	interrupted = 1;
 }
 
 typedef struct print_state {
 	int json;
 	int quiet;
+	int tty;      /* a terminal: one line per step, completed in place */
+	int line_open; /* a step's line awaits its "done" */
 } print_state;
+
+static void print_duration(uint64_t us)
+{
+	if (us < 10000)
+		printf("done in %.1f ms", (double)us / 1000.0);
+	else if (us < 10000000)
+		printf("done in %.0f ms", (double)us / 1000.0);
+	else
+		printf("done in %.1f s", (double)us / 1e6);
+}
 
 static void print_list(char **items, size_t n)
 {
@@ -55,11 +76,28 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 		       ev->step, ev->total, (unsigned long long)ev->duration_us);
 	} else if (!ps->quiet &&
 		   ev->kind == HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_STARTED) {
+		/* Alembic's line; on a terminal with an N/M counter and left
+		 * open until the step ends. */
+		if (ps->tty && ev->total > 1)
+			printf("[%u/%u] ", ev->step, ev->total);
 		printf("Running %s ", ev->direction);
 		print_list(ev->from_revisions, ev->n_from_revisions);
 		printf(" -> ");
 		print_list(ev->to_revisions, ev->n_to_revisions);
-		printf(", %s\n", ev->message);
+		printf(", %s", ev->message);
+		if (ps->tty) {
+			printf(" ... ");
+			ps->line_open = 1;
+		} else {
+			printf("\n");
+		}
+	} else if (!ps->quiet &&
+		   ev->kind == HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_FINISHED) {
+		if (!ps->tty)
+			printf("  ");
+		print_duration(ev->duration_us);
+		printf("\n");
+		ps->line_open = 0;
 	}
 	fflush(stdout);
 	homerack__v1__migration_event__free_unpacked(ev, NULL);
@@ -108,8 +146,12 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	sigaction(SIGTERM, &sa, NULL);
 	hr_client_set_cancel_flag(ctx->client, &interrupted);
 	req.target = (char *)target;
+	ps.tty = isatty(STDOUT_FILENO);
 	rc = hr_client_call(ctx->client, method, &req.base,
 			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);
+	if (ps.line_open)
+		printf("failed\n");
+	fflush(stdout);
 	if (rc < 0)
 		return hrctl_fail(cmd->name, &err);
 	return HRCTL_EXIT_OK;

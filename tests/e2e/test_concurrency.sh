@@ -83,6 +83,13 @@ expect_eq "$(cat "$TMP"/par*.out | grep -c '^Running upgrade')" "21" \
 	"the steps were reported once in total"
 expect_eq "$(db_versions)" "$HEAD" "the database is at head"
 
+# --- on a terminal: one line per step, with N/M and its duration ---------------
+hr downgrade base
+run script -qec "$HRCTL upgrade head" /dev/null
+expect_rc 0 "upgrade on a terminal succeeds"
+expect_contains "$OUT" "[21/21] Running upgrade c0ffee000019 -> $HEAD, Add racks.extra_20 ... done in " \
+	"a terminal gets one progress line per step with N/M and duration"
+
 # --- Ctrl-C cancels between migrations ----------------------------------------
 hr downgrade base
 hold_lock

@@ -11,8 +11,9 @@ expect_eq "$OUT" "" "an empty database is at base: current prints nothing"
 
 hr upgrade head
 expect_rc 0 "upgrade head succeeds"
-expect_eq "$OUT" "Running upgrade  -> $INITIAL, Initial HomeRack schema" \
-	"upgrade prints Alembic's line"
+expect_eq "$(head -1 <<<"$OUT")" "Running upgrade  -> $INITIAL, Initial HomeRack schema" \
+	"upgrade prints Alembic's line as the step starts"
+expect_contains "$(sed -n 2p <<<"$OUT")" "  done in " "and its duration as it ends"
 
 expect_eq "$(db_tables)" "$HOMERACK_TABLES" "upgrade creates exactly the five tables"
 expect_eq "$(db_columns device_specifications)" \
@@ -63,7 +64,12 @@ expect_eq "$OUT" "" "upgrade head at head runs nothing"
 
 hr downgrade -1
 expect_rc 0 "downgrade -1 succeeds"
-expect_eq "$OUT" "Running downgrade $INITIAL -> , Initial HomeRack schema" "downgrade prints Alembic's line"
+expect_eq "$(head -1 <<<"$OUT")" "Running downgrade $INITIAL -> , Initial HomeRack schema" \
+	"downgrade prints Alembic's line"
+hr upgrade head --quiet
+expect_eq "$OUT" "" "upgrade --quiet prints nothing on success"
+hr downgrade base -q
+expect_eq "$(db_versions)" "" "downgrade -q still downgrades"
 expect_eq "$(db_tables)" "" "downgrade removes the five tables"
 expect_eq "$(db_versions)" "" "downgrade to base empties alembic_version"
 
