@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -17,6 +18,7 @@ struct hr_client {
 	char path[HR_SOCKPATH_MAX + 1];
 	uint64_t next_call_id;
 	volatile sig_atomic_t *cancel_flag;
+	uint32_t wait_limit_ms;
 	hr_frame_reader reader;
 };
 
@@ -73,6 +75,19 @@ void hr_client_close(hr_client *c)
 void hr_client_set_cancel_flag(hr_client *c, volatile sig_atomic_t *flag)
 {
 	c->cancel_flag = flag;
+}
+
+void hr_client_set_wait_limit(hr_client *c, uint32_t ms)
+{
+	c->wait_limit_ms = ms;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -176,6 +191,7 @@ int hr_client_call(hr_client *c, const char *method,
 	size_t len = protobuf_c_message_get_packed_size(request);
 	uint8_t buf[65536];
 	int cancel_sent = 0, rc;
+	int64_t give_up = c->wait_limit_ms ? now_ms() + c->wait_limit_ms : 0;
 
 	req.payload.data = malloc(len + 1);
 	if (req.payload.data == NULL)
@@ -192,6 +208,7 @@ int hr_client_call(hr_client *c, const char *method,
 		return rc;
 	while (!st.done && !st.aborted) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		int wait_ms = -1;
 		ssize_t n;
 
 		if (c->cancel_flag != NULL && *c->cancel_flag && !cancel_sent) {
@@ -199,9 +216,23 @@ int hr_client_call(hr_client *c, const char *method,
 			if ((rc = send_cancel(c, st.id, err)) < 0)
 				return rc;
 		}
+		if (give_up != 0) {
+			int64_t left = give_up - now_ms();
+
+			if (left <= 0) {
+				send_cancel(c, st.id, NULL);
+				return hr_error_set(err, HR_DEADLINE_EXCEEDED,
+						    "gave up after %u ms",
+						    c->wait_limit_ms);
+			}
+			wait_ms = (int)left;
+		}
 		/* poll, not read: a signal interrupts it (EINTR) so a
 		 * cancel request goes out promptly. */
-		if (poll(&pfd, 1, -1) < 0) {
+		rc = poll(&pfd, 1, wait_ms);
+		if (rc == 0)
+			continue; /* the wait limit is checked above */
+		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			return hr_error_set(err, HR_UNAVAILABLE, "poll: %s",

@@ -35,6 +35,15 @@ void hr_client_close(hr_client *c);
  */
 void hr_client_set_cancel_flag(hr_client *c, volatile sig_atomic_t *flag);
 
+/*
+ * Give up on calls locally after ms milliseconds (0: never, the default):
+ * a call still running then is cancelled and fails with
+ * DEADLINE_EXCEEDED. For waiting on streams (Watch); a schema change's
+ * own deadline is better left to hrd (the timeout_ms of the call), which
+ * knows when it is safe to stop.
+ */
+void hr_client_set_wait_limit(hr_client *c, uint32_t ms);
+
 /* Each message of a call; return non-zero to stop reading (the call is
  * then abandoned and the connection closed). */
 typedef int (*hr_client_on_message)(void *ud, const uint8_t *data,

@@ -11,7 +11,7 @@
 
 static const hrctl_cmd *const commands[] = {
 	&hrctl_cmd_current, &hrctl_cmd_history, &hrctl_cmd_upgrade,
-	&hrctl_cmd_downgrade, &hrctl_cmd_stamp,
+	&hrctl_cmd_downgrade, &hrctl_cmd_stamp,   &hrctl_cmd_wait,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

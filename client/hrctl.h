@@ -42,6 +42,7 @@ extern const hrctl_cmd hrctl_cmd_history;
 extern const hrctl_cmd hrctl_cmd_upgrade;
 extern const hrctl_cmd hrctl_cmd_downgrade;
 extern const hrctl_cmd hrctl_cmd_stamp;
+extern const hrctl_cmd hrctl_cmd_wait;
 
 /*
  * Parse argv (argv[0] is the command name) against flags; positional

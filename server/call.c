@@ -110,6 +110,8 @@ void hr_call_detach_all(hr_conn *conn)
 			hr_log(HR_LOG_INFO, "%s: uid %ld went away; cancelling",
 			       call->method->path, (long)conn->uid);
 			hr_writer_cancel(conn->server, call->job);
+		} else if (call->on_cancel != NULL) {
+			call->on_cancel(call);
 		} else {
 			free(call);
 		}
@@ -122,10 +124,14 @@ void hr_call_cancel(hr_conn *conn, uint64_t id)
 
 	/* Cancelling a call that already ended is not an error (it races
 	 * with the final status), so unknown ids are ignored. */
-	if (call != NULL && call->job != NULL) {
+	if (call == NULL)
+		return;
+	if (call->job != NULL) {
 		hr_log(HR_LOG_INFO, "%s: uid %ld cancelled the call",
 		       call->method->path, (long)conn->uid);
 		hr_writer_cancel(conn->server, call->job);
+	} else if (call->on_cancel != NULL) {
+		call->on_cancel(call);
 	}
 }
 

@@ -62,15 +62,22 @@ void hr_conn_close_after_writes(hr_conn *conn)
 	req->data = conn;
 }
 
+int hr_conn_backlogged(const hr_conn *conn)
+{
+	return uv_stream_get_write_queue_size((const uv_stream_t *)&conn->pipe) > 0;
+}
+
 static void on_write(uv_write_t *req, int status)
 {
 	write_req *w = (write_req *)req;
+	hr_conn *conn = req->handle->data;
 
 	/* A failed write means the peer is gone; the read side sees EOF and
 	 * closes the connection, so there is nothing more to do here. */
-	(void)status;
 	free(w->buf.base);
 	free(w);
+	if (status == 0 && !conn->closing && !hr_conn_backlogged(conn))
+		hr_watch_flush(conn);
 }
 
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp)

@@ -46,6 +46,7 @@ static void begin_shutdown(hr_server *server)
 	hr_listener_close(server);
 	while (server->conns != NULL)
 		hr_conn_close(server->conns);
+	hr_watch_stop_all(server);
 	uv_close((uv_handle_t *)&server->sweep, NULL);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
@@ -119,6 +120,8 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 				  ? cfg->frame_timeout_ms
 				  : cfg->idle_timeout_ms;
 	period = period / 4 > 0 ? period / 4 : 1;
+	uv_timer_init(loop, &server->watch_poll);
+	server->watch_poll.data = server;
 	uv_timer_init(loop, &server->sweep);
 	server->sweep.data = server;
 	uv_timer_start(&server->sweep, on_sweep, period, period);
@@ -143,6 +146,7 @@ int hr_server_run(hr_server *server)
 
 void hr_server_free(hr_server *server)
 {
+	hr_strlist_free(&server->watch_rows);
 	hr_revmap_free(server->map);
 	hr_db_close(server->reader);
 	hr_db_close(server->writer);

@@ -89,7 +89,12 @@ struct hr_call {
 	uint64_t deadline; /* uv_now() milliseconds; 0 = none */
 	uid_t peer_uid;
 	hr_job *job; /* the writer job serving this call, if any */
-	hr_call *next; /* in conn->calls */
+	/* A long-lived call without a job (Watch): ends it when the client
+	 * cancels or goes away. NULL for calls that finish at once. */
+	void (*on_cancel)(hr_call *call);
+	void *data;        /* method-specific */
+	hr_call *next;     /* in conn->calls */
+	hr_call *watch_next; /* in server->watchers */
 };
 
 /* Handle one decoded-length frame from conn (call.c). */
@@ -136,6 +141,9 @@ void hr_conn_accept(hr_server *server);
 /* Write one Response frame; frees nothing of resp. */
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
 
+/* Whether the peer has not yet taken what we last wrote. */
+int hr_conn_backlogged(const hr_conn *conn);
+
 /* Close after pending writes drain (after a protocol error). */
 void hr_conn_close_after_writes(hr_conn *conn);
 /* Close now. */
@@ -179,8 +187,11 @@ struct hr_job {
 	hr_error result;
 	void *data; /* method-specific */
 	void (*free_data)(void *data);
-	pthread_mutex_t lock; /* guards events */
+	const char *method; /* the call's method path, for logs and watchers */
+	pthread_mutex_t lock; /* guards events and detail */
 	hr_job_event *events, **events_tail;
+	char detail[256];
+	int detail_changed;
 	hr_job *next; /* in the queue */
 };
 
@@ -193,6 +204,9 @@ hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
 		      void (*free_data)(void *));
 /* From the worker thread: queue msg for the call's client. */
 void hr_job_emit(hr_job *job, const ProtobufCMessage *msg);
+/* From the worker thread: what the job is doing now, for watchers. */
+void hr_job_set_detail(hr_job *job, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* From the worker thread: whether to stop before the next step. */
 int hr_job_should_stop(hr_job *job, hr_error *err);
 /* Cancel a job (loop thread): dropped if queued, stopped between steps
@@ -200,6 +214,19 @@ int hr_job_should_stop(hr_job *job, hr_error *err);
 void hr_writer_cancel(hr_server *server, hr_job *job);
 /* Move the events of the running job to its call (loop thread). */
 void hr_writer_drain(hr_server *server);
+
+/* ------------------------------------------------------------------ */
+/* Watchers (methods/watch.c)                                          */
+/* ------------------------------------------------------------------ */
+
+/* Re-read the schema state and tell every watcher if it changed. */
+void hr_watch_refresh(hr_server *server);
+/* The writer started / finished a job, or its job reported progress. */
+void hr_watch_activity(hr_server *server, int migrating, const char *detail);
+/* conn's backlog drained: send its watchers the latest state. */
+void hr_watch_flush(hr_conn *conn);
+/* Shutdown: end every watch. */
+void hr_watch_stop_all(hr_server *server);
 
 /* ------------------------------------------------------------------ */
 /* The server                                                          */
@@ -221,6 +248,14 @@ struct hr_server {
 	hr_revmap *map; /* NULL when the migrations failed to load */
 	hr_error map_error;
 	hr_job *running; /* the job on the pool, if any */
+	/* What watchers were last told. */
+	hr_strlist watch_rows;
+	int watch_activity; /* Homerack__V1__SchemaState__Activity */
+	char watch_detail[256];
+	uint64_t watch_sequence;
+	int watch_known; /* the fields above hold a state */
+	hr_call *watchers;
+	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
 	hr_job *queue, **queue_tail;
 	size_t n_queued;
 	gid_t admin_gid;

@@ -7,6 +7,8 @@
  * mutex-protected event queue and a uv_async wakeup (uv_async_send
  * coalesces, so the loop drains the whole queue on every wakeup).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,7 @@ static hr_job *job_new(hr_call *call, void (*work)(hr_job *), void *data,
 	job->work = work;
 	job->data = data;
 	job->free_data = free_data;
+	job->method = call->method->path;
 	job->events_tail = &job->events;
 	pthread_mutex_init(&job->lock, NULL);
 	job->req.data = job;
@@ -67,6 +70,18 @@ void hr_job_emit(hr_job *job, const ProtobufCMessage *msg)
 	uv_async_send(&job->server->wakeup);
 }
 
+void hr_job_set_detail(hr_job *job, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&job->lock);
+	va_start(ap, fmt);
+	vsnprintf(job->detail, sizeof job->detail, fmt, ap);
+	va_end(ap);
+	job->detail_changed = 1;
+	pthread_mutex_unlock(&job->lock);
+}
+
 int hr_job_should_stop(hr_job *job, hr_error *err)
 {
 	if (atomic_load(&job->cancelled))
@@ -81,6 +96,8 @@ int hr_job_should_stop(hr_job *job, hr_error *err)
 void hr_writer_drain(hr_server *server)
 {
 	hr_job *job = server->running;
+	char detail[sizeof job->detail];
+	int detail_changed;
 	hr_job_event *e;
 
 	if (job == NULL)
@@ -89,7 +106,15 @@ void hr_writer_drain(hr_server *server)
 	e = job->events;
 	job->events = NULL;
 	job->events_tail = &job->events;
+	detail_changed = job->detail_changed;
+	job->detail_changed = 0;
+	memcpy(detail, job->detail, sizeof detail);
 	pthread_mutex_unlock(&job->lock);
+	/* Each event may mean a committed step: let watchers see it. */
+	if (detail_changed)
+		hr_watch_activity(server, 1, detail);
+	else if (e != NULL)
+		hr_watch_refresh(server);
 	while (e != NULL) {
 		hr_job_event *next = e->next;
 
@@ -137,8 +162,10 @@ static void after_work_cb(uv_work_t *req, int status)
 	server->running = NULL;
 	finish_job(job);
 	start_next(server);
-	if (server->running == NULL)
+	if (server->running == NULL) {
+		hr_watch_activity(server, 0, "");
 		hr_server_job_done(server);
+	}
 }
 
 static void start_next(hr_server *server)
@@ -153,6 +180,7 @@ static void start_next(hr_server *server)
 		server->queue_tail = &server->queue;
 	server->n_queued--;
 	server->running = job;
+	hr_watch_activity(server, 1, job->method);
 	rc = uv_queue_work(server->loop, &job->req, work_cb, after_work_cb);
 	if (rc < 0) {
 		server->running = NULL;

@@ -10,6 +10,7 @@ extern const hr_method hr_method_history;
 extern const hr_method hr_method_upgrade;
 extern const hr_method hr_method_downgrade;
 extern const hr_method hr_method_stamp;
+extern const hr_method hr_method_watch;
 
 /*
  * Describe migration m of map in r (initialised by the caller). r's

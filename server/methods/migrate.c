@@ -67,6 +67,11 @@ static int hook_should_stop(void *ud, hr_error *err)
 
 static void hook_started(void *ud, size_t index, const hr_plan_step *s)
 {
+	migrate_job *mj = ud;
+
+	hr_job_set_detail(mj->job, "%s %s (step %zu of %zu)",
+			  direction_name(s->direction), s->migration->revision,
+			  index + 1, mj->total);
 	emit_step(ud, HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_STARTED, index,
 		  s, 0);
 }

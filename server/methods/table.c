@@ -5,7 +5,7 @@
 
 static const hr_method *const methods[] = {
 	&hr_method_current,  &hr_method_history, &hr_method_upgrade,
-	&hr_method_downgrade, &hr_method_stamp,
+	&hr_method_downgrade, &hr_method_stamp,   &hr_method_watch,
 };
 
 const hr_method *hr_method_find(const char *path)

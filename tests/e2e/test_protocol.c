@@ -360,6 +360,104 @@ static void many_connections(void **state)
 	}
 }
 
+/* A Watch whose client does not read: hrd keeps only the latest state
+ * for it instead of queueing every change. */
+static void send_watch(int fd, uint64_t id)
+{
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	Homerack__V1__WatchRequest w = HOMERACK__V1__WATCH_REQUEST__INIT;
+	uint8_t payload[64];
+
+	req.protocol_version = 1;
+	req.call_id = id;
+	req.method = "/homerack.v1.Schema/Watch";
+	req.payload.data = payload;
+	req.payload.len = homerack__v1__watch_request__pack(&w, payload);
+	send_request(fd, &req);
+}
+
+static void send_stamp(int fd, uint64_t id, const char *target)
+{
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	Homerack__V1__StampRequest st = HOMERACK__V1__STAMP_REQUEST__INIT;
+	uint8_t payload[64];
+
+	st.target = (char *)target;
+	req.protocol_version = 1;
+	req.call_id = id;
+	req.method = "/homerack.v1.Schema/Stamp";
+	req.payload.data = payload;
+	req.payload.len = homerack__v1__stamp_request__pack(&st, payload);
+	send_request(fd, &req);
+}
+
+/* The next SchemaState on fd's watch call id. */
+static Homerack__V1__SchemaState *next_state(int fd, uint64_t id)
+{
+	for (;;) {
+		Homerack__V1__Response *resp = read_response(fd);
+		Homerack__V1__SchemaState *st;
+
+		assert_non_null(resp);
+		assert_int_equal(resp->call_id, id);
+		assert_int_equal(resp->body_case,
+				 HOMERACK__V1__RESPONSE__BODY_MESSAGE);
+		st = homerack__v1__schema_state__unpack(NULL, resp->message.len,
+							resp->message.data);
+		homerack__v1__response__free_unpacked(resp, NULL);
+		assert_non_null(st);
+		return st;
+	}
+}
+
+static void slow_watcher_gets_latest_state_only(void **state)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int rcvbuf = 1024, slow, probe, writer;
+	Homerack__V1__SchemaState *st;
+	uint64_t final_seq, received = 0, last_seq = 0;
+	const int flips = 1000;
+
+	(void)state;
+	/* A tiny receive buffer, set before connecting, fills fast. */
+	slow = socket(AF_UNIX, SOCK_STREAM, 0);
+	setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	strcpy(addr.sun_path, sock_path);
+	assert_int_equal(connect(slow, (struct sockaddr *)&addr, sizeof addr), 0);
+	send_watch(slow, 1);
+
+	writer = connect_or_fail();
+	for (int i = 0; i < flips; i++) {
+		send_stamp(writer, (uint64_t)i + 1, i % 2 ? "base" : "head");
+		assert_int_equal(read_status(writer, (uint64_t)i + 1, NULL, 0), 0);
+	}
+	close(writer);
+
+	/* Every flip changed the state at least twice (migrating, idle). */
+	probe = connect_or_fail();
+	send_watch(probe, 1);
+	st = next_state(probe, 1);
+	final_seq = st->sequence;
+	assert_true(final_seq >= (uint64_t)flips * 2);
+	homerack__v1__schema_state__free_unpacked(st, NULL);
+	close(probe);
+
+	/* The slow watcher now reads: it must reach the final state, having
+	 * been sent far fewer messages than there were changes. */
+	while (last_seq < final_seq) {
+		st = next_state(slow, 1);
+		assert_true(st->sequence > last_seq);
+		last_seq = st->sequence;
+		received++;
+		homerack__v1__schema_state__free_unpacked(st, NULL);
+	}
+	assert_int_equal(last_seq, final_seq);
+	printf("slow watcher: %llu messages for %llu changes\n",
+	       (unsigned long long)received, (unsigned long long)final_seq);
+	assert_true(received < final_seq / 4);
+	close(slow);
+}
+
 /* --- limits (hrd started with tight ones) ------------------------------- */
 
 static void incomplete_frame_times_out(void **state)
@@ -447,6 +545,7 @@ int main(void)
 		cmocka_unit_test(truncated_then_hangup),
 		cmocka_unit_test(multiplexed_calls),
 		cmocka_unit_test(many_connections),
+		cmocka_unit_test(slow_watcher_gets_latest_state_only),
 	};
 	const struct CMUnitTest limit_tests[] = {
 		cmocka_unit_test(incomplete_frame_times_out),

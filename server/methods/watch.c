@@ -1,0 +1,270 @@
+/*
+ * watch.c — Watch: the schema's state now, then at every change.
+ *
+ * The server keeps the state it last told watchers (version rows,
+ * activity, detail). hr_watch_refresh re-reads the rows and, when
+ * anything differs, sends the new state to every watcher. A watcher whose
+ * connection has not taken the previous message is only marked dirty and
+ * gets the latest state once it drains (hr_watch_flush): a slow reader
+ * never makes hrd queue a backlog.
+ *
+ * Changes hrd makes itself are seen as its writer reports them; changes
+ * made by other programs (Alembic, a second hrd on a shared PostgreSQL)
+ * are caught by polling once a second while anyone watches.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "methods.h"
+
+#define POLL_MS 1000
+/* A watcher's kernel send buffer (Linux doubles it): states are ~100
+ * bytes, so this holds dozens, and a stalled watcher pins little. */
+#define WATCH_SNDBUF 8192
+
+typedef struct watch_data {
+	char *target; /* "" for none */
+	int dirty;    /* a state is owed once the connection drains */
+} watch_data;
+
+typedef Homerack__V1__SchemaState__Activity activity_t;
+
+static int rows_equal(const hr_strlist *a, const hr_strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The map's heads as a sorted list (empty when no map). */
+static void map_heads(const hr_revmap *map, hr_strlist *out)
+{
+	size_t n = map ? hr_revmap_head_count(map) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		hr_strlist_push(out, hr_revmap_head(map, i)->revision);
+	hr_strlist_sort(out);
+}
+
+/* Whether the rows satisfy target ("" never; head(s): exactly the heads;
+ * a revision: applied). Resolved each time: the map may be replaced. */
+static int target_reached(const hr_server *server, const char *target,
+			  const hr_strlist *rows, const hr_strlist *heads)
+{
+	const hr_migration *want;
+
+	if (target[0] == '\0' || server->map == NULL)
+		return 0;
+	if (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0)
+		return heads->n > 0 && rows_equal(rows, heads);
+	if (hr_revmap_lookup(server->map, target, &want, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < rows->n; i++) {
+		const hr_migration *m = hr_revmap_get(server->map, rows->items[i]);
+
+		if (m != NULL && hr_revmap_is_ancestor(server->map, want, m))
+			return 1;
+	}
+	return 0;
+}
+
+static void send_state(hr_call *call)
+{
+	Homerack__V1__SchemaState st = HOMERACK__V1__SCHEMA_STATE__INIT;
+	hr_server *server = call->server;
+	watch_data *wd = call->data;
+	hr_strlist heads = {0};
+
+	map_heads(server->map, &heads);
+	st.sequence = server->watch_sequence;
+	st.revisions = server->watch_rows.items;
+	st.n_revisions = server->watch_rows.n;
+	st.heads = heads.items;
+	st.n_heads = heads.n;
+	st.at_head = heads.n > 0 && rows_equal(&server->watch_rows, &heads);
+	st.activity = (activity_t)server->watch_activity;
+	st.detail = server->watch_detail;
+	st.target_reached =
+		target_reached(server, wd->target, &server->watch_rows, &heads);
+	hr_call_send(call, &st.base);
+	wd->dirty = 0;
+	hr_strlist_free(&heads);
+}
+
+/* Send now, or owe it until the connection drains. */
+static void offer_state(hr_call *call)
+{
+	watch_data *wd = call->data;
+
+	if (call->conn == NULL)
+		return;
+	if (hr_conn_backlogged(call->conn))
+		wd->dirty = 1;
+	else
+		send_state(call);
+}
+
+void hr_watch_flush(hr_conn *conn)
+{
+	for (hr_call *c = conn->calls; c != NULL; c = c->next)
+		if (c->on_cancel != NULL && ((watch_data *)c->data)->dirty)
+			send_state(c);
+}
+
+/* Read the rows; on failure the state is UNAVAILABLE with the reason. */
+static void read_state(hr_server *server, hr_strlist *rows, int *activity,
+		       char *detail, size_t size)
+{
+	hr_error err;
+
+	if (hr_db_read_versions(server->reader, rows, &err) < 0) {
+		hr_strlist_free(rows);
+		*activity = HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE;
+		snprintf(detail, size, "%s", err.msg);
+	}
+}
+
+void hr_watch_refresh(hr_server *server)
+{
+	hr_strlist rows = {0};
+	int activity = server->watch_activity;
+	char detail[sizeof server->watch_detail];
+
+	if (server->watchers == NULL) {
+		server->watch_known = 0; /* nobody to compare for */
+		return;
+	}
+	snprintf(detail, sizeof detail, "%s", server->watch_detail);
+	if (activity == HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE) {
+		activity = server->running
+				   ? HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_MIGRATING
+				   : HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_IDLE;
+		if (!server->running)
+			detail[0] = '\0';
+	}
+	read_state(server, &rows, &activity, detail, sizeof detail);
+	if (server->watch_known && activity == server->watch_activity &&
+	    strcmp(detail, server->watch_detail) == 0 &&
+	    rows_equal(&rows, &server->watch_rows)) {
+		hr_strlist_free(&rows);
+		return;
+	}
+	hr_strlist_free(&server->watch_rows);
+	server->watch_rows = rows;
+	server->watch_activity = activity;
+	snprintf(server->watch_detail, sizeof server->watch_detail, "%s", detail);
+	server->watch_sequence++;
+	server->watch_known = 1;
+	for (hr_call *c = server->watchers; c != NULL; c = c->watch_next)
+		offer_state(c);
+}
+
+void hr_watch_activity(hr_server *server, int migrating, const char *detail)
+{
+	server->watch_activity =
+		migrating ? HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_MIGRATING
+			  : HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_IDLE;
+	snprintf(server->watch_detail, sizeof server->watch_detail, "%s",
+		 detail);
+	/* Force a comparison failure so the new activity is always sent. */
+	server->watch_known = 0;
+	hr_watch_refresh(server);
+}
+
+static void on_poll(uv_timer_t *timer)
+{
+	hr_watch_refresh(timer->data);
+}
+
+static void unlink_watcher(hr_call *call)
+{
+	hr_server *server = call->server;
+
+	for (hr_call **p = &server->watchers; *p != NULL; p = &(*p)->watch_next) {
+		if (*p == call) {
+			*p = call->watch_next;
+			break;
+		}
+	}
+	if (server->watchers == NULL)
+		uv_timer_stop(&server->watch_poll);
+}
+
+static void end_watch(hr_call *call, hr_code code, const char *why)
+{
+	watch_data *wd = call->data;
+
+	unlink_watcher(call);
+	free(wd->target);
+	free(wd);
+	hr_call_finish(call, code, "%s", why);
+}
+
+static void watch_cancel(hr_call *call)
+{
+	end_watch(call, HR_CANCELLED, "watch cancelled");
+}
+
+void hr_watch_stop_all(hr_server *server)
+{
+	while (server->watchers != NULL)
+		end_watch(server->watchers, HR_UNAVAILABLE, "hrd is shutting down");
+	uv_close((uv_handle_t *)&server->watch_poll, NULL);
+}
+
+static void watch_start(hr_call *call, const ProtobufCMessage *request)
+{
+	const Homerack__V1__WatchRequest *req =
+		(const Homerack__V1__WatchRequest *)request;
+	hr_server *server = call->server;
+	const hr_migration *m;
+	watch_data *wd;
+	uv_os_fd_t fd;
+	hr_error err;
+
+	if (req->target[0] != '\0' && strcmp(req->target, "head") != 0 &&
+	    strcmp(req->target, "heads") != 0) {
+		if (hr_method_need_map(call))
+			return;
+		if (hr_revmap_lookup(server->map, req->target, &m, &err) < 0) {
+			hr_call_finish(call, err.code, "%s", err.msg);
+			return;
+		}
+	}
+	wd = calloc(1, sizeof *wd);
+	if (wd == NULL || (wd->target = strdup(req->target)) == NULL) {
+		free(wd);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	call->data = wd;
+	call->on_cancel = watch_cancel;
+	if (uv_fileno((uv_handle_t *)&call->conn->pipe, &fd) == 0) {
+		int size = WATCH_SNDBUF;
+
+		/* Best effort: without it the backlog just forms later. */
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	}
+	if (server->watchers == NULL)
+		uv_timer_start(&server->watch_poll, on_poll, POLL_MS, POLL_MS);
+	call->watch_next = server->watchers;
+	server->watchers = call;
+	/* The state now. A refresh that finds a change sends it to every
+	 * watcher, this one included; otherwise this one is still owed it. */
+	wd->dirty = 1;
+	hr_watch_refresh(server);
+	if (wd->dirty)
+		offer_state(call);
+}
+
+const hr_method hr_method_watch = {
+	.path = "/homerack.v1.Schema/Watch",
+	.kind = HR_SERVER_STREAM,
+	.request_type = &homerack__v1__watch_request__descriptor,
+	.start = watch_start,
+};
