@@ -25,6 +25,16 @@ typedef struct hr_db_ops {
 			    hr_error *err);
 	int (*exec_script)(hr_db *db, const char *sql, int first_line,
 			   int *fail_line, hr_error *err);
+	/* Roll back the open transaction (in_transaction is already 0);
+	 * NULL: exec "ROLLBACK". */
+	void (*rollback)(hr_db *db);
+	/* The schema lock (db.h); NULL where the database's own write lock
+	 * already serialises schema changes. */
+	int (*lock)(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+		    void *ud, hr_error *err);
+	int (*lock_check)(hr_db *db, hr_error *err);
+	void (*unlock)(hr_db *db);
+	int may_block;          /* calls can wait on the network */
 	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
 	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */
 } hr_db_ops;
@@ -36,5 +46,6 @@ struct hr_db {
 };
 
 extern const hr_db_ops hr_db_sqlite_ops;
+extern const hr_db_ops hr_db_postgres_ops;
 
 #endif

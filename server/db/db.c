@@ -18,10 +18,7 @@ int hr_db_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	case HR_DB_SQLITE:
 		return hr_db_sqlite_ops.open(url, out, err);
 	case HR_DB_POSTGRES:
-		return hr_error_set(err, HR_UNIMPLEMENTED,
-				    "postgresql is not supported by this build "
-				    "(%s)",
-				    url->redacted);
+		return hr_db_postgres_ops.open(url, out, err);
 	}
 	return hr_error_set(err, HR_INVALID_ARGUMENT, "unknown database kind");
 }
@@ -38,6 +35,11 @@ void hr_db_close(hr_db *db)
 const char *hr_db_dialect(const hr_db *db)
 {
 	return db->ops->dialect;
+}
+
+int hr_db_may_block(const hr_db *db)
+{
+	return db->ops->may_block;
 }
 
 int hr_db_read_versions(hr_db *db, hr_strlist *out, hr_error *err)
@@ -81,8 +83,27 @@ void hr_db_rollback(hr_db *db)
 	if (!db->in_transaction)
 		return;
 	db->in_transaction = 0;
-	if (db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, &err) < 0)
+	if (db->ops->rollback != NULL)
+		db->ops->rollback(db);
+	else if (db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, &err) < 0)
 		hr_log(HR_LOG_WARN, "rollback failed: %s", err.msg);
+}
+
+int hr_db_lock(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+	       void *ud, hr_error *err)
+{
+	return db->ops->lock ? db->ops->lock(db, should_stop, ud, err) : 0;
+}
+
+int hr_db_lock_check(hr_db *db, hr_error *err)
+{
+	return db->ops->lock_check ? db->ops->lock_check(db, err) : 0;
+}
+
+void hr_db_unlock(hr_db *db)
+{
+	if (db->ops->unlock != NULL)
+		db->ops->unlock(db);
 }
 
 int hr_db_exec_script(hr_db *db, const char *sql, int first_line,

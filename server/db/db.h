@@ -1,10 +1,19 @@
 /*
  * db.h — the database as the engine sees it: one interface, a backend per
- * dialect (sqlite.c, later postgres.c).
+ * dialect (sqlite.c, postgres.c).
  *
  * A handle is used by one thread at a time. Every call returns 0 or a
  * negated hr_code and describes failures in err; messages never contain
  * a password.
+ *
+ * A PostgreSQL handle connects lazily and reconnects on its own: opening
+ * one never waits for the server, and while the server is unreachable
+ * every call fails at once with HR_UNAVAILABLE ("database unavailable:
+ * could not connect to URL: why"); a new attempt is made on a later call
+ * after a back-off that grows while the server stays away. A connection
+ * lost inside a transaction is not replaced until that transaction is
+ * rolled back (the server already did): nothing after it runs outside
+ * the transaction it belonged to.
  */
 #ifndef HR_DB_H
 #define HR_DB_H
@@ -30,6 +39,10 @@ void hr_db_close(hr_db *db);
 /* "sqlite" or "postgresql": the dialect migration sections name. */
 const char *hr_db_dialect(const hr_db *db);
 
+/* Whether calls on db can wait on the network (PostgreSQL): such a
+ * handle must never be used on the event loop's thread. */
+int hr_db_may_block(const hr_db *db);
+
 /* The rows of alembic_version, sorted; none when the table is missing. */
 int hr_db_read_versions(hr_db *db, hr_strlist *out, hr_error *err);
 
@@ -49,6 +62,28 @@ void hr_db_rollback(hr_db *db);
  */
 int hr_db_exec_script(hr_db *db, const char *sql, int first_line,
 		      int *fail_line, hr_error *err);
+
+/*
+ * The schema lock, held around every schema change (read the version
+ * rows, plan, apply) so that several hrd processes sharing one database
+ * never interleave. On PostgreSQL it is a session advisory lock taken
+ * on a connection of db's own, never the one running the migrations
+ * (CREATE INDEX CONCURRENTLY waits for other sessions' transactions, and
+ * lock and index on one session can deadlock). A held lock makes
+ * should_stop(ud, err) be asked every ~50 ms; when it says stop (a
+ * deadline, a cancel), hr_db_lock fails with its code and a message that
+ * names who holds the lock. On SQLite these do nothing: BEGIN IMMEDIATE
+ * already serialises each step, and the exactly-one-row checks on
+ * alembic_version catch a plan made stale by another process.
+ */
+int hr_db_lock(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+	       void *ud, hr_error *err);
+/* Fails (HR_UNAVAILABLE) when the lock's connection was lost, which
+ * released it; 0 when it is still held or db has no such lock. */
+int hr_db_lock_check(hr_db *db, hr_error *err);
+/* Release the lock if held (errors only logged; closing its connection
+ * releases it too). */
+void hr_db_unlock(hr_db *db);
 
 /* Create alembic_version and the history table when missing. */
 int hr_db_ensure_tables(hr_db *db, hr_error *err);

@@ -1,0 +1,815 @@
+/*
+ * postgres.c — the PostgreSQL backend, on libpq.
+ *
+ * A handle talks to the server through up to two sessions: `main` runs
+ * everything the hr_db_* functions ask for, and `lock` exists only to
+ * hold the schema advisory lock beside it (db.h says why it must be a
+ * session of its own). A session connects on first use, not at open, so
+ * hrd starts whether or not the server is up; a session that fails to
+ * connect is retried after a back-off (100 ms doubling to 2 s) and one
+ * that is lost is reconnected on its next use, but never silently in
+ * the middle of a transaction.
+ *
+ * Scripts run one statement at a time (sqlsplit.c): a failure names the
+ * line of the statement, or of the error inside it, and CREATE INDEX
+ * CONCURRENTLY runs on its own as it must.
+ *
+ * The password travels in the URL to libpq and nowhere else: URLs are
+ * printed redacted, and every message libpq hands us is scrubbed of the
+ * password (as written in the URL and as decoded) before it goes on.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "log.h"
+#include "sqlsplit.h"
+
+/* The advisory lock's key: "homerack" in ASCII, 0x686f6d657261636b. A
+ * constant (not hashtext()) so that every server version and every
+ * hrd agree on it, and pg_locks shows it as classid 0x686f6d65, objid
+ * 0x7261636b. */
+#define LOCK_KEY "7525474102034080619"
+#define LOCK_POLL_MS 50
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+/* libpq's connect_timeout unless the URL sets one (seconds). */
+#define CONNECT_TIMEOUT "10"
+
+typedef struct pg_session {
+	const char *name; /* for logs: "connection", "lock connection" */
+	PGconn *conn;
+	uint64_t retry_at;   /* monotonic ms; no new attempt before */
+	unsigned backoff_ms; /* the wait after the next failed attempt */
+	int down;            /* the last attempt failed (logged once) */
+	char down_msg[HR_ERROR_MSG_MAX];
+} pg_session;
+
+typedef struct pg_db {
+	hr_db base;
+	char *conninfo; /* the libpq URI, password included: libpq only */
+	char *redacted;
+	char *secrets[3]; /* the password as decoded and as spelled */
+	char app_name[64];
+	pg_session main, lock;
+	int txn_lost;  /* main was lost inside a transaction not yet rolled
+			  back: refuse everything but the rollback */
+	int lock_held; /* the lock session holds the advisory lock */
+} pg_db;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages: one line, no password                                      */
+/* ------------------------------------------------------------------ */
+
+/* A new copy of s with every occurrence of secret replaced by "***". */
+static char *replace_all(const char *s, const char *secret)
+{
+	size_t n = strlen(secret), count = 0;
+	const char *q;
+	char *out, *o;
+
+	for (q = s; (q = strstr(q, secret)) != NULL; q += n)
+		count++;
+	out = malloc(strlen(s) + count * 3 + 1);
+	if (out == NULL)
+		return NULL;
+	for (o = out; (q = strstr(s, secret)) != NULL; s = q + n) {
+		memcpy(o, s, (size_t)(q - s));
+		o += q - s;
+		memcpy(o, "***", 3);
+		o += 3;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+/*
+ * msg (from libpq or the server) made fit to print, into buf: the
+ * password scrubbed out first (before anything can cut it in two), then
+ * runs of white space — libpq's messages span lines — made one space.
+ */
+static const char *clean(const pg_db *p, const char *msg, char *buf,
+			 size_t size)
+{
+	char *s = strdup(msg ? msg : ""), *r;
+	size_t o = 0;
+	int space = 0;
+
+	for (size_t i = 0; s != NULL && i < sizeof p->secrets / sizeof *p->secrets;
+	     i++) {
+		if (p->secrets[i] == NULL)
+			continue;
+		r = replace_all(s, p->secrets[i]);
+		free(s);
+		s = r;
+	}
+	if (s == NULL) {
+		snprintf(buf, size, "(message withheld: out of memory)");
+		return buf;
+	}
+	for (const char *c = s; *c != '\0' && o + 1 < size; c++) {
+		if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < size)
+			buf[o++] = ' ';
+		space = 0;
+		buf[o++] = *c;
+	}
+	buf[o] = '\0';
+	free(s);
+	return buf;
+}
+
+static void on_notice(void *arg, const char *message)
+{
+	char buf[HR_ERROR_MSG_MAX];
+
+	hr_log(HR_LOG_DEBUG, "postgresql: %s", clean(arg, message, buf, sizeof buf));
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Canonical code for a SQLSTATE (NULL: no server error, e.g. a failure
+ * on the client side of the connection). */
+static hr_code code_for(const char *state)
+{
+	if (state == NULL || strlen(state) != 5)
+		return HR_UNAVAILABLE;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return HR_UNAVAILABLE; /* connection, shutdown, lock timeout */
+	if (strcmp(state, "57014") == 0)
+		return HR_DEADLINE_EXCEEDED; /* statement_timeout, cancel */
+	if (strncmp(state, "53", 2) == 0)
+		return HR_RESOURCE_EXHAUSTED;
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "25", 2) == 0 ||
+	    strncmp(state, "55", 2) == 0)
+		return HR_FAILED_PRECONDITION; /* constraints, txn state */
+	if (strcmp(state, "42501") == 0 || strncmp(state, "28", 2) == 0)
+		return HR_PERMISSION_DENIED;
+	if (strcmp(state, "XX001") == 0 || strcmp(state, "XX002") == 0)
+		return HR_DATA_LOSS;
+	if (strncmp(state, "XX", 2) == 0)
+		return HR_INTERNAL;
+	return HR_ABORTED; /* syntax (42), data (22), conflicts (40), … */
+}
+
+static void session_drop(pg_session *s)
+{
+	PQfinish(s->conn);
+	s->conn = NULL;
+}
+
+/* s's connection broke (why: libpq's account): forget it, and reconnect
+ * at once on its next use. */
+static int session_lost(pg_db *p, pg_session *s, const char *why,
+			hr_error *err)
+{
+	char buf[HR_ERROR_MSG_MAX];
+
+	hr_error_set(err, HR_UNAVAILABLE,
+		     "database unavailable: lost the %s to %s: %s", s->name,
+		     p->redacted, clean(p, why, buf, sizeof buf));
+	hr_log(HR_LOG_WARN, "%s", err->msg);
+	session_drop(s);
+	s->retry_at = 0;
+	s->backoff_ms = 0;
+	if (s == &p->main && p->base.in_transaction)
+		p->txn_lost = 1;
+	if (s == &p->lock)
+		p->lock_held = 0;
+	return -(int)err->code;
+}
+
+/* A failed command on s: its result res (may be NULL) into err. */
+static int fail(pg_db *p, pg_session *s, const PGresult *res, hr_error *err)
+{
+	const char *state = NULL, *primary = NULL, *detail = NULL;
+	char buf[HR_ERROR_MSG_MAX], dbuf[HR_ERROR_MSG_MAX];
+
+	if (PQstatus(s->conn) == CONNECTION_BAD)
+		return session_lost(p, s, PQerrorMessage(s->conn), err);
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		if (primary == NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
+			primary = "unexpected reply from the server";
+	}
+	if (primary == NULL)
+		primary = PQerrorMessage(s->conn);
+	clean(p, primary, buf, sizeof buf);
+	if (detail != NULL)
+		return hr_error_set(err, code_for(state), "%s (%s)", buf,
+				    clean(p, detail, dbuf, sizeof dbuf));
+	return hr_error_set(err, code_for(state), "%s", buf);
+}
+
+static int result_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return res != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sessions                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Make s usable: keep a live connection, or connect (back-off allowing). */
+static int session_open(pg_db *p, pg_session *s, hr_error *err)
+{
+	/* connect_timeout and client_encoding before dbname: the URL may
+	 * override them; application_name after it, so holders of the
+	 * schema lock can always be told apart. */
+	const char *keys[] = {"connect_timeout", "client_encoding", "dbname",
+			      "application_name", NULL};
+	const char *vals[] = {CONNECT_TIMEOUT, "UTF8", p->conninfo, p->app_name,
+			      NULL};
+	char buf[HR_ERROR_MSG_MAX];
+	uint64_t now = now_ms();
+	PGresult *res;
+
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	if (s->conn != NULL)
+		session_drop(s);
+	if (now < s->retry_at)
+		return hr_error_set(err, HR_UNAVAILABLE, "%s", s->down_msg);
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
+		PQsetNoticeProcessor(s->conn, on_notice, p);
+		/* The history table's applied_at is written as UTC text. */
+		res = PQexec(s->conn, "SET TIME ZONE 'UTC'");
+		if (!result_ok(res)) {
+			int rc = fail(p, s, res, err);
+
+			PQclear(res);
+			session_drop(s);
+			return rc;
+		}
+		PQclear(res);
+		if (s->down)
+			hr_log(HR_LOG_INFO, "connected to %s again", p->redacted);
+		s->down = 0;
+		s->backoff_ms = 0;
+		s->retry_at = 0;
+		return 0;
+	}
+	snprintf(s->down_msg, sizeof s->down_msg,
+		 "database unavailable: could not connect to %s: %s",
+		 p->redacted,
+		 s->conn ? clean(p, PQerrorMessage(s->conn), buf, sizeof buf)
+			 : "out of memory");
+	session_drop(s);
+	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS
+			: s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+							      : s->backoff_ms * 2;
+	s->retry_at = now_ms() + s->backoff_ms;
+	if (!s->down)
+		hr_log(HR_LOG_WARN, "%s (will retry)", s->down_msg);
+	s->down = 1;
+	return hr_error_set(err, HR_UNAVAILABLE, "%s", s->down_msg);
+}
+
+/* The main session, ready for a statement. */
+static int main_ready(pg_db *p, hr_error *err)
+{
+	if (p->base.in_transaction &&
+	    (p->main.conn == NULL || PQstatus(p->main.conn) != CONNECTION_OK))
+		p->txn_lost = 1;
+	if (p->txn_lost)
+		return hr_error_set(err, HR_UNAVAILABLE,
+				    "database unavailable: the connection to "
+				    "%s was lost inside a transaction, which "
+				    "the server rolled back",
+				    p->redacted);
+	return session_open(p, &p->main, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The backend                                                         */
+/* ------------------------------------------------------------------ */
+
+static void pg_close(hr_db *db)
+{
+	pg_db *p = (pg_db *)db;
+
+	session_drop(&p->main);
+	session_drop(&p->lock);
+	free(p->conninfo);
+	free(p->redacted);
+	for (size_t i = 0; i < sizeof p->secrets / sizeof *p->secrets; i++)
+		free(p->secrets[i]);
+	free(p);
+}
+
+/* The password as the URL spells it (percent-encoded): after the
+ * authority's first ':' up to its last '@', and any password= value. */
+static void find_spelled_secrets(pg_db *p)
+{
+	const char *auth = strstr(p->conninfo, "://"), *end, *at = NULL, *colon;
+	const char *q;
+
+	if (auth != NULL) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		for (q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon != NULL && at > colon + 1)
+			p->secrets[1] = strndup(colon + 1, (size_t)(at - colon - 1));
+	}
+	q = strchr(p->conninfo, '?');
+	while (q != NULL) {
+		q++;
+		if (strncmp(q, "password=", 9) == 0 && q[9] != '\0' && q[9] != '&') {
+			p->secrets[2] = strndup(q + 9, strcspn(q + 9, "&"));
+			break;
+		}
+		q = strchr(q, '&');
+	}
+}
+
+static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
+{
+	pg_db *p = calloc(1, sizeof *p);
+	PQconninfoOption *opts;
+	char *perr = NULL, host[64] = "";
+	char buf[HR_ERROR_MSG_MAX];
+
+	if (p == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	p->base.ops = &hr_db_postgres_ops;
+	p->main.name = "connection";
+	p->lock.name = "lock connection";
+	p->conninfo = strdup(url->conninfo);
+	p->redacted = strdup(url->redacted);
+	if (p->conninfo == NULL || p->redacted == NULL) {
+		pg_close(&p->base);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
+	find_spelled_secrets(p);
+	/* Check the URL now: a typo is a configuration error hrd should
+	 * refuse to start with, unlike a server that is not up yet. */
+	opts = PQconninfoParse(p->conninfo, &perr);
+	if (opts == NULL) {
+		hr_error_set(err, HR_INVALID_ARGUMENT, "bad database url '%s': %s",
+			     p->redacted,
+			     perr ? clean(p, perr, buf, sizeof buf) : "out of memory");
+		PQfreemem(perr);
+		pg_close(&p->base);
+		return -(int)err->code;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+			p->secrets[0] = strdup(o->val);
+	PQconninfoFree(opts);
+	gethostname(host, sizeof host - 1);
+	snprintf(p->app_name, sizeof p->app_name, "hrd %.40s pid %ld", host,
+		 (long)getpid());
+	*out = &p->base;
+	return 0;
+}
+
+static int pg_exec(hr_db *db, const char *sql, const char *const *params,
+		   size_t n_params, int64_t *changes, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	PGresult *res;
+	int rc;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	res = PQexecParams(p->main.conn, sql, (int)n_params, NULL, params, NULL,
+			   NULL, 0);
+	if (!result_ok(res)) {
+		rc = fail(p, &p->main, res, err);
+	} else if (strcmp(sql, "COMMIT") == 0 &&
+		   strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		/* COMMIT of a failed transaction "succeeds" as a rollback. */
+		rc = hr_error_set(err, HR_ABORTED,
+				  "the transaction had failed and was rolled "
+				  "back instead of committed");
+	} else if (changes != NULL) {
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static void pg_rollback(hr_db *db)
+{
+	pg_db *p = (pg_db *)db;
+	hr_error err;
+	PGresult *res;
+
+	if (p->txn_lost) { /* the server rolled it back with the session */
+		p->txn_lost = 0;
+		return;
+	}
+	if (p->main.conn == NULL)
+		return;
+	res = PQexec(p->main.conn, "ROLLBACK");
+	if (!result_ok(res)) {
+		fail(p, &p->main, res, &err);
+		hr_log(HR_LOG_WARN, "rollback failed: %s", err.msg);
+	}
+	PQclear(res);
+}
+
+static int pg_query_column(hr_db *db, const char *sql, hr_strlist *out,
+			   hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	PGresult *res;
+	int rc;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	res = PQexecParams(p->main.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (!result_ok(res)) {
+		rc = fail(p, &p->main, res, err);
+		PQclear(res);
+		return rc;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (hr_strlist_push(out, PQgetvalue(res, i, 0)) < 0) {
+			rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+			break;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pg_table_exists(hr_db *db, const char *table, int *exists,
+			   hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	const char *params[] = {table};
+	PGresult *res;
+	int rc;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	/* to_regclass follows search_path: the table an unqualified
+	 * "alembic_version" means, as Alembic finds it. */
+	res = PQexecParams(p->main.conn, "SELECT to_regclass($1) IS NOT NULL", 1,
+			   NULL, params, NULL, NULL, 0);
+	if (!result_ok(res) || PQntuples(res) != 1) {
+		rc = fail(p, &p->main, res, err);
+		PQclear(res);
+		return rc;
+	}
+	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scripts                                                             */
+/* ------------------------------------------------------------------ */
+
+static int count_lines(const char *from, const char *to)
+{
+	int n = 0;
+
+	for (; from < to; from++)
+		n += *from == '\n';
+	return n;
+}
+
+/* Lines before character pos (1-based, as the server counts: characters,
+ * not bytes, in UTF-8) of stmt: where inside the statement it failed. */
+static int lines_before(const char *stmt, long pos)
+{
+	int lines = 0;
+
+	for (const char *c = stmt; *c != '\0' && pos > 1; c++) {
+		if (((unsigned char)*c & 0xc0) != 0x80)
+			pos--;
+		lines += *c == '\n';
+	}
+	return lines;
+}
+
+/* Whether stmt controls transactions (BEGIN, COMMIT, …): hrd owns them. */
+static int is_transaction_control(const char *stmt)
+{
+	static const char *const words[] = {"begin", "start", "commit", "end",
+					    "abort", "rollback"};
+	size_t n = strspn(stmt, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	const char *next = stmt + n + strspn(stmt + n, " \t\r\n");
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strlen(words[i]) == n && strncasecmp(stmt, words[i], n) == 0)
+			/* ROLLBACK TO SAVEPOINT stays inside the transaction. */
+			return !(i == 5 && strncasecmp(next, "to", 2) == 0);
+	return 0;
+}
+
+/* COPY … FROM STDIN / TO STDOUT would wait for data we do not have. */
+static void refuse_copy(PGconn *conn, PGresult *res)
+{
+	char *row;
+
+	if (PQresultStatus(res) == PGRES_COPY_IN)
+		PQputCopyEnd(conn, "COPY with STDIN is not supported in migrations");
+	else
+		while (PQgetCopyData(conn, &row, 0) > 0)
+			PQfreemem(row);
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+}
+
+/* One statement of a script; *line_offset gets the line within it
+ * where the server located an error. */
+static int run_statement(pg_db *p, const char *stmt, int *line_offset,
+			 hr_error *err)
+{
+	PGconn *conn = p->main.conn;
+	PGTransactionStatusType want =
+		p->base.in_transaction ? PQTRANS_INTRANS : PQTRANS_IDLE;
+	PGresult *res;
+	const char *pos, *state;
+	int rc = 0;
+
+	*line_offset = 0;
+	if (is_transaction_control(stmt))
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "transaction control statements are not "
+				    "allowed in a migration: hrd runs each "
+				    "migration in its own transaction");
+	res = PQexec(conn, stmt);
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		break;
+	case PGRES_COPY_IN:
+	case PGRES_COPY_OUT:
+	case PGRES_COPY_BOTH:
+		refuse_copy(conn, res);
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "COPY from STDIN or to STDOUT is not "
+				  "supported in migrations");
+		break;
+	default:
+		pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)
+			  : NULL;
+		if (pos != NULL)
+			*line_offset = lines_before(stmt, strtol(pos, NULL, 10));
+		rc = fail(p, &p->main, res, err);
+		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (p->base.in_transaction && state != NULL &&
+		    strcmp(state, "25001") == 0) {
+			hr_error inner = *err;
+
+			rc = hr_error_set(err, inner.code,
+					  "%s (statements like this one need "
+					  "a migration with `transactional: "
+					  "false`)",
+					  inner.msg);
+		}
+	}
+	PQclear(res);
+	if (rc == 0 && PQtransactionStatus(conn) != want) {
+		/* Something that slipped past is_transaction_control. */
+		if (want == PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "the statement changed the transaction "
+				  "state: hrd runs each migration in its own "
+				  "transaction");
+	}
+	return rc;
+}
+
+static int pg_exec_script(hr_db *db, const char *sql, int first_line,
+			  int *fail_line, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	const char *pos = sql, *counted = sql;
+	int line = first_line, offset, rc;
+	hr_sql_stmt st;
+
+	while (hr_sql_next(&pos, &st)) {
+		char *stmt;
+
+		line += count_lines(counted, st.start);
+		counted = st.start;
+		*fail_line = line;
+		if ((rc = main_ready(p, err)) < 0)
+			return rc;
+		stmt = strndup(st.start, st.len);
+		if (stmt == NULL)
+			return hr_error_set(err, HR_INTERNAL, "out of memory");
+		rc = run_statement(p, stmt, &offset, err);
+		free(stmt);
+		if (rc < 0) {
+			*fail_line = line + offset;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The schema lock                                                     */
+/* ------------------------------------------------------------------ */
+
+/* One query on the lock session; *out is its result on success. */
+static int lock_query(pg_db *p, const char *sql, PGresult **out, hr_error *err)
+{
+	PGresult *res;
+	int rc;
+
+	if ((rc = session_open(p, &p->lock, err)) < 0)
+		return rc;
+	res = PQexec(p->lock.conn, sql);
+	if (!result_ok(res)) {
+		rc = fail(p, &p->lock, res, err);
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+/* Who holds the lock, for people: its application_name (another hrd
+ * names its host and pid there), backend pid, client and role. */
+static void describe_holder(pg_db *p, char *buf, size_t size)
+{
+	static const char sql[] =
+		"SELECT l.pid, coalesce(a.application_name, ''), "
+		"CASE WHEN a.client_addr IS NOT NULL THEN host(a.client_addr) "
+		"WHEN a.client_port = -1 THEN 'local socket' "
+		"ELSE 'unknown client' END, coalesce(a.usename::text, '?') "
+		"FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+		"AND l.database = (SELECT oid FROM pg_database "
+		"WHERE datname = current_database()) "
+		"AND l.classid = (" LOCK_KEY "::bigint >> 32)::oid "
+		"AND l.objid = (" LOCK_KEY "::bigint & 4294967295)::oid LIMIT 1";
+	PGresult *res;
+	hr_error err;
+
+	if (lock_query(p, sql, &res, &err) < 0) {
+		snprintf(buf, size, "another session (cannot tell which: %s)",
+			 err.msg);
+		return;
+	}
+	if (PQntuples(res) != 1)
+		snprintf(buf, size, "another session, which just let it go");
+	else if (PQgetvalue(res, 0, 1)[0] != '\0')
+		snprintf(buf, size, "'%.63s' (postgres pid %s, %s, role %.63s)",
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
+			 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+	else
+		snprintf(buf, size, "postgres pid %s (%s, role %.63s)",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+			 PQgetvalue(res, 0, 3));
+	PQclear(res);
+}
+
+/*
+ * pg_try_advisory_lock every LOCK_POLL_MS rather than a blocking
+ * pg_advisory_lock: the wait stays bounded by the caller's deadline and
+ * cancel (asked between tries), needs no statement cancel from another
+ * thread, and a lost connection is noticed at the next try.
+ */
+static int pg_lock(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+		   void *ud, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	uint64_t start = now_ms();
+	char holder[512];
+	int waited = 0, got, rc;
+	PGresult *res;
+	hr_error stop;
+
+	if (p->lock_held)
+		return 0;
+	for (;;) {
+		rc = lock_query(p, "SELECT pg_try_advisory_lock(" LOCK_KEY ")",
+				&res, err);
+		if (rc < 0)
+			return rc;
+		got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (got) {
+			p->lock_held = 1;
+			if (waited)
+				hr_log(HR_LOG_INFO,
+				       "got the schema lock after %llu ms",
+				       (unsigned long long)(now_ms() - start));
+			return 0;
+		}
+		if (!waited) {
+			describe_holder(p, holder, sizeof holder);
+			hr_log(HR_LOG_INFO, "waiting for the schema lock held by %s",
+			       holder);
+			waited = 1;
+		}
+		if (should_stop != NULL && should_stop(ud, &stop)) {
+			describe_holder(p, holder, sizeof holder);
+			return hr_error_set(err, stop.code,
+					    "%s while waiting for the schema "
+					    "lock, held by %s",
+					    stop.msg, holder);
+		}
+		sleep_ms(LOCK_POLL_MS);
+	}
+}
+
+static int pg_lock_check(hr_db *db, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	PGresult *res;
+	int rc;
+
+	if (!p->lock_held)
+		return 0;
+	/* A round trip: only an answer proves the session (and so the
+	 * lock) is still there. */
+	if ((rc = lock_query(p, "SELECT 1", &res, err)) < 0)
+		return rc;
+	PQclear(res);
+	return 0;
+}
+
+static void pg_unlock(hr_db *db)
+{
+	pg_db *p = (pg_db *)db;
+	PGresult *res;
+	hr_error err;
+
+	if (!p->lock_held)
+		return;
+	p->lock_held = 0;
+	if (lock_query(p, "SELECT pg_advisory_unlock(" LOCK_KEY ")", &res, &err) < 0) {
+		hr_log(HR_LOG_WARN, "releasing the schema lock: %s", err.msg);
+		session_drop(&p->lock); /* ending the session releases it */
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		hr_log(HR_LOG_WARN, "the schema lock was not held at release");
+		session_drop(&p->lock);
+	}
+	PQclear(res);
+}
+
+const hr_db_ops hr_db_postgres_ops = {
+	.dialect = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query_column = pg_query_column,
+	.table_exists = pg_table_exists,
+	.exec_script = pg_exec_script,
+	.rollback = pg_rollback,
+	.lock = pg_lock,
+	.lock_check = pg_lock_check,
+	.unlock = pg_unlock,
+	.may_block = 1,
+	.begin_sql = "BEGIN",
+	.history_ddl =
+		"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " ("
+		"id BIGSERIAL NOT NULL PRIMARY KEY, "
+		"revision TEXT NOT NULL, "
+		"direction VARCHAR(16) NOT NULL, "
+		"from_revisions TEXT NOT NULL, "
+		"to_revisions TEXT NOT NULL, "
+		"checksum CHAR(64), "
+		"message TEXT, "
+		"applied_at TIMESTAMPTZ NOT NULL, "
+		"duration_ms DOUBLE PRECISION NOT NULL, "
+		"peer_uid BIGINT)",
+};
