@@ -48,6 +48,7 @@ static void begin_shutdown(hr_server *server)
 		hr_conn_close(server->conns);
 	hr_watch_stop_all(server);
 	uv_close((uv_handle_t *)&server->sweep, NULL);
+	hr_reload_close(server);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
 	/* With a job running, the wakeup handle stays until it is done
@@ -107,8 +108,7 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 		return rc;
 	/* Broken migrations do not stop the daemon: status calls still
 	 * work, and migration calls say what is broken. */
-	if (hr_revmap_load_dir(cfg->migrations_dir, &server->map,
-			       &server->map_error) < 0)
+	if (hr_server_reload(server, NULL) < 0)
 		hr_log(HR_LOG_ERROR, "%s", server->map_error.msg);
 	if ((rc = hr_listener_open(server, err)) < 0)
 		return rc;
@@ -120,6 +120,7 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 				  ? cfg->frame_timeout_ms
 				  : cfg->idle_timeout_ms;
 	period = period / 4 > 0 ? period / 4 : 1;
+	hr_reload_init(server);
 	uv_timer_init(loop, &server->watch_poll);
 	server->watch_poll.data = server;
 	uv_timer_init(loop, &server->sweep);
@@ -147,7 +148,7 @@ int hr_server_run(hr_server *server)
 void hr_server_free(hr_server *server)
 {
 	hr_strlist_free(&server->watch_rows);
-	hr_revmap_free(server->map);
+	hr_reload_free(server);
 	hr_db_close(server->reader);
 	hr_db_close(server->writer);
 	hr_dburl_free(&server->url);

@@ -247,6 +247,11 @@ struct hr_server {
 	hr_db *writer; /* the writer job's connection */
 	hr_revmap *map; /* NULL when the migrations failed to load */
 	hr_error map_error;
+	size_t map_refs; /* jobs holding `map` */
+	struct hr_retired_map *retired; /* superseded maps jobs still hold */
+	uv_signal_t sighup;
+	uv_fs_event_t dir_watch;  /* the migrations directory */
+	uv_timer_t reload_timer;  /* debounces its events */
 	hr_job *running; /* the job on the pool, if any */
 	/* What watchers were last told. */
 	hr_strlist watch_rows;
@@ -272,6 +277,17 @@ int hr_server_run(hr_server *server);
 /* The writer finished its last job; during shutdown the loop may end. */
 void hr_server_job_done(hr_server *server);
 void hr_server_free(hr_server *server);
+
+/* The revision map (reload.c). A job holds the map it plans with until
+ * it ends; a reload swaps in a new map without disturbing it. */
+const hr_revmap *hr_server_map_hold(hr_server *server);
+void hr_server_map_release(hr_server *server, const hr_revmap *map);
+/* Reload the migrations directory; on failure the old map stays. */
+int hr_server_reload(hr_server *server, hr_error *err);
+/* SIGHUP and directory-change reloading: set up, close, free maps. */
+void hr_reload_init(hr_server *server);
+void hr_reload_close(hr_server *server);
+void hr_reload_free(hr_server *server);
 
 /* The listening socket (listener.c). */
 int hr_listener_open(hr_server *server, hr_error *err);

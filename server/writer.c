@@ -24,7 +24,7 @@ static hr_job *job_new(hr_call *call, void (*work)(hr_job *), void *data,
 		return NULL;
 	job->server = call->server;
 	job->call = call;
-	job->map = call->server->map;
+	job->map = hr_server_map_hold(call->server);
 	job->peer_uid = call->peer_uid;
 	job->deadline = call->deadline;
 	job->work = work;
@@ -49,6 +49,7 @@ static void job_free(hr_job *job)
 	}
 	if (job->free_data != NULL)
 		job->free_data(job->data);
+	hr_server_map_release(job->server, job->map);
 	pthread_mutex_destroy(&job->lock);
 	free(job);
 }
