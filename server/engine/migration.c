@@ -107,6 +107,25 @@ int hr_revision_id_valid(const char *id)
 	return n > 0;
 }
 
+/* The words the target grammar gives a meaning of their own. */
+static const char *const reserved_words[] = {"head", "heads", "base",
+					     "current"};
+
+static int reserved_n(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof reserved_words / sizeof reserved_words[0]; i++)
+		if (span_is(s, n, reserved_words[i]))
+			return 1;
+	return 0;
+}
+
+int hr_revision_name_reserved(const char *name)
+{
+	return name != NULL && reserved_n(name, strlen(name));
+}
+
 static int id_valid_n(const char *s, size_t n)
 {
 	size_t i;
@@ -153,6 +172,12 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 					    v + start,
 					    field_names[f], HR_REVISION_MAX);
 		}
+		if (f == F_BRANCH_LABELS && reserved_n(v + start, i - start))
+			return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+					    "%s:%d: '%.*s' is a target keyword "
+					    "and cannot be a branch label",
+					    p->path, line, quote_len(i - start),
+					    v + start);
 		for (k = 0; k < n; k++)
 			if (span_is(v + start, i - start, list[k]))
 				return hr_error_set(
@@ -223,6 +248,11 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 				"characters from [A-Za-z0-9_])",
 				p->path, line, quote_len(vlen), v,
 				HR_REVISION_MAX);
+		if (reserved_n(v, vlen))
+			return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+					    "%s:%d: '%.*s' is a target keyword "
+					    "and cannot be a revision id",
+					    p->path, line, (int)vlen, v);
 		memcpy(m->revision, v, vlen);
 		m->revision[vlen] = '\0';
 		return 0;

@@ -84,4 +84,8 @@ int hr_section_applies(const hr_sql_section *s, hr_direction d,
  */
 int hr_revision_id_valid(const char *id);
 
+/* Whether name is a word of the target grammar (head, heads, base,
+ * current), which no revision id or branch label may be. */
+int hr_revision_name_reserved(const char *name);
+
 #endif

@@ -31,17 +31,23 @@ typedef struct planner {
 	const hr_revmap *map;
 	const char *const *current_ids;
 	size_t n_current_ids;
+	int no_current; /* the caller cannot know the rows: `current` fails */
 	revset current; /* current_ids resolved, once resolved is set */
 	int resolved;
+	/* The last target's LABEL@ part: the revision the label names, and
+	 * whether the target was LABEL@base. Downgrade and stamp keep to
+	 * that branch. */
+	const hr_migration *branch;
+	int branch_base;
 	hr_error *err;
 } planner;
 
 /* A target split into its parts; see parse_target. */
 typedef struct target_parts {
 	const char *text;
-	char name[TARGET_MAX + 1]; /* id, prefix, keyword or label; may be "" */
-	long rel;                  /* +N / -N, or 0 */
-	int at_head;               /* name@head */
+	char label[TARGET_MAX + 1]; /* before '@', or "" */
+	char name[TARGET_MAX + 1];  /* id, prefix or keyword; may be "" */
+	long rel;                   /* +N / -N, or 0 */
 } target_parts;
 
 static int oom(hr_error *err)
@@ -124,6 +130,11 @@ static int resolve_current(planner *p)
 
 	if (p->resolved)
 		return 0;
+	if (p->no_current)
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "this target counts from the database's "
+				    "current revision, which is not read here; "
+				    "name revisions instead");
 	if ((rc = set_init(p, &p->current)) < 0)
 		return rc;
 	for (i = 0; i < p->n_current_ids; i++) {
@@ -149,6 +160,15 @@ static int is_id_char(char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
+static size_t id_span(const char *s)
+{
+	size_t n = 0;
+
+	while (is_id_char(s[n]))
+		n++;
+	return n;
+}
+
 static int bad_target(planner *p, const char *text)
 {
 	char shown[TARGET_MAX + 1];
@@ -160,132 +180,147 @@ static int bad_target(planner *p, const char *text)
 	shown[i] = '\0';
 	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
 			    "invalid revision target '%s' (want head, heads, "
-			    "base, current, a revision, +N, -N, REV+N, REV-N "
-			    "or LABEL@head)",
+			    "base, current, a revision, +N, -N, REV+N, REV-N, "
+			    "or any of these after LABEL@)",
 			    shown);
 }
 
 /*
- * Split text into name, relative count and @head: `name`, `name+N`,
- * `name-N`, `+N`, `-N` or `name@head`. Ids cannot contain '+', '-' or
- * '@', so the first of those ends the name.
+ * Split text into [LABEL@][NAME][(+|-)N]: a branch label (or revision)
+ * the target keeps to, a name (keyword, id or prefix) and a relative
+ * count. Ids cannot contain '@', '+' or '-', so those end each part.
  */
 static int parse_target(planner *p, const char *text, target_parts *t)
 {
-	size_t len, i;
 	const char *rest;
+	size_t n, i;
 
 	memset(t, 0, sizeof *t);
 	t->text = text;
 	if (text == NULL || text[0] == '\0')
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
 				    "empty revision target");
-	len = strlen(text);
-	if (len > TARGET_MAX)
+	if (strlen(text) > TARGET_MAX)
 		return bad_target(p, text);
-	for (i = 0; is_id_char(text[i]); i++)
-		t->name[i] = text[i];
-	t->name[i] = '\0';
-	rest = text + i;
-	if (strcmp(rest, "@head") == 0 && i > 0) {
-		t->at_head = 1;
-		return 0;
+	n = id_span(text);
+	rest = text + n;
+	if (*rest == '@') {
+		if (n == 0)
+			return bad_target(p, t->text);
+		memcpy(t->label, text, n);
+		text = rest + 1;
+		n = id_span(text);
+		rest = text + n;
+		if (n == 0 && *rest != '+' && *rest != '-')
+			return bad_target(p, t->text);
 	}
+	memcpy(t->name, text, n);
 	if (*rest == '\0')
 		return 0;
 	if (*rest != '+' && *rest != '-')
-		return bad_target(p, text);
+		return bad_target(p, t->text);
 	for (i = 1; rest[i] >= '0' && rest[i] <= '9'; i++)
 		if (t->rel <= REL_MAX)
 			t->rel = 10 * t->rel + (rest[i] - '0');
 	if (i == 1 || rest[i] != '\0')
-		return bad_target(p, text);
+		return bad_target(p, t->text);
 	if (t->rel == 0 || t->rel > REL_MAX)
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
 				    "relative target '%s' needs a count from "
 				    "1 to %d",
-				    text, REL_MAX);
+				    t->text, REL_MAX);
 	if (*rest == '-')
 		t->rel = -t->rel;
 	return 0;
 }
 
-/* The single head (NULL for an empty map), or an error naming them all. */
-static int single_head(planner *p, const char *text, const hr_migration **out)
+/* The revision LABEL@ names: the one carrying that branch label, or (as
+ * Alembic allows) a revision id or unique prefix. */
+static int resolve_branch(planner *p, const char *label,
+			  const hr_migration **out)
 {
-	size_t n = hr_revmap_head_count(p->map), i;
-	char names[HR_ERROR_MSG_MAX / 2];
-	revset heads;
 	int rc;
 
-	*out = n > 0 ? hr_revmap_head(p->map, 0) : NULL;
-	if (n <= 1)
+	*out = hr_revmap_labelled(p->map, label);
+	if (*out != NULL)
 		return 0;
-	if ((rc = set_init(p, &heads)) < 0)
-		return rc;
-	for (i = 0; i < n; i++)
-		set_add(&heads, hr_revmap_head(p->map, i));
-	rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
-			  "target '%s' is ambiguous: there are several heads "
-			  "(%s); use 'heads' or name a revision",
-			  text, join(&heads, names, sizeof names));
-	free(heads.v);
+	rc = hr_revmap_lookup(p->map, label, out, p->err);
+	if (rc == -HR_NOT_FOUND)
+		return hr_error_set(p->err, HR_NOT_FOUND,
+				    "no branch label or revision '%s'", label);
 	return rc;
 }
 
-/* `head` or a full id or unique prefix. */
-static int resolve_name(planner *p, const target_parts *t,
-			const hr_migration **out)
+/* Whether m belongs to the target's branch (always, without LABEL@). */
+static int on_branch(planner *p, const hr_migration *m)
 {
-	if (strcmp(t->name, "head") == 0)
-		return single_head(p, t->text, out);
-	return hr_revmap_lookup(p->map, t->name, out, p->err);
+	return p->branch == NULL ||
+	       hr_revmap_shares_lineage(p->map, m, p->branch);
 }
 
-/* The one head that descends from the revision carrying label (or, as
- * Alembic allows, the revision named so). */
-static int label_head(planner *p, const target_parts *t,
-		      const hr_migration **out)
+/* The heads on the target's branch (every head without LABEL@). */
+static int branch_heads(planner *p, revset *out)
 {
-	size_t n = hr_revmap_count(p->map), i, j;
-	const hr_migration *labelled = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = set_init(p, out)) < 0)
+		return rc;
+	for (i = 0; i < hr_revmap_head_count(p->map); i++)
+		if (on_branch(p, hr_revmap_head(p->map, i)))
+			set_add(out, hr_revmap_head(p->map, i));
+	return 0;
+}
+
+/* The single head of the branch (NULL for an empty map), or an error
+ * naming them all. */
+static int single_head(planner *p, const target_parts *t,
+		       const hr_migration **out)
+{
 	char names[HR_ERROR_MSG_MAX / 2];
 	revset heads;
 	int rc;
 
-	for (i = 0; i < n && labelled == NULL; i++) {
-		const hr_migration *m = hr_revmap_at(p->map, i);
-
-		for (j = 0; j < m->n_branch_labels; j++)
-			if (strcmp(m->branch_labels[j], t->name) == 0)
-				labelled = m;
-	}
-	if (labelled == NULL &&
-	    (rc = hr_revmap_lookup(p->map, t->name, &labelled, p->err)) < 0)
-		return rc == -HR_NOT_FOUND
-			? hr_error_set(p->err, HR_NOT_FOUND,
-				       "no branch label or revision '%s'",
-				       t->name)
-			: rc;
-	if ((rc = set_init(p, &heads)) < 0)
+	*out = NULL;
+	if ((rc = branch_heads(p, &heads)) < 0)
 		return rc;
-	for (i = 0; i < hr_revmap_head_count(p->map); i++)
-		if (hr_revmap_is_ancestor(p->map, labelled,
-					  hr_revmap_head(p->map, i)))
-			set_add(&heads, hr_revmap_head(p->map, i));
-	/* labelled itself or one of its descendants is a head. */
-	*out = heads.v[0];
-	rc = 0;
-	if (heads.n > 1)
+	if (heads.n == 1)
+		*out = heads.v[0];
+	else if (heads.n > 1 && t->label[0] != '\0')
 		rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
 				  "branch '%s' has several heads (%s); name "
 				  "one of them",
-				  t->name, join(&heads, names, sizeof names));
+				  t->label, join(&heads, names, sizeof names));
+	else if (heads.n > 1)
+		rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
+				  "target '%s' is ambiguous: there are several "
+				  "heads (%s); use 'heads' or name a revision",
+				  t->text, join(&heads, names, sizeof names));
 	free(heads.v);
 	return rc;
 }
 
-/* Follow the only child `count` times from start (NULL: from base). */
+/* `head`, or an id or unique prefix, on the target's branch. */
+static int resolve_name(planner *p, const target_parts *t,
+			const hr_migration **out)
+{
+	int rc;
+
+	if (strcmp(t->name, "head") == 0)
+		return single_head(p, t, out);
+	if ((rc = hr_revmap_lookup(p->map, t->name, out, p->err)) < 0)
+		return rc;
+	if (!on_branch(p, *out)) {
+		rc = hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				  "revision %s is not on branch '%s'",
+				  (*out)->revision, t->label);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Follow the only child (on the branch) `count` times from start (NULL:
+ * from base). */
 static int walk_up(planner *p, const target_parts *t,
 		   const hr_migration *start, long count,
 		   const hr_migration **out)
@@ -301,15 +336,14 @@ static int walk_up(planner *p, const target_parts *t,
 		return rc;
 	for (step = 0; step < count && rc == 0; step++) {
 		next.n = 0;
-		if (cur == NULL) {
-			for (i = 0; i < n; i++)
-				if (hr_revmap_is_base(p->map,
-						      hr_revmap_at(p->map, i)))
-					set_add(&next, hr_revmap_at(p->map, i));
-		} else {
-			for (i = 0; i < hr_revmap_child_count(p->map, cur); i++)
+		for (i = 0; cur == NULL && i < n; i++)
+			if (hr_revmap_is_base(p->map, hr_revmap_at(p->map, i)) &&
+			    on_branch(p, hr_revmap_at(p->map, i)))
+				set_add(&next, hr_revmap_at(p->map, i));
+		for (i = 0; cur != NULL && i < hr_revmap_child_count(p->map, cur);
+		     i++)
+			if (on_branch(p, hr_revmap_child(p->map, cur, i)))
 				set_add(&next, hr_revmap_child(p->map, cur, i));
-		}
 		if (next.n == 0)
 			rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
 					  "relative target '%s' goes beyond "
@@ -326,8 +360,8 @@ static int walk_up(planner *p, const target_parts *t,
 		else if (next.n > 1)
 			rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
 					  "relative target '%s' is ambiguous: "
-					  "%s has several children (%s); name "
-					  "a revision instead",
+					  "%s is a branch point (children %s); "
+					  "name a revision instead",
 					  t->text, cur->revision,
 					  join(&next, names, sizeof names));
 		else
@@ -361,9 +395,9 @@ static int walk_down(planner *p, const target_parts *t,
 					    start ? start->revision : "base");
 		if (cur->n_down_revisions > 1)
 			return hr_error_set(p->err, HR_FAILED_PRECONDITION,
-					    "relative target '%s' crosses "
-					    "merge point %s; name a revision "
-					    "instead",
+					    "relative target '%s' is ambiguous: "
+					    "it crosses merge point %s; name a "
+					    "revision instead",
 					    t->text, cur->revision);
 		cur = cur->n_down_revisions == 0
 			? NULL
@@ -373,12 +407,43 @@ static int walk_down(planner *p, const target_parts *t,
 	return 0;
 }
 
+/*
+ * The applied revisions on the target's branch that no other of them
+ * descends from: where LABEL@+N starts when no version row is on the
+ * branch itself (the branch forks off below the rows).
+ */
+static int applied_tips(planner *p, revset *out)
+{
+	size_t n = hr_revmap_count(p->map), i, j;
+
+	for (i = 0; i < n; i++) {
+		const hr_migration *m = hr_revmap_at(p->map, i);
+
+		if (set_covers(p->map, &p->current, m) && on_branch(p, m))
+			set_add(out, m);
+	}
+	for (i = 0; i < out->n;) {
+		int below = 0;
+
+		for (j = 0; j < out->n && !below; j++)
+			below = j != i && hr_revmap_is_ancestor(p->map, out->v[i],
+								out->v[j]);
+		if (below)
+			set_remove(out, out->v[i]);
+		else
+			i++;
+	}
+	return 0;
+}
+
 /* Where a relative target counts from: its name, or the one current row
- * (none: base). */
+ * on its branch (none: base). */
 static int relative_start(planner *p, mode md, const target_parts *t,
 			  const hr_migration **start)
 {
 	char names[HR_ERROR_MSG_MAX / 2];
+	revset rows;
+	size_t i;
 	int rc;
 
 	*start = NULL;
@@ -402,21 +467,27 @@ static int relative_start(planner *p, mode md, const target_parts *t,
 				    "relative target '%s' is for upgrade; "
 				    "downgrade takes -N",
 				    t->text);
-	if ((rc = resolve_current(p)) < 0)
+	if ((rc = resolve_current(p)) < 0 || (rc = set_init(p, &rows)) < 0)
 		return rc;
-	if (p->current.n > 1)
-		return hr_error_set(p->err, HR_FAILED_PRECONDITION,
-				    "relative target '%s' is ambiguous: there "
-				    "are several current revisions (%s); name "
-				    "a revision instead",
-				    t->text,
-				    join(&p->current, names, sizeof names));
-	if (p->current.n == 1)
-		*start = p->current.v[0];
-	return 0;
+	for (i = 0; i < p->current.n; i++)
+		if (on_branch(p, p->current.v[i]))
+			set_add(&rows, p->current.v[i]);
+	if (rows.n == 0 && p->branch != NULL && t->rel > 0)
+		applied_tips(p, &rows);
+	if (rows.n > 1)
+		rc = hr_error_set(p->err, HR_FAILED_PRECONDITION,
+				  "relative target '%s' is ambiguous: there "
+				  "are several current revisions (%s); name a "
+				  "revision instead",
+				  t->text, join(&rows, names, sizeof names));
+	else if (rows.n == 1)
+		*start = rows.v[0];
+	free(rows.v);
+	return rc;
 }
 
-/* Resolve text into the set of revisions it names (empty for base). */
+/* Resolve text into the set of revisions it names (empty for base), and
+ * p->branch / p->branch_base from its LABEL@ part. */
 static int resolve_target(planner *p, mode md, const char *text, revset *out)
 {
 	const hr_migration *m = NULL, *start;
@@ -424,24 +495,29 @@ static int resolve_target(planner *p, mode md, const char *text, revset *out)
 	size_t i;
 	int rc;
 
+	p->branch = NULL;
+	p->branch_base = 0;
 	if ((rc = parse_target(p, text, &t)) < 0 ||
 	    (rc = set_init(p, out)) < 0)
 		return rc;
-	if (t.at_head) {
-		rc = label_head(p, &t, &m);
-	} else if (t.rel != 0) {
+	if (t.label[0] != '\0' &&
+	    (rc = resolve_branch(p, t.label, &p->branch)) < 0)
+		return rc;
+	if (t.rel != 0) {
 		rc = relative_start(p, md, &t, &start);
 		if (rc == 0 && t.rel > 0)
 			rc = walk_up(p, &t, start, t.rel, &m);
 		else if (rc == 0)
 			rc = walk_down(p, &t, start, -t.rel, &m);
 	} else if (strcmp(t.name, "base") == 0) {
+		p->branch_base = p->branch != NULL;
 		return 0;
 	} else if (strcmp(t.name, "heads") == 0) {
-		for (i = 0; i < hr_revmap_head_count(p->map); i++)
-			set_add(out, hr_revmap_head(p->map, i));
-		return 0;
+		free(out->v);
+		return branch_heads(p, out);
 	} else if (strcmp(t.name, "current") == 0) {
+		if (p->branch != NULL)
+			return bad_target(p, text);
 		if ((rc = resolve_current(p)) == 0)
 			for (i = 0; i < p->current.n; i++)
 				set_add(out, p->current.v[i]);
@@ -503,10 +579,10 @@ static void upgrade_rows(planner *p, revset *rows, const hr_migration *r,
 /* The j-th of r's parents and dependencies. */
 static const hr_migration *prior(planner *p, const hr_migration *r, size_t j)
 {
-	return hr_revmap_get(p->map,
-			     j < r->n_down_revisions
-				     ? r->down_revisions[j]
-				     : r->depends_on[j - r->n_down_revisions]);
+	return j < r->n_down_revisions
+		? hr_revmap_get(p->map, r->down_revisions[j])
+		: hr_revmap_dependency(p->map,
+				       r->depends_on[j - r->n_down_revisions]);
 }
 
 /*
@@ -642,8 +718,35 @@ static int plan_upgrade(planner *p, const revset *targets, hr_plan *out)
 	return rc;
 }
 
-/* Every applied descendant of the targets (all applied ones for base),
- * children first; each target must itself be applied. */
+/*
+ * Whether applied revision m goes when downgrading to targets: it is
+ * above a target (everything is, for base) and on the target's branch,
+ * or above the branch's start for LABEL@base. dropped holds what goes
+ * already: whatever depends on one of those goes too.
+ */
+static int drops(planner *p, const revset *targets, const revset *dropped,
+		 const hr_migration *m)
+{
+	size_t k;
+	int above = targets->n == 0;
+
+	if (set_has(targets, m))
+		return 0;
+	if (p->branch_base)
+		above = hr_revmap_is_ancestor(
+			p->map, hr_revmap_branch_base(p->map, p->branch), m);
+	for (k = 0; k < targets->n && !above; k++)
+		above = hr_revmap_is_ancestor(p->map, targets->v[k], m);
+	if (above && (p->branch_base || on_branch(p, m)))
+		return 1;
+	for (k = 0; k < dropped->n; k++)
+		if (hr_revmap_is_ancestor(p->map, dropped->v[k], m))
+			return 1;
+	return 0;
+}
+
+/* Every applied revision drops() selects, children first; each target
+ * must itself be applied. */
 static int plan_downgrade(planner *p, const revset *targets, hr_plan *out)
 {
 	size_t n = hr_revmap_count(p->map), i;
@@ -661,20 +764,77 @@ static int plan_downgrade(planner *p, const revset *targets, hr_plan *out)
 					  targets->v[i]->revision);
 	if (rc == 0)
 		rc = set_init(p, &todo);
-	for (i = n; i-- > 0 && rc == 0;) {
+	for (i = 0; i < n && rc == 0; i++) {
 		const hr_migration *m = hr_revmap_at(p->map, i);
-		size_t k;
-		int below = targets->n == 0;
 
-		for (k = 0; k < targets->n && !below; k++)
-			below = hr_revmap_is_ancestor(p->map, targets->v[k], m);
-		if (applied[i] && below && !set_has(targets, m))
+		if (applied[i] && drops(p, targets, &todo, m))
 			todo.v[todo.n++] = m;
+	}
+	/* Children first: the reverse of the topological order. */
+	for (i = 0; i < todo.n / 2; i++) {
+		const hr_migration *swap = todo.v[i];
+
+		todo.v[i] = todo.v[todo.n - 1 - i];
+		todo.v[todo.n - 1 - i] = swap;
 	}
 	if (rc == 0)
 		rc = emit_steps(p, HR_DOWNGRADE, &todo, out);
 	free(todo.v);
 	free(applied);
+	return rc;
+}
+
+/* ---- stamp ------------------------------------------------------------- */
+
+/* Whether a and b are on one line of descent, dependencies included. */
+static int related(planner *p, const hr_migration *a, const hr_migration *b)
+{
+	return hr_revmap_is_ancestor(p->map, a, b) ||
+	       hr_revmap_is_ancestor(p->map, b, a);
+}
+
+/*
+ * Apply one stamp target to rows, as Alembic's stamp does: each revision
+ * it names replaces the rows on its line of descent; base removes every
+ * row, LABEL@base those of the branch. dests collects the revisions
+ * named so far, which must not be related to each other.
+ */
+static int stamp_one(planner *p, const char *text, revset *rows,
+		     revset *dests)
+{
+	revset named;
+	size_t i, j;
+	int rc = resolve_target(p, MODE_STAMP, text, &named);
+
+	for (i = 0; rc == 0 && i < named.n; i++)
+		for (j = 0; rc == 0 && j < dests->n; j++)
+			if (dests->v[j] != named.v[i] &&
+			    related(p, dests->v[j], named.v[i]))
+				rc = hr_error_set(
+					p->err, HR_INVALID_ARGUMENT,
+					"stamp targets %s and %s are on one "
+					"line of descent; name only one",
+					dests->v[j]->revision,
+					named.v[i]->revision);
+	if (rc == 0 && named.n == 0) {
+		for (i = 0; i < rows->n;)
+			if (p->branch == NULL ||
+			    related(p, rows->v[i], p->branch))
+				set_remove(rows, rows->v[i]);
+			else
+				i++;
+	}
+	for (i = 0; rc == 0 && i < named.n; i++) {
+		for (j = 0; j < rows->n;)
+			if (rows->v[j] != named.v[i] &&
+			    related(p, rows->v[j], named.v[i]))
+				set_remove(rows, rows->v[j]);
+			else
+				j++;
+		set_add(rows, named.v[i]);
+		set_add(dests, named.v[i]);
+	}
+	free(named.v);
 	return rc;
 }
 
@@ -684,7 +844,10 @@ int hr_plan_build(const hr_revmap *map, hr_direction dir,
 		  const char *const *current, size_t n_current,
 		  const char *target, hr_plan *out, hr_error *err)
 {
-	planner p = {map, current, n_current, {NULL, 0}, 0, err};
+	planner p = {.map = map,
+		     .current_ids = current,
+		     .n_current_ids = n_current,
+		     .err = err};
 	revset targets = {NULL, 0};
 	int rc;
 
@@ -710,21 +873,197 @@ int hr_plan_build(const hr_revmap *map, hr_direction dir,
 }
 
 int hr_plan_stamp(const hr_revmap *map, const char *const *current,
-		  size_t n_current, const char *target, hr_plan *out,
-		  hr_error *err)
+		  size_t n_current, const char *const *targets,
+		  size_t n_targets, int purge, hr_plan *out, hr_error *err)
 {
-	planner p = {map, current, n_current, {NULL, 0}, 0, err};
-	revset targets = {NULL, 0};
+	planner p = {.map = map,
+		     .current_ids = current,
+		     .n_current_ids = n_current,
+		     .err = err};
+	revset rows = {NULL, 0}, dests = {NULL, 0};
+	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = resolve_target(&p, MODE_STAMP, target, &targets);
+	out->purge = purge;
+	if (n_targets == 0)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "stamp needs a target revision");
+	/* Without --purge every row must be known: a row is replaced by
+	 * its line of descent, which an unknown row does not have. */
+	rc = purge ? 0 : resolve_current(&p);
+	if (rc == 0 && (rc = set_init(&p, &rows)) == 0)
+		rc = set_init(&p, &dests);
+	if (rc == -HR_NOT_FOUND && err != NULL) {
+		hr_error why = *err;
+
+		hr_error_set(err, HR_NOT_FOUND,
+			     "%s; stamp --purge replaces every row", why.msg);
+	}
+	for (i = 0; rc == 0 && !purge && i < p.current.n; i++)
+		set_add(&rows, p.current.v[i]);
+	for (i = 0; rc == 0 && i < n_targets; i++)
+		rc = stamp_one(&p, targets[i], &rows, &dests);
 	if (rc == 0)
-		rc = set_final_heads(&p, &targets, out);
-	free(targets.v);
+		rc = set_final_heads(&p, &rows, out);
+	free(rows.v);
+	free(dests.v);
 	free(p.current.v);
 	if (rc < 0)
 		hr_plan_free(out);
+	return rc;
+}
+
+/* set's revisions in topological order (newest first when reverse) as a
+ * new array, for the callers. */
+static int export_set(planner *p, const revset *set, int reverse,
+		      const hr_migration ***out, size_t *n_out)
+{
+	size_t n = hr_revmap_count(p->map), i, k = 0;
+
+	*out = malloc((set->n + 1) * sizeof **out);
+	if (*out == NULL)
+		return oom(p->err);
+	for (i = 0; i < n; i++) {
+		const hr_migration *m =
+			hr_revmap_at(p->map, reverse ? n - 1 - i : i);
+
+		if (set_has(set, m))
+			(*out)[k++] = m;
+	}
+	*n_out = k;
+	return 0;
+}
+
+int hr_plan_resolve(const hr_revmap *map, const char *const *current,
+		    size_t n_current, int have_current, const char *target,
+		    const hr_migration ***out, size_t *n_out, hr_error *err)
+{
+	planner p = {.map = map,
+		     .current_ids = current,
+		     .n_current_ids = n_current,
+		     .no_current = !have_current,
+		     .err = err};
+	revset named = {NULL, 0};
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	rc = resolve_target(&p, MODE_STAMP, target, &named);
+	if (rc == 0)
+		rc = export_set(&p, &named, 0, out, n_out);
+	free(named.v);
+	free(p.current.v);
+	return rc;
+}
+
+/*
+ * One end of a history range: `base` or nothing is the empty set, a
+ * relative end without a name counts from the other end (`other`, which
+ * must be one revision or base); anything else is an ordinary target.
+ */
+static int range_end(planner *p, const char *text, const revset *other,
+		     int is_start, revset *out)
+{
+	char names[HR_ERROR_MSG_MAX / 2];
+	const hr_migration *m = NULL;
+	target_parts t;
+	int rc;
+
+	if (text[0] == '\0')
+		text = is_start ? "base" : "heads";
+	if ((rc = parse_target(p, text, &t)) < 0)
+		return rc;
+	if (t.rel == 0 || t.name[0] != '\0' || t.label[0] != '\0')
+		return resolve_target(p, MODE_STAMP, text, out);
+	if (other == NULL)
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "history range: only one end can be "
+				    "relative");
+	if (other->n > 1)
+		return hr_error_set(p->err, HR_FAILED_PRECONDITION,
+				    "history range: '%s' is ambiguous: it "
+				    "counts from several revisions (%s)",
+				    text, join(other, names, sizeof names));
+	if (is_start != (t.rel < 0))
+		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
+				    "history range: the start counts down "
+				    "(-N) from the end, the end up (+N) from "
+				    "the start");
+	p->branch = NULL;
+	rc = t.rel > 0 ? walk_up(p, &t, other->n ? other->v[0] : NULL, t.rel,
+				 &m)
+		       : walk_down(p, &t, other->n ? other->v[0] : NULL,
+				   -t.rel, &m);
+	if (rc == 0 && (rc = set_init(p, out)) == 0 && m != NULL)
+		set_add(out, m);
+	return rc;
+}
+
+/* Whether text is a relative count with nothing before it ("-2"). */
+static int bare_relative(const char *text)
+{
+	return text[0] == '+' || text[0] == '-';
+}
+
+int hr_plan_range(const hr_revmap *map, const char *const *current,
+		  size_t n_current, const char *range,
+		  const hr_migration ***out, size_t *n_out, hr_error *err)
+{
+	planner p = {.map = map,
+		     .current_ids = current,
+		     .n_current_ids = n_current,
+		     .err = err};
+	char start[TARGET_MAX + 1], end[TARGET_MAX + 1];
+	const char *colon = range ? strchr(range, ':') : NULL;
+	revset lo = {NULL, 0}, hi = {NULL, 0}, keep = {NULL, 0};
+	size_t n = hr_revmap_count(map), i, k;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if (colon == NULL || strchr(colon + 1, ':') != NULL)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "history range needs START:END, START: or "
+				    ":END");
+	if ((size_t)(colon - range) > TARGET_MAX || strlen(colon + 1) > TARGET_MAX)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "history range is too long");
+	snprintf(start, sizeof start, "%.*s", (int)(colon - range), range);
+	snprintf(end, sizeof end, "%s", colon + 1);
+	if (bare_relative(start)) {
+		rc = range_end(&p, end, NULL, 0, &hi);
+		if (rc == 0)
+			rc = range_end(&p, start, &hi, 1, &lo);
+	} else {
+		rc = range_end(&p, start, NULL, 1, &lo);
+		if (rc == 0)
+			rc = range_end(&p, end, &lo, 0, &hi);
+	}
+	for (i = 0; rc == 0 && i < lo.n; i++)
+		if (!set_covers(map, &hi, lo.v[i]))
+			rc = hr_error_set(err, HR_INVALID_ARGUMENT,
+					  "history range: %s is not an "
+					  "ancestor of '%s'",
+					  lo.v[i]->revision,
+					  end[0] ? end : "heads");
+	if (rc == 0)
+		rc = set_init(&p, &keep);
+	for (i = 0; rc == 0 && i < n; i++) {
+		const hr_migration *m = hr_revmap_at(map, i);
+		int above = lo.n == 0;
+
+		for (k = 0; k < lo.n && !above; k++)
+			above = hr_revmap_is_ancestor(map, lo.v[k], m);
+		if (above && set_covers(map, &hi, m))
+			set_add(&keep, m);
+	}
+	if (rc == 0)
+		rc = export_set(&p, &keep, 1, out, n_out);
+	free(lo.v);
+	free(hi.v);
+	free(keep.v);
+	free(p.current.v);
 	return rc;
 }
 

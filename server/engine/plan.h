@@ -3,10 +3,14 @@
  * ordered steps that get there, and the alembic_version row changes each
  * step makes.
  *
- * Targets (docs/migrations.md): `head` (the one head; an error naming
- * them when there are several), `heads`, `base`, a full id or unique
- * prefix, `+N` (upgrade) and `-N` (downgrade) relative to the current
- * revision, and `REV+N` / `REV-N` relative to REV.
+ * Targets (docs/migrations.md): [LABEL@]NAME[(+|-)N] or [LABEL@](+|-)N,
+ * where NAME is `head` (the one head; an error naming them when there
+ * are several), `heads`, `base`, `current` or a full id or unique prefix,
+ * and +N/-N walk that many revisions up or down (from the current
+ * revision when there is no NAME). LABEL@ keeps the target to one branch:
+ * LABEL is a branch label (or a revision); `LABEL@head` is that branch's
+ * head, `LABEL@base` where the branch starts, `LABEL@+1` one step up the
+ * branch from its current revision, `LABEL@REV` REV checked to be on it.
  */
 #ifndef HR_PLAN_H
 #define HR_PLAN_H
@@ -43,6 +47,7 @@ typedef struct hr_plan {
 	/* The alembic_version rows after the last step (points into map). */
 	const char **final_heads;
 	size_t n_final_heads;
+	int purge; /* stamp: empty the table first, whatever it holds */
 } hr_plan;
 
 /*
@@ -54,7 +59,9 @@ typedef struct hr_plan {
  * applied is an empty plan.
  * Downgrade: every applied descendant of the target (all applied
  * revisions for `base`), children first; a target that is not applied is
- * -HR_FAILED_PRECONDITION.
+ * -HR_FAILED_PRECONDITION. With LABEL@, only the descendants on that
+ * branch (and what depends on them) go; LABEL@base removes the branch
+ * from where it starts.
  *
  * Errors: unknown revision (also a current row the map does not know)
  * -HR_NOT_FOUND; malformed target -HR_INVALID_ARGUMENT; several heads
@@ -68,12 +75,41 @@ int hr_plan_build(const hr_revmap *map, hr_direction dir,
 		  const char *target, hr_plan *out, hr_error *err);
 
 /*
- * Resolve target for `stamp`: the rows alembic_version should hold
- * (none for `base`). Relative targets count from current.
+ * Plan `stamp` of targets (each a target as above): the rows
+ * alembic_version should hold, in final_heads, as Alembic's stamp
+ * computes them. Each revision a target names replaces the rows on its
+ * line of descent (rows it descends from or that descend from it) and
+ * leaves other branches' rows alone; `base` removes every row, LABEL@base
+ * the rows on that branch. Targets on one line of descent with each other
+ * are -HR_INVALID_ARGUMENT. Relative targets count from current. With
+ * purge the table starts empty (plan->purge is set), so rows the map does
+ * not know are no obstacle; without it they are -HR_NOT_FOUND.
  */
 int hr_plan_stamp(const hr_revmap *map, const char *const *current,
-		  size_t n_current, const char *target, hr_plan *out,
-		  hr_error *err);
+		  size_t n_current, const char *const *targets,
+		  size_t n_targets, int purge, hr_plan *out, hr_error *err);
+
+/*
+ * The revisions target names (none for base), in topological order, as a
+ * new array in *out (free() it). Relative targets count from the current
+ * rows in either direction. have_current 0: the caller does not know the
+ * rows, and a target that needs them fails with -HR_INVALID_ARGUMENT.
+ */
+int hr_plan_resolve(const hr_revmap *map, const char *const *current,
+		    size_t n_current, int have_current, const char *target,
+		    const hr_migration ***out, size_t *n_out, hr_error *err);
+
+/*
+ * A history range "START:END" (either may be empty: base and heads) as
+ * Alembic's `history -r` reads it: the revisions that are descendants-or-
+ * self of START and ancestors-or-self of END, newest first, as a new
+ * array in *out (free() it). START may be -N (counted down from END) and
+ * END +N (counted up from START); `current` is the version rows. A START
+ * that is not an ancestor of END is -HR_INVALID_ARGUMENT.
+ */
+int hr_plan_range(const hr_revmap *map, const char *const *current,
+		  size_t n_current, const char *range,
+		  const hr_migration ***out, size_t *n_out, hr_error *err);
 
 void hr_plan_free(hr_plan *plan);
 

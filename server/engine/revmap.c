@@ -4,8 +4,10 @@
  *
  * Everything is computed once at build time (the map is immutable):
  * a topological order, an id index sorted for exact and prefix lookup, a
- * pointer index so a migration finds its position in O(1), child lists,
- * and one ancestor bitset per revision so is_ancestor is a bit test.
+ * pointer index so a migration finds its position in O(1), child and
+ * dependent lists, two ancestor bitsets per revision (through parents and
+ * dependencies, and through parents alone) so ancestry is a bit test, and
+ * the branch labels each revision carries.
  */
 #include "revmap.h"
 
@@ -31,6 +33,7 @@ struct hr_revmap {
 	/* children of i: child[child_start[i] .. child_start[i + 1]) */
 	size_t *child_start;
 	size_t *child;
+	const char **child_id; /* child[k]'s revision id */
 	size_t *heads;
 	size_t n_heads;
 	/* open-addressing table from migration pointer to position */
@@ -40,6 +43,17 @@ struct hr_revmap {
 	/* row i: bit j set when j is i or an ancestor of i */
 	uint64_t *anc;
 	size_t anc_words;
+	/* the same through down_revisions only: the branch structure */
+	uint64_t *anc_v;
+	/* dependents of i (depends_on names i): dep[dep_start[i] ..) */
+	size_t *dep_start;
+	size_t *dep;
+	const char **dep_id; /* dep[k]'s revision id */
+	/* labels i carries, own and inherited: label[label_start[i] ..) */
+	size_t *label_start;
+	const char **label;
+	id_key *by_label; /* own labels, sorted, with the owner's position */
+	size_t n_labels;
 };
 
 /* The edges into one migration, during the build: its parents and
@@ -126,14 +140,20 @@ static id_key *sort_ids(hr_migration *const *migs, size_t n)
 
 /* ---- validation -------------------------------------------------------- */
 
-/* Duplicate ids, labels used twice or equal to an id. keys sorted ids. */
+/*
+ * Duplicate ids, labels used twice or equal to an id. keys are the sorted
+ * ids; *out gets the sorted labels with their owners' input positions.
+ */
 static int check_names(hr_migration *const *migs, size_t n,
-		       const id_key *keys, hr_error *err)
+		       const id_key *keys, id_key **out, size_t *n_out,
+		       hr_error *err)
 {
 	id_key *labels;
 	size_t i, j, n_labels = 0;
 	int rc = 0;
 
+	*out = NULL;
+	*n_out = 0;
 	for (i = 1; i < n; i++)
 		if (strcmp(keys[i - 1].id, keys[i].id) == 0)
 			return hr_error_set(
@@ -170,13 +190,17 @@ static int check_names(hr_migration *const *migs, size_t n,
 				labels[i].id, migs[labels[i].pos]->path,
 				migs[owner]->path);
 	}
-	free(labels);
+	*out = labels;
+	*n_out = n_labels;
 	return rc;
 }
 
-/* Resolve every down_revision and depends_on into e, in input positions. */
+/* Resolve every down_revision and depends_on into e, in input positions.
+ * A depends_on may name a branch label, as in Alembic: the revision that
+ * carries it. */
 static int link_edges(hr_migration *const *migs, size_t n, const id_key *keys,
-		      edges *e, hr_error *err)
+		      const id_key *labels, size_t n_labels, edges *e,
+		      hr_error *err)
 {
 	size_t i, j, k = 0, total = 0;
 
@@ -192,6 +216,9 @@ static int link_edges(hr_migration *const *migs, size_t n, const id_key *keys,
 		e->start[i] = k;
 		for (j = 0; j < m->n_down_revisions + m->n_depends_on; j++) {
 			e->to[k] = find_key(keys, n, prior_id(m, j));
+			if (e->to[k] == SIZE_MAX && j >= m->n_down_revisions)
+				e->to[k] = find_key(labels, n_labels,
+						    prior_id(m, j));
 			if (e->to[k++] == SIZE_MAX)
 				return hr_error_set(
 					err, HR_FAILED_PRECONDITION,
@@ -376,60 +403,193 @@ static int index_pointers(hr_revmap *map)
 	return 0;
 }
 
+/* Room for n rows of map->anc_words words; NULL when it cannot be had. */
+static uint64_t *bit_rows(const hr_revmap *map, size_t n)
+{
+	if (n != 0 && map->anc_words > SIZE_MAX / sizeof(uint64_t) / n)
+		return NULL;
+	return calloc(n * map->anc_words + 1, sizeof(uint64_t));
+}
+
+static int bit_test(const uint64_t *rows, size_t words, size_t row,
+		    size_t col)
+{
+	return (rows[row * words + col / 64] >> (col % 64)) & 1;
+}
+
 /*
- * Child lists, heads and ancestor bitsets, in topological positions;
- * e is in input positions, order and rank translate between the two.
- * Parents come before children, so a row ORs in finished parent rows.
+ * Child and dependent lists, heads and ancestor bitsets, in topological
+ * positions; e is in input positions, order and rank translate between
+ * the two. Parents come before children, so a row ORs in finished rows.
  */
 static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
 		       const size_t *rank)
 {
 	size_t n = map->n, i, k, w;
 	size_t *fill = calloc(n ? n : 1, sizeof *fill);
+	size_t *dfill = calloc(n ? n : 1, sizeof *dfill);
 	int rc = -1;
 
 	map->child_start = calloc(n + 1, sizeof *map->child_start);
+	map->dep_start = calloc(n + 1, sizeof *map->dep_start);
 	map->heads = malloc((n ? n : 1) * sizeof *map->heads);
 	map->anc_words = (n + 63) / 64;
-	if (n != 0 && map->anc_words > SIZE_MAX / sizeof *map->anc / n)
+	map->anc = bit_rows(map, n);
+	map->anc_v = bit_rows(map, n);
+	if (fill == NULL || dfill == NULL || map->child_start == NULL ||
+	    map->dep_start == NULL || map->heads == NULL || map->anc == NULL ||
+	    map->anc_v == NULL)
 		goto out;
-	map->anc = calloc(n * map->anc_words + 1, sizeof *map->anc);
-	if (fill == NULL || map->child_start == NULL || map->heads == NULL ||
-	    map->anc == NULL)
-		goto out;
-	/* A migration's first n_down_revisions edges are its parents. */
+	/* A migration's first n_down_revisions edges are its parents, the
+	 * rest its dependencies. */
 	for (i = 0; i < n; i++) {
-		const size_t *parents = e->to + e->start[order[i]];
+		const size_t *to = e->to + e->start[order[i]];
+		size_t n_edges = e->start[order[i] + 1] - e->start[order[i]];
 
-		for (k = 0; k < map->migs[i]->n_down_revisions; k++)
-			map->child_start[rank[parents[k]] + 1]++;
+		for (k = 0; k < n_edges; k++) {
+			if (k < map->migs[i]->n_down_revisions)
+				map->child_start[rank[to[k]] + 1]++;
+			else
+				map->dep_start[rank[to[k]] + 1]++;
+		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		map->child_start[i + 1] += map->child_start[i];
+		map->dep_start[i + 1] += map->dep_start[i];
+	}
 	map->child = malloc((map->child_start[n] ? map->child_start[n] : 1) *
 			    sizeof *map->child);
-	if (map->child == NULL)
+	map->dep = malloc((map->dep_start[n] ? map->dep_start[n] : 1) *
+			  sizeof *map->dep);
+	map->child_id = malloc((map->child_start[n] + 1) *
+			       sizeof *map->child_id);
+	map->dep_id = malloc((map->dep_start[n] + 1) * sizeof *map->dep_id);
+	if (map->child == NULL || map->dep == NULL || map->child_id == NULL ||
+	    map->dep_id == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		size_t first = e->start[order[i]];
 		uint64_t *row = map->anc + i * map->anc_words;
+		uint64_t *vrow = map->anc_v + i * map->anc_words;
 
 		row[i / 64] |= UINT64_C(1) << (i % 64);
+		vrow[i / 64] |= UINT64_C(1) << (i % 64);
 		for (k = first; k < e->start[order[i] + 1]; k++) {
 			size_t p = rank[e->to[k]];
 			const uint64_t *prow = map->anc + p * map->anc_words;
+			const uint64_t *pvrow = map->anc_v + p * map->anc_words;
+			int is_parent = k - first < map->migs[i]->n_down_revisions;
 
 			for (w = 0; w < map->anc_words; w++)
 				row[w] |= prow[w];
-			if (k - first < map->migs[i]->n_down_revisions)
+			if (is_parent) {
+				for (w = 0; w < map->anc_words; w++)
+					vrow[w] |= pvrow[w];
 				map->child[map->child_start[p] + fill[p]++] = i;
+			} else {
+				map->dep[map->dep_start[p] + dfill[p]++] = i;
+			}
 		}
 	}
+	for (k = 0; k < map->child_start[n]; k++)
+		map->child_id[k] = map->migs[map->child[k]]->revision;
+	for (k = 0; k < map->dep_start[n]; k++)
+		map->dep_id[k] = map->migs[map->dep[k]]->revision;
 	for (i = 0; i < n; i++)
 		if (map->child_start[i + 1] == map->child_start[i])
 			map->heads[map->n_heads++] = i;
 	rc = 0;
 out:
+	free(fill);
+	free(dfill);
+	return rc;
+}
+
+/*
+ * The revision below i on its branch: its one parent, unless i is a
+ * merge or base, or that parent is a branch point (has another child or
+ * a dependent) or a merge. SIZE_MAX when the branch ends at i.
+ */
+static size_t branch_below(const hr_revmap *map, size_t i)
+{
+	const hr_migration *m = map->migs[i];
+	size_t p;
+
+	if (m->n_down_revisions != 1)
+		return SIZE_MAX;
+	p = find_key(map->by_id, map->n, m->down_revisions[0]);
+	if (p == SIZE_MAX || map->migs[p]->n_down_revisions > 1 ||
+	    map->child_start[p + 1] - map->child_start[p] +
+			    map->dep_start[p + 1] - map->dep_start[p] >
+		    1)
+		return SIZE_MAX;
+	return p;
+}
+
+/*
+ * Mark in member[] the revisions branch label(s) of revision r reach, as
+ * Alembic spreads them: r and its descendants through down_revision, and
+ * the revisions below r down to the nearest branch point or merge.
+ */
+static void branch_members(const hr_revmap *map, size_t r,
+			   unsigned char *member)
+{
+	size_t i;
+
+	memset(member, 0, map->n);
+	for (i = r; i < map->n; i++)
+		member[i] = (unsigned char)bit_test(map->anc_v, map->anc_words,
+						    i, r);
+	for (i = branch_below(map, r); i != SIZE_MAX; i = branch_below(map, i))
+		member[i] = 1;
+}
+
+/* Every revision's labels, own and inherited: two passes over the
+ * labelled revisions, one to count and one to fill. */
+static int index_labels(hr_revmap *map)
+{
+	size_t n = map->n, i, k, pass;
+	unsigned char *member = malloc(n ? n : 1);
+	size_t *fill = calloc(n + 1, sizeof *fill);
+	int rc = -1;
+
+	map->label_start = calloc(n + 1, sizeof *map->label_start);
+	if (member == NULL || fill == NULL || map->label_start == NULL)
+		goto out;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			const hr_migration *m = map->migs[i];
+
+			if (m->n_branch_labels == 0)
+				continue;
+			branch_members(map, i, member);
+			for (k = 0; k < n; k++) {
+				if (!member[k])
+					continue;
+				if (pass == 0) {
+					map->label_start[k + 1] +=
+						m->n_branch_labels;
+					continue;
+				}
+				memcpy(map->label + map->label_start[k] +
+					       fill[k],
+				       m->branch_labels,
+				       m->n_branch_labels * sizeof(char *));
+				fill[k] += m->n_branch_labels;
+			}
+		}
+		if (pass == 0) {
+			for (i = 0; i < n; i++)
+				map->label_start[i + 1] += map->label_start[i];
+			map->label = malloc((map->label_start[n] + 1) *
+					    sizeof *map->label);
+			if (map->label == NULL)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(member);
 	free(fill);
 	return rc;
 }
@@ -445,15 +605,16 @@ static int build(hr_revmap *map, hr_error *err)
 	size_t *order = malloc((n ? n : 1) * sizeof *order);
 	size_t *rank = malloc((n ? n : 1) * sizeof *rank);
 	hr_migration **sorted = malloc((n ? n : 1) * sizeof *sorted);
-	id_key *keys = sort_ids(migs, n);
+	id_key *keys = sort_ids(migs, n), *labels = NULL;
+	size_t n_labels = 0;
 	int rc;
 
 	if (order == NULL || rank == NULL || sorted == NULL || keys == NULL) {
 		rc = oom(err);
 		goto out;
 	}
-	if ((rc = check_names(migs, n, keys, err)) < 0 ||
-	    (rc = link_edges(migs, n, keys, &e, err)) < 0 ||
+	if ((rc = check_names(migs, n, keys, &labels, &n_labels, err)) < 0 ||
+	    (rc = link_edges(migs, n, keys, labels, n_labels, &e, err)) < 0 ||
 	    (rc = topo_sort(migs, n, &e, order, err)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -465,11 +626,18 @@ static int build(hr_revmap *map, hr_error *err)
 	sorted = NULL;
 	for (i = 0; i < n; i++)
 		keys[i].pos = rank[keys[i].pos];
+	for (i = 0; i < n_labels; i++)
+		labels[i].pos = rank[labels[i].pos];
 	map->by_id = keys;
 	keys = NULL;
-	if (index_pointers(map) < 0 || index_graph(map, &e, order, rank) < 0)
+	map->by_label = labels;
+	map->n_labels = n_labels;
+	labels = NULL;
+	if (index_pointers(map) < 0 || index_graph(map, &e, order, rank) < 0 ||
+	    index_labels(map) < 0)
 		rc = oom(err);
 out:
+	free(labels);
 	free(e.start);
 	free(e.to);
 	free(order);
@@ -590,6 +758,14 @@ void hr_revmap_free(hr_revmap *map)
 	free(map->slot_mig);
 	free(map->slot_pos);
 	free(map->anc);
+	free(map->anc_v);
+	free(map->dep_start);
+	free(map->dep);
+	free(map->child_id);
+	free(map->dep_id);
+	free(map->label_start);
+	free(map->label);
+	free(map->by_label);
 	free(map);
 }
 
@@ -713,4 +889,130 @@ int hr_revmap_is_ancestor(const hr_revmap *map, const hr_migration *a,
 	if (i == map->n || j == map->n)
 		return 0;
 	return (map->anc[j * map->anc_words + i / 64] >> (i % 64)) & 1;
+}
+
+int hr_revmap_is_parent_ancestor(const hr_revmap *map, const hr_migration *a,
+				 const hr_migration *b)
+{
+	size_t i = hr_revmap_index(map, a), j = hr_revmap_index(map, b);
+
+	if (i == map->n || j == map->n)
+		return 0;
+	return bit_test(map->anc_v, map->anc_words, j, i);
+}
+
+int hr_revmap_shares_lineage(const hr_revmap *map, const hr_migration *a,
+			     const hr_migration *b)
+{
+	return hr_revmap_is_parent_ancestor(map, a, b) ||
+	       hr_revmap_is_parent_ancestor(map, b, a);
+}
+
+size_t hr_revmap_dependent_count(const hr_revmap *map, const hr_migration *m)
+{
+	size_t i = hr_revmap_index(map, m);
+
+	if (i == map->n)
+		return 0;
+	return map->dep_start[i + 1] - map->dep_start[i];
+}
+
+const hr_migration *hr_revmap_dependent(const hr_revmap *map,
+					const hr_migration *m, size_t i)
+{
+	size_t pos = hr_revmap_index(map, m);
+
+	if (pos == map->n ||
+	    i >= map->dep_start[pos + 1] - map->dep_start[pos])
+		return NULL;
+	return map->migs[map->dep[map->dep_start[pos] + i]];
+}
+
+const hr_migration *hr_revmap_labelled(const hr_revmap *map,
+				       const char *label)
+{
+	size_t i;
+
+	if (label == NULL)
+		return NULL;
+	i = find_key(map->by_label, map->n_labels, label);
+	return i == SIZE_MAX ? NULL : map->migs[i];
+}
+
+const hr_migration *hr_revmap_dependency(const hr_revmap *map,
+					 const char *id_or_label)
+{
+	const hr_migration *m = hr_revmap_get(map, id_or_label);
+
+	return m != NULL ? m : hr_revmap_labelled(map, id_or_label);
+}
+
+size_t hr_revmap_label_count(const hr_revmap *map, const hr_migration *m)
+{
+	size_t i = hr_revmap_index(map, m);
+
+	if (i == map->n)
+		return 0;
+	return map->label_start[i + 1] - map->label_start[i];
+}
+
+const char *hr_revmap_label(const hr_revmap *map, const hr_migration *m,
+			    size_t i)
+{
+	size_t pos = hr_revmap_index(map, m);
+
+	if (pos == map->n ||
+	    i >= map->label_start[pos + 1] - map->label_start[pos])
+		return NULL;
+	return map->label[map->label_start[pos] + i];
+}
+
+int hr_revmap_on_branch(const hr_revmap *map, const hr_migration *m,
+			const char *label)
+{
+	size_t i, n = hr_revmap_label_count(map, m);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(hr_revmap_label(map, m, i), label) == 0)
+			return 1;
+	return 0;
+}
+
+const hr_migration *hr_revmap_branch_base(const hr_revmap *map,
+					  const hr_migration *m)
+{
+	size_t i = hr_revmap_index(map, m), below;
+
+	if (i == map->n)
+		return NULL;
+	while ((below = branch_below(map, i)) != SIZE_MAX)
+		i = below;
+	return map->migs[i];
+}
+
+const char *const *hr_revmap_child_ids(const hr_revmap *map,
+				       const hr_migration *m, size_t *n)
+{
+	size_t i = hr_revmap_index(map, m);
+
+	*n = i == map->n ? 0 : map->child_start[i + 1] - map->child_start[i];
+	return *n ? map->child_id + map->child_start[i] : NULL;
+}
+
+const char *const *hr_revmap_dependent_ids(const hr_revmap *map,
+					   const hr_migration *m, size_t *n)
+{
+	size_t i = hr_revmap_index(map, m);
+
+	*n = i == map->n ? 0 : map->dep_start[i + 1] - map->dep_start[i];
+	return *n ? map->dep_id + map->dep_start[i] : NULL;
+}
+
+const char *const *hr_revmap_labels(const hr_revmap *map,
+				    const hr_migration *m, size_t *n)
+{
+	size_t i = hr_revmap_index(map, m);
+
+	*n = i == map->n ? 0 : map->label_start[i + 1] - map->label_start[i];
+	return *n ? map->label + map->label_start[i] : NULL;
 }

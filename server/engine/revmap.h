@@ -73,4 +73,55 @@ int hr_revmap_is_base(const hr_revmap *map, const hr_migration *m);
 int hr_revmap_is_ancestor(const hr_revmap *map, const hr_migration *a,
 			  const hr_migration *b);
 
+/* Whether a is b or an ancestor of b through down_revisions alone: the
+ * branch structure, which depends_on does not change. */
+int hr_revmap_is_parent_ancestor(const hr_revmap *map, const hr_migration *a,
+				 const hr_migration *b);
+
+/* Whether a and b are on one line of descent (either is an ancestor-or-
+ * self of the other through down_revisions): Alembic's "shares lineage". */
+int hr_revmap_shares_lineage(const hr_revmap *map, const hr_migration *a,
+			     const hr_migration *b);
+
+/* Dependents of m: the migrations whose depends_on names m. */
+size_t hr_revmap_dependent_count(const hr_revmap *map, const hr_migration *m);
+const hr_migration *hr_revmap_dependent(const hr_revmap *map,
+					const hr_migration *m, size_t i);
+
+/* The migration whose own branch_labels include label, or NULL. */
+const hr_migration *hr_revmap_labelled(const hr_revmap *map,
+				       const char *label);
+
+/* A depends_on entry resolved: the revision of that id, else the one
+ * carrying that branch label (NULL for neither). */
+const hr_migration *hr_revmap_dependency(const hr_revmap *map,
+					 const char *id_or_label);
+
+/*
+ * The branch labels m carries: its own, and those it inherits as
+ * Alembic spreads them — a label reaches its revision's descendants
+ * (through down_revision) and the revisions below it down to the nearest
+ * branch point or merge. In topological order of the labelled revisions.
+ */
+size_t hr_revmap_label_count(const hr_revmap *map, const hr_migration *m);
+const char *hr_revmap_label(const hr_revmap *map, const hr_migration *m,
+			    size_t i);
+/* Whether m carries label (own or inherited). */
+int hr_revmap_on_branch(const hr_revmap *map, const hr_migration *m,
+			const char *label);
+
+/* The same lists as arrays of ids (*n entries; NULL when none), owned by
+ * the map: for replies that point into it instead of copying. */
+const char *const *hr_revmap_child_ids(const hr_revmap *map,
+				       const hr_migration *m, size_t *n);
+const char *const *hr_revmap_dependent_ids(const hr_revmap *map,
+					   const hr_migration *m, size_t *n);
+const char *const *hr_revmap_labels(const hr_revmap *map,
+				    const hr_migration *m, size_t *n);
+
+/* The lowest revision the labels of m reach downwards: where the branch
+ * m starts (m itself when its parent is a branch point, merge or none). */
+const hr_migration *hr_revmap_branch_base(const hr_revmap *map,
+					  const hr_migration *m);
+
 #endif

@@ -38,6 +38,14 @@ static char *join(const hr_strlist *l)
 	return s;
 }
 
+static int has_row(const hr_strlist *l, const char *rev)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], rev) == 0)
+			return 1;
+	return 0;
+}
+
 static void remove_row(hr_strlist *l, const char *rev)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -220,13 +228,19 @@ int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 	to = join(&after);
 	if (from == NULL || to == NULL)
 		goto oom;
-	if ((rc = hr_db_begin(db, err)) < 0)
+	if ((rc = hr_db_begin(db, err)) < 0 ||
+	    (rc = hr_db_ensure_tables(db, err)) < 0)
 		goto out;
-	if ((rc = hr_db_ensure_tables(db, err)) < 0 ||
-	    (rc = hr_db_version_delete_all(db, err)) < 0)
-		goto out;
+	/* Row by row, each checked to touch one row, so a table changed
+	 * under us fails the stamp; --purge takes whatever is there. */
+	if (plan->purge)
+		rc = hr_db_version_delete_all(db, err);
+	for (size_t i = 0; i < versions->n && rc == 0 && !plan->purge; i++)
+		if (!has_row(&after, versions->items[i]))
+			rc = hr_db_version_delete(db, versions->items[i], err);
 	for (size_t i = 0; i < after.n && rc == 0; i++)
-		rc = hr_db_version_insert(db, after.items[i], err);
+		if (plan->purge || !has_row(versions, after.items[i]))
+			rc = hr_db_version_insert(db, after.items[i], err);
 	if (rc < 0)
 		goto out;
 	hr_history_entry e = {

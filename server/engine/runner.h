@@ -36,8 +36,13 @@ int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 		    size_t *steps_done, hr_error *err);
 
 /*
- * Replace alembic_version's rows with plan->final_heads without running
- * any migration, and record it in the history table; one transaction.
+ * Make alembic_version's rows plan->final_heads without running any
+ * migration (deleting the rows that go and inserting the new ones, or
+ * emptying the table first for plan->purge), and record it in the
+ * history table; one transaction.
+ *
+ * Both functions work the same on a script handle (hr_db_open_script):
+ * the SQL they would run is written out instead — offline mode.
  */
 int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 		    const char *target, int64_t peer_uid, hr_error *err);

@@ -19,6 +19,11 @@ void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 	r->path = m->path;
 	r->is_head = hr_revmap_is_head(map, m);
 	r->is_base = hr_revmap_is_base(map, m);
+	/* The map owns these arrays; protobuf-c only reads them. */
+	r->children = (char **)hr_revmap_child_ids(map, m, &r->n_children);
+	r->dependents =
+		(char **)hr_revmap_dependent_ids(map, m, &r->n_dependents);
+	r->branches = (char **)hr_revmap_labels(map, m, &r->n_branches);
 }
 
 int hr_method_need_map(hr_call *call)

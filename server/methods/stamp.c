@@ -6,10 +6,26 @@
 #include "methods.h"
 #include "runner.h"
 
-/* Worker thread; job->data is the target string. */
+/* What to stamp: the targets, and the history row's name for them. */
+typedef struct stamp_job {
+	hr_strlist targets;
+	int purge;
+	char *what; /* the targets joined by spaces */
+} stamp_job;
+
+static void stamp_job_free(void *data)
+{
+	stamp_job *sj = data;
+
+	hr_strlist_free(&sj->targets);
+	free(sj->what);
+	free(sj);
+}
+
+/* Worker thread. */
 static void stamp_work(hr_job *job)
 {
-	const char *target = job->data;
+	stamp_job *sj = job->data;
 	hr_db *db = job->server->writer;
 	Homerack__V1__StampReply reply = HOMERACK__V1__STAMP_REPLY__INIT;
 	hr_strlist rows = {0}, before = {0};
@@ -25,9 +41,10 @@ static void stamp_work(hr_job *job)
 					  "out of memory");
 	if (rc == 0)
 		rc = hr_plan_stamp(job->map, (const char *const *)rows.items,
-				   rows.n, target, &plan, &err);
+				   rows.n, (const char *const *)sj->targets.items,
+				   sj->targets.n, sj->purge, &plan, &err);
 	if (rc == 0)
-		rc = hr_runner_stamp(db, &plan, &rows, target,
+		rc = hr_runner_stamp(db, &plan, &rows, sj->what,
 				     (int64_t)job->peer_uid, &err);
 	if (rc < 0) {
 		job->result = err;
@@ -50,21 +67,44 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 {
 	const Homerack__V1__StampRequest *req =
 		(const Homerack__V1__StampRequest *)request;
-	char *target;
+	stamp_job *sj;
+	size_t len = 1;
+	int rc = 0;
 
 	if (hr_method_need_map(call))
 		return;
-	if (req->target[0] == '\0') {
+	sj = calloc(1, sizeof *sj);
+	if (sj == NULL) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	sj->purge = req->purge;
+	/* `target` and `targets` together are the targets. */
+	if (req->target[0] != '\0')
+		rc = hr_strlist_push(&sj->targets, req->target);
+	for (size_t i = 0; rc == 0 && i < req->n_targets; i++)
+		rc = hr_strlist_push(&sj->targets, req->targets[i]);
+	for (size_t i = 0; i < sj->targets.n; i++)
+		len += strlen(sj->targets.items[i]) + 1;
+	if (rc == 0 && (sj->what = calloc(1, len)) == NULL)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < sj->targets.n; i++) {
+		if (i > 0)
+			strcat(sj->what, " ");
+		strcat(sj->what, sj->targets.items[i]);
+	}
+	if (rc < 0) {
+		stamp_job_free(sj);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	if (sj->targets.n == 0) {
+		stamp_job_free(sj);
 		hr_call_finish(call, HR_INVALID_ARGUMENT,
 			       "stamp needs a target revision (e.g. head)");
 		return;
 	}
-	target = strdup(req->target);
-	if (target == NULL) {
-		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	hr_writer_run(call, stamp_work, target, free);
+	hr_writer_run(call, stamp_work, sj, stamp_job_free);
 }
 
 const hr_method hr_method_stamp = {

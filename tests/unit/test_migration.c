@@ -341,6 +341,20 @@ static void test_revision_ids(void **state)
 	expect_error("-- revision: a b\n", "invalid revision id 'a b'");
 	expect_error("-- revision: a\n-- branch_labels: x@y\n",
 		     "m.sql:2: invalid id 'x@y' in branch_labels");
+	/* the target keywords can name neither a revision nor a branch */
+	expect_error("-- revision: head\n",
+		     "m.sql:1: 'head' is a target keyword and cannot be a "
+		     "revision id");
+	expect_error("-- revision: current\n", "'current' is a target keyword");
+	expect_error("-- revision: a\n-- branch_labels: x, base\n",
+		     "m.sql:2: 'base' is a target keyword and cannot be a "
+		     "branch label");
+	assert_true(hr_revision_name_reserved("heads"));
+	assert_false(hr_revision_name_reserved("header"));
+	assert_false(hr_revision_name_reserved(NULL));
+	m = fx_parse("a.sql", "-- revision: heads_up\n-- branch_labels: Head\n");
+	assert_string_equal(m->branch_labels[0], "Head");
+	hr_migration_free(m);
 }
 
 static void test_nul_byte_is_binary(void **state)

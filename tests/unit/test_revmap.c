@@ -287,6 +287,187 @@ static void test_large_chain(void **state)
 	hr_revmap_free(map);
 }
 
+/* The labels m carries, own and inherited, space-separated. */
+static const char *labels_of(const hr_revmap *map, const char *id, char *buf,
+			     size_t cap)
+{
+	const hr_migration *m = hr_revmap_get(map, id);
+	size_t i, used = 0;
+
+	assert_non_null(m);
+	buf[0] = '\0';
+	for (i = 0; i < hr_revmap_label_count(map, m); i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? " " : "",
+					 hr_revmap_label(map, m, i));
+	return buf;
+}
+
+/*
+ * Labels spread as Alembic spreads them: to the labelled revision's
+ * descendants, and down to the nearest branch point or merge.
+ *
+ *   a - b - c(bp) - d#cart - e
+ *                 \ f - g#net - h
+ *                           \ i
+ */
+static void test_label_spread(void **state)
+{
+	hr_revmap *map =
+		fx_map_ok("a b:a c:b d:c#cart e:d f:c g:f#net h:g i:g");
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(labels_of(map, "d", buf, sizeof buf), "cart");
+	assert_string_equal(labels_of(map, "e", buf, sizeof buf), "cart");
+	assert_string_equal(labels_of(map, "c", buf, sizeof buf), "");
+	assert_string_equal(labels_of(map, "f", buf, sizeof buf), "net");
+	assert_string_equal(labels_of(map, "h", buf, sizeof buf), "net");
+	assert_string_equal(labels_of(map, "i", buf, sizeof buf), "net");
+	assert_string_equal(labels_of(map, "a", buf, sizeof buf), "");
+	assert_ptr_equal(hr_revmap_labelled(map, "net"), hr_revmap_get(map, "g"));
+	assert_null(hr_revmap_labelled(map, "g"));
+	assert_null(hr_revmap_labelled(map, NULL));
+	assert_true(hr_revmap_on_branch(map, hr_revmap_get(map, "f"), "net"));
+	assert_false(hr_revmap_on_branch(map, hr_revmap_get(map, "f"), "cart"));
+	assert_string_equal(
+		hr_revmap_branch_base(map, hr_revmap_get(map, "g"))->revision,
+		"f");
+	assert_string_equal(
+		hr_revmap_branch_base(map, hr_revmap_get(map, "d"))->revision,
+		"d");
+	assert_string_equal(
+		hr_revmap_branch_base(map, hr_revmap_get(map, "b"))->revision,
+		"a");
+	assert_null(hr_revmap_branch_base(map, NULL));
+	hr_revmap_free(map);
+
+	/* a label on a base with no branching reaches everything; two
+	 * labels on one line of descent stack */
+	map = fx_map_ok("a#core b:a c:b#top,also");
+	assert_string_equal(labels_of(map, "a", buf, sizeof buf), "core top also");
+	assert_string_equal(labels_of(map, "c", buf, sizeof buf), "core top also");
+	hr_revmap_free(map);
+
+	/* a merge stops the downward spread */
+	map = fx_map_ok("a b:a c:a m:b,c n:m#after");
+	assert_string_equal(labels_of(map, "n", buf, sizeof buf), "after");
+	assert_string_equal(labels_of(map, "m", buf, sizeof buf), "");
+	hr_revmap_free(map);
+
+	/* a dependent makes a branch point for the spread too */
+	map = fx_map_ok("a b:a#x o p:o|a");
+	assert_string_equal(labels_of(map, "a", buf, sizeof buf), "");
+	assert_string_equal(labels_of(map, "b", buf, sizeof buf), "x");
+	hr_revmap_free(map);
+}
+
+static void test_lineage_and_dependents(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a c:a x y:x|b");
+	const hr_migration *a = hr_revmap_get(map, "a"),
+			   *b = hr_revmap_get(map, "b"),
+			   *c = hr_revmap_get(map, "c"),
+			   *y = hr_revmap_get(map, "y");
+
+	(void)state;
+	assert_true(hr_revmap_shares_lineage(map, a, b));
+	assert_true(hr_revmap_shares_lineage(map, b, a));
+	assert_false(hr_revmap_shares_lineage(map, b, c));
+	/* depends_on is ancestry, but not lineage */
+	assert_true(hr_revmap_is_ancestor(map, b, y));
+	assert_false(hr_revmap_is_parent_ancestor(map, b, y));
+	assert_false(hr_revmap_shares_lineage(map, b, y));
+	assert_true(hr_revmap_is_parent_ancestor(map, y, y));
+	assert_int_equal(hr_revmap_dependent_count(map, b), 1);
+	assert_ptr_equal(hr_revmap_dependent(map, b, 0), y);
+	assert_null(hr_revmap_dependent(map, b, 1));
+	assert_int_equal(hr_revmap_dependent_count(map, a), 0);
+	assert_int_equal(hr_revmap_child_count(map, b), 0);
+	assert_true(hr_revmap_is_head(map, b));
+	hr_revmap_free(map);
+}
+
+/* depends_on may name a branch label (Alembic allows it). */
+static void test_depends_on_label(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a#lib x y:x|lib");
+	char buf[256];
+
+	(void)state;
+	assert_true(anc(map, "b", "y"));
+	assert_ptr_equal(hr_revmap_dependency(map, "lib"),
+			 hr_revmap_get(map, "b"));
+	assert_ptr_equal(hr_revmap_dependency(map, "x"),
+			 hr_revmap_get(map, "x"));
+	assert_null(hr_revmap_dependency(map, "nope"));
+	assert_int_equal(hr_revmap_dependent_count(map, hr_revmap_get(map, "b")),
+			 1);
+	assert_string_equal(heads_of(map, buf, sizeof buf), "b y");
+	hr_revmap_free(map);
+	/* but a down_revision must be an id */
+	expect_build_error("a b:a#lib c:lib", HR_FAILED_PRECONDITION,
+			   "migration 02_c.sql: down_revision 'lib' does not "
+			   "exist");
+	/* a cycle through a label dependency */
+	expect_build_error("a#top b:a|c c:b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions");
+}
+
+/* Every kind of cycle names its revisions and files, never crashes. */
+static void test_more_cycles(void **state)
+{
+	(void)state;
+	/* a cycle with nothing outside it (no base at all) */
+	expect_build_error("a:b b:a", HR_FAILED_PRECONDITION,
+			   "cycle through revisions");
+	/* a self-dependency */
+	expect_build_error("a b:a|b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions b -> b (01_b.sql)");
+	/* a merge whose parent descends from it */
+	expect_build_error("a m:a,c b:m c:b", HR_FAILED_PRECONDITION,
+			   "cycle through revisions");
+	/* a long cycle hanging off a valid chain */
+	expect_build_error("r s:r a:s,e b:a c:b d:c e:d", HR_FAILED_PRECONDITION,
+			   "(02_a.sql, 06_e.sql, 05_d.sql, 04_c.sql, 03_b.sql)");
+}
+
+/* A branch point, a merge and a second base in ~150 revisions. */
+static void test_large_branched_map(void **state)
+{
+	char spec[8192], *p = spec, buf[256];
+	hr_revmap *map;
+	int k;
+
+	(void)state;
+	p += sprintf(p, "t000");
+	for (k = 1; k < 50; k++)
+		p += sprintf(p, " t%03d:t%03d", k, k - 1);
+	p += sprintf(p, " l000:t049#left r000:t049#right");
+	for (k = 1; k < 40; k++)
+		p += sprintf(p, " l%03d:l%03d r%03d:r%03d", k, k - 1, k, k - 1);
+	p += sprintf(p, " m:l039,r039 o000|t010");
+	for (k = 1; k < 20; k++)
+		p += sprintf(p, " o%03d:o%03d", k, k - 1);
+	map = fx_map_ok(spec);
+	assert_int_equal(hr_revmap_count(map), 50 + 80 + 1 + 20);
+	assert_string_equal(heads_of(map, buf, sizeof buf), "m o019");
+	assert_string_equal(labels_of(map, "l039", buf, sizeof buf), "left");
+	assert_string_equal(labels_of(map, "m", buf, sizeof buf), "left right");
+	assert_string_equal(labels_of(map, "t049", buf, sizeof buf), "");
+	assert_true(anc(map, "t000", "m"));
+	assert_true(anc(map, "l000", "m"));
+	assert_true(anc(map, "t010", "o019"));
+	assert_false(anc(map, "t011", "o019"));
+	assert_false(hr_revmap_shares_lineage(map, hr_revmap_get(map, "l005"),
+					      hr_revmap_get(map, "r005")));
+	assert_true(hr_revmap_shares_lineage(map, hr_revmap_get(map, "t005"),
+					     hr_revmap_get(map, "r005")));
+	assert_string_equal(children_of(map, "t049", buf, sizeof buf),
+			    "l000 r000");
+	hr_revmap_free(map);
+}
+
 static void put(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -402,6 +583,11 @@ int main(void)
 		cmocka_unit_test(test_large_chain),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_real_migrations_dir),
+		cmocka_unit_test(test_label_spread),
+		cmocka_unit_test(test_lineage_and_dependents),
+		cmocka_unit_test(test_depends_on_label),
+		cmocka_unit_test(test_more_cycles),
+		cmocka_unit_test(test_large_branched_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
