@@ -7,6 +7,8 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend.h"
@@ -181,6 +183,8 @@ int hr_db_version_delete_all(hr_db *db, hr_error *err)
 			     NULL, err);
 }
 
+static const char *script_applied_at(const hr_db *db, const char *now);
+
 int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 {
 	char applied_at[64], duration[32], uid[32];
@@ -204,7 +208,7 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 	params[3] = e->to_revisions;
 	params[4] = e->checksum;
 	params[5] = e->message;
-	params[6] = applied_at;
+	params[6] = script_applied_at(db, applied_at);
 	params[7] = duration;
 	params[8] = e->peer_uid < 0 ? NULL : uid;
 	return db->ops->exec(db,
@@ -214,4 +218,249 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 			     "duration_ms, peer_uid) VALUES "
 			     "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 			     params, 9, NULL, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* History reads and offline scripts                                   */
+/* ------------------------------------------------------------------ */
+
+int hr_db_history_checksums(hr_db *db, hr_strlist *revs, hr_strlist *sums,
+			    hr_error *err)
+{
+	hr_strlist lines = {0};
+	int exists = 0, rc;
+
+	rc = db->ops->table_exists(db, HR_HISTORY_TABLE, &exists, err);
+	if (rc < 0 || !exists)
+		return rc;
+	/* One column per row is what backends read: "revision checksum"
+	 * (ids hold no spaces), oldest first so the latest wins below. */
+	rc = db->ops->query_column(db,
+				   "SELECT revision || ' ' || checksum FROM "
+				   HR_HISTORY_TABLE " WHERE direction = "
+				   "'upgrade' AND checksum IS NOT NULL "
+				   "ORDER BY id",
+				   &lines, err);
+	for (size_t i = 0; rc == 0 && i < lines.n; i++) {
+		const char *line = lines.items[i], *space = strchr(line, ' ');
+		size_t j, len;
+
+		if (space == NULL)
+			continue;
+		len = (size_t)(space - line);
+		for (j = 0; j < revs->n; j++)
+			if (strlen(revs->items[j]) == len &&
+			    strncmp(revs->items[j], line, len) == 0)
+				break;
+		if (j < revs->n) {
+			char *sum = strdup(space + 1);
+
+			if (sum == NULL) {
+				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+						  "out of memory");
+				break;
+			}
+			free(sums->items[j]);
+			sums->items[j] = sum;
+		} else if (hr_strlist_pushn(revs, line, len) < 0 ||
+			   hr_strlist_push(sums, space + 1) < 0) {
+			rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+					  "out of memory");
+		}
+	}
+	hr_strlist_free(&lines);
+	return rc;
+}
+
+/* A script larger than this is not a script anyone reviews. */
+#define SCRIPT_MAX (64u * 1024 * 1024)
+
+typedef struct script_db {
+	hr_db base;
+	hr_db_ops ops; /* like's dialect, our functions */
+	char *buf;
+	size_t len, cap;
+} script_db;
+
+/* applied_at is the moment the script runs, not when it was written. */
+static const char script_now[] = "CURRENT_TIMESTAMP";
+
+static int script_exec(hr_db *db, const char *sql, const char *const *params,
+		       size_t n_params, int64_t *changes, hr_error *err);
+
+static const char *script_applied_at(const hr_db *db, const char *now)
+{
+	return db->ops->exec == script_exec ? script_now : now;
+}
+
+static int script_put(hr_db *db, const char *s, size_t n, hr_error *err)
+{
+	script_db *sd = (script_db *)db;
+
+	if (n > SCRIPT_MAX - sd->len)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+				    "the sql script would exceed %u bytes",
+				    SCRIPT_MAX);
+	if (sd->len + n + 1 > sd->cap) {
+		size_t cap = sd->cap ? sd->cap : 4096;
+		char *buf;
+
+		while (cap < sd->len + n + 1)
+			cap *= 2;
+		buf = realloc(sd->buf, cap);
+		if (buf == NULL)
+			return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+					    "out of memory");
+		sd->buf = buf;
+		sd->cap = cap;
+	}
+	memcpy(sd->buf + sd->len, s, n);
+	sd->len += n;
+	sd->buf[sd->len] = '\0';
+	return 0;
+}
+
+/* A parameter as an SQL literal: NULL, CURRENT_TIMESTAMP, or quoted text
+ * with quotes doubled (standard SQL; PostgreSQL's standard strings). */
+static int script_literal(hr_db *db, const char *v, hr_error *err)
+{
+	int rc = 0;
+
+	if (v == NULL)
+		return script_put(db, "NULL", 4, err);
+	if (v == script_now)
+		return script_put(db, v, strlen(v), err);
+	rc = script_put(db, "'", 1, err);
+	while (rc == 0 && *v != '\0') {
+		size_t n = strcspn(v, "'");
+
+		rc = script_put(db, v, n, err);
+		v += n;
+		if (rc == 0 && *v == '\'') {
+			rc = script_put(db, "''", 2, err);
+			v++;
+		}
+	}
+	return rc == 0 ? script_put(db, "'", 1, err) : rc;
+}
+
+static int script_exec(hr_db *db, const char *sql, const char *const *params,
+		       size_t n_params, int64_t *changes, hr_error *err)
+{
+	int rc = 0;
+
+	while (rc == 0 && *sql != '\0') {
+		size_t n = strcspn(sql, "$");
+		char *end;
+		unsigned long k;
+
+		rc = script_put(db, sql, n, err);
+		sql += n;
+		if (rc < 0 || *sql == '\0')
+			break;
+		k = strtoul(sql + 1, &end, 10);
+		if (end == sql + 1 || k == 0 || k > n_params) {
+			rc = script_put(db, "$", 1, err);
+			sql++;
+			continue;
+		}
+		rc = script_literal(db, params[k - 1], err);
+		sql = end;
+	}
+	if (rc == 0)
+		rc = script_put(db, ";\n", 2, err);
+	if (changes != NULL)
+		*changes = 1;
+	return rc;
+}
+
+static int script_query_column(hr_db *db, const char *sql, hr_strlist *out,
+			       hr_error *err)
+{
+	(void)db;
+	(void)sql;
+	(void)out;
+	(void)err;
+	return 0;
+}
+
+static int script_table_exists(hr_db *db, const char *table, int *exists,
+			       hr_error *err)
+{
+	(void)db;
+	(void)table;
+	(void)err;
+	*exists = 0;
+	return 0;
+}
+
+/* A migration section as written, without its blank edges. */
+static int script_exec_script(hr_db *db, const char *sql, int first_line,
+			      int *fail_line, hr_error *err)
+{
+	size_t end = strlen(sql);
+
+	(void)first_line;
+	(void)fail_line;
+	while (*sql == '\n' || *sql == '\r' || *sql == ' ' || *sql == '\t')
+		sql++, end--;
+	while (end > 0 && (sql[end - 1] == '\n' || sql[end - 1] == '\r' ||
+			   sql[end - 1] == ' ' || sql[end - 1] == '\t'))
+		end--;
+	if (end == 0)
+		return 0;
+	if (script_put(db, sql, end, err) < 0)
+		return -(int)err->code;
+	return script_put(db, "\n", 1, err);
+}
+
+static void script_rollback(hr_db *db)
+{
+	(void)db;
+}
+
+static void script_close(hr_db *db)
+{
+	script_db *sd = (script_db *)db;
+
+	free(sd->buf);
+	free(sd);
+}
+
+int hr_db_open_script(const hr_db *like, hr_db **out, hr_error *err)
+{
+	script_db *sd = calloc(1, sizeof *sd);
+
+	*out = NULL;
+	if (sd == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	sd->ops = (hr_db_ops){
+		.dialect = like->ops->dialect,
+		.close = script_close,
+		.exec = script_exec,
+		.query_column = script_query_column,
+		.table_exists = script_table_exists,
+		.exec_script = script_exec_script,
+		.rollback = script_rollback,
+		.begin_sql = like->ops->begin_sql,
+		.history_ddl = like->ops->history_ddl,
+	};
+	sd->base.ops = &sd->ops;
+	*out = &sd->base;
+	return 0;
+}
+
+int hr_db_script_append(hr_db *db, const char *text, hr_error *err)
+{
+	return script_put(db, text, strlen(text), err);
+}
+
+char *hr_db_script_take(hr_db *db)
+{
+	script_db *sd = (script_db *)db;
+	char *text = sd->buf != NULL ? sd->buf : strdup("");
+
+	sd->buf = NULL;
+	sd->len = sd->cap = 0;
+	return text;
 }

@@ -111,4 +111,33 @@ typedef struct hr_history_entry {
 int hr_db_history_append(hr_db *db, const hr_history_entry *e,
 			 hr_error *err);
 
+/* ------------------------------------------------------------------ */
+/* History reads and offline scripts (the migration engine's)          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The checksum recorded by each revision's latest upgrade in the history
+ * table: revs->items[i] has sums->items[i]. Revisions never upgraded by
+ * hrd (stamped, or applied by Alembic) are absent; none when the table is
+ * missing.
+ */
+int hr_db_history_checksums(hr_db *db, hr_strlist *revs, hr_strlist *sums,
+			    hr_error *err);
+
+/*
+ * A handle that runs nothing: every statement given to it (the version
+ * and history tables' statements, BEGIN/COMMIT, migration sections) is
+ * appended as SQL text in like's dialect, parameters inlined as
+ * literals, so an offline script is produced by the very calls that
+ * would run it. Statements end with ";\n"; row changes count as one row;
+ * the history row's applied_at is CURRENT_TIMESTAMP. Reads see an empty
+ * database. Close it with hr_db_close.
+ */
+int hr_db_open_script(const hr_db *like, hr_db **out, hr_error *err);
+/* Append text (comments) to a script handle's SQL. */
+int hr_db_script_append(hr_db *db, const char *text, hr_error *err);
+/* The SQL so far (caller frees; "" when none), and start afresh. NULL
+ * when out of memory. */
+char *hr_db_script_take(hr_db *db);
+
 #endif
