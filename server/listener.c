@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stddef.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -149,24 +150,76 @@ static int bind_socket(const char *path, mode_t mode, gid_t gid, int *out,
 	return 0;
 }
 
+/*
+ * systemd socket activation (sd_listen_fds(3), without libsystemd): when
+ * LISTEN_PID is our pid, LISTEN_FDS sockets start at fd 3. We take
+ * exactly one listening Unix stream socket. Returns 1 with *fd set, 0
+ * when not activated, or a negated hr_code.
+ */
+static int activated_socket(hr_server *server, int *fd, hr_error *err)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_un addr;
+	socklen_t len = sizeof addr;
+	int type = 0, listening = 0;
+	socklen_t olen = sizeof type;
+	const int first = 3; /* SD_LISTEN_FDS_START */
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return 0;
+	/* Not for our children (and a second call would misread them). */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (atoi(fds) != 1)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "socket activation passed %s sockets; hrd "
+				    "takes exactly one",
+				    fds);
+	if (getsockopt(first, SOL_SOCKET, SO_TYPE, &type, &olen) < 0 ||
+	    type != SOCK_STREAM ||
+	    getsockopt(first, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) < 0 ||
+	    !listening ||
+	    getsockname(first, (struct sockaddr *)&addr, &len) < 0 ||
+	    addr.sun_family != AF_UNIX)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "socket activation passed fd 3, which is "
+				    "not a listening unix stream socket");
+	fcntl(first, F_SETFD, FD_CLOEXEC);
+	fcntl(first, F_SETFL, fcntl(first, F_GETFL) | O_NONBLOCK);
+	/* Name it in logs by its real path; systemd owns the file. */
+	snprintf(server->activated_path, sizeof server->activated_path, "%.*s",
+		 (int)(len - offsetof(struct sockaddr_un, sun_path)),
+		 addr.sun_path);
+	server->cfg.socket_path = server->activated_path;
+	*fd = first;
+	return 1;
+}
+
 int hr_listener_open(hr_server *server, hr_error *err)
 {
 	const char *path = server->cfg.socket_path;
 	int fd = -1, rc;
 
-	if ((rc = hr_sockpath_check(path, err)) < 0 ||
+	if ((rc = activated_socket(server, &fd, err)) < 0)
+		return rc;
+	if (rc == 1)
+		server->activated = 1;
+	else if ((rc = hr_sockpath_check(path, err)) < 0 ||
 	    (rc = ensure_directory(path, err)) < 0 ||
 	    (rc = take_lock(server, path, err)) < 0 ||
 	    (rc = remove_stale(path, err)) < 0 ||
 	    (rc = bind_socket(path, server->cfg.socket_mode, server->socket_gid,
 			      &fd, err)) < 0)
 		return rc;
+	path = server->cfg.socket_path;
 	uv_pipe_init(server->loop, &server->listener, 0);
 	server->listener.data = server;
 	if ((rc = uv_pipe_open(&server->listener, fd)) < 0 ||
 	    (rc = uv_listen((uv_stream_t *)&server->listener, LISTEN_BACKLOG,
 			    on_connection)) < 0) {
-		unlink(path);
+		if (!server->activated)
+			unlink(path);
 		return hr_error_set(err, HR_INTERNAL, "cannot listen on %s: %s",
 				    path, uv_strerror(rc));
 	}
@@ -178,7 +231,8 @@ void hr_listener_close(hr_server *server)
 	if (uv_is_closing((uv_handle_t *)&server->listener))
 		return;
 	/* Unlink while we still hold the lock: nobody else can have bound
-	 * a new socket at this path yet. */
-	unlink(server->cfg.socket_path);
+	 * a new socket at this path yet. An activated socket is systemd's. */
+	if (!server->activated)
+		unlink(server->cfg.socket_path);
 	uv_close((uv_handle_t *)&server->listener, NULL);
 }

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <uv.h>
 
 #include "db.h"
@@ -237,6 +238,8 @@ struct hr_server {
 	hr_config cfg;
 	uv_pipe_t listener;
 	int lock_fd; /* flock'ed "<socket>.lock" held while we run */
+	int activated; /* the socket came from systemd (LISTEN_FDS) */
+	char activated_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	uv_signal_t sigint, sigterm;
 	uv_timer_t sweep; /* enforces frame and idle timeouts */
 	uv_async_t wakeup; /* worker -> loop: events are waiting */

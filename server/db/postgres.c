@@ -682,7 +682,7 @@ static void describe_holder(pg_db *p, char *buf, size_t size)
 	hr_error err;
 
 	if (lock_query(p, sql, &res, &err) < 0) {
-		snprintf(buf, size, "another session (cannot tell which: %s)",
+		snprintf(buf, size, "another session (cannot tell which: %.200s)",
 			 err.msg);
 		return;
 	}

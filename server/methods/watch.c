@@ -125,7 +125,7 @@ static void read_state(hr_server *server, hr_strlist *rows, int *activity,
 	if (hr_db_read_versions(server->reader, rows, &err) < 0) {
 		hr_strlist_free(rows);
 		*activity = HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE;
-		snprintf(detail, size, "%s", err.msg);
+		snprintf(detail, size, "%.200s", err.msg);
 	}
 }
 
