@@ -1,0 +1,108 @@
+/*
+ * spawn.c — whole commands as processes: start, run, exit, timed from
+ * just before posix_spawn to just after waitpid. Several commands
+ * separated by ":::" run in turn each round (e.g. upgrade then
+ * downgrade), each timed under its own name. stdin and stdout are
+ * /dev/null; stderr is kept so a failure says why. A command that exits
+ * non-zero stops the benchmark.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+#define MAX_CMDS 8
+
+extern char **environ;
+
+static double run_once(char **cmd)
+{
+	posix_spawn_file_actions_t fa;
+	uint64_t t0 = bench_now_ns();
+	int status;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, cmd[0], &fa, NULL, cmd, environ) != 0)
+		bench_die("cannot start %s", cmd[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &status, 0) < 0)
+		bench_die("waitpid: %m");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		bench_die("%s %s failed (status %d)", cmd[0],
+			  cmd[1] ? cmd[1] : "", status);
+	return (double)(bench_now_ns() - t0) / 1e6;
+}
+
+static int spawn_run(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"names", required_argument, NULL, 'n'},
+		{"runs", required_argument, NULL, 'r'},
+		{"warmup", required_argument, NULL, 'w'},
+		{0},
+	};
+	char *names = NULL, *names_copy, *save = NULL;
+	char *name[MAX_CMDS];
+	char **cmd[MAX_CMDS];
+	bench_samples ms[MAX_CMDS] = {{0}};
+	int runs = 20, warmup = 3, n_cmds = 0, opt;
+
+	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n': names = optarg; break;
+		case 'r': runs = atoi(optarg); break;
+		case 'w': warmup = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (optind >= argc || names == NULL || runs < 1 || warmup < 0)
+		bench_die("spawn: needs --names and a command after --");
+	/* Split the rest of argv at ":::" into NULL-terminated commands. */
+	cmd[n_cmds++] = &argv[optind];
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], ":::") != 0)
+			continue;
+		if (n_cmds == MAX_CMDS)
+			bench_die("spawn: at most %d commands", MAX_CMDS);
+		argv[i] = NULL;
+		cmd[n_cmds++] = &argv[i + 1];
+	}
+	names_copy = strdup(names);
+	if (names_copy == NULL)
+		bench_die("out of memory");
+	for (int i = 0; i < n_cmds; i++) {
+		name[i] = strtok_r(i == 0 ? names_copy : NULL, ",", &save);
+		if (name[i] == NULL || cmd[i][0] == NULL)
+			bench_die("spawn: one name per command, and no empty "
+				  "command");
+	}
+	for (int r = 0; r < warmup + runs; r++)
+		for (int i = 0; i < n_cmds; i++) {
+			double t = run_once(cmd[i]);
+
+			if (r >= warmup)
+				bench_samples_add(&ms[i], t);
+		}
+	for (int i = 0; i < n_cmds; i++) {
+		bench_report(name[i], &ms[i], "ms", 0, "max=%.6g",
+			     bench_quantile(&ms[i], 1));
+		bench_samples_free(&ms[i]);
+	}
+	free(names_copy);
+	return 0;
+}
+
+const bench_cmd bench_cmd_spawn = {
+	.name = "spawn",
+	.usage = "--names A[,B…] [--runs 20] [--warmup 3] -- CMD… [::: CMD…]",
+	.summary = "wall time of whole commands run as processes",
+	.run = spawn_run,
+};
