@@ -1,0 +1,433 @@
+#!/usr/bin/env bash
+# bench/run.sh — the benchmarks of docs/performance.md in one command.
+#
+# Builds hrd, hrctl and hrbench (RelWithDebInfo, in build-bench/), starts
+# private hrd instances on temporary sockets and databases, runs every
+# benchmark, prints the results table (markdown) and writes it to
+# build-bench/bench-results.md; the raw RESULT lines go to
+# build-bench/bench-results.txt. Everything it started is stopped on exit.
+#
+# usage: bench/run.sh [--quick]
+#   --quick         fewer repetitions (a smoke test; figures are rough)
+# environment:
+#   BENCH_BUILD     build directory (default build-bench)
+#   BENCH_TMP       where the temporary databases go (default $TMPDIR or
+#                   /tmp; put it on the disk you care about: fsync counts)
+#   PG_BIN          PostgreSQL server binaries (default
+#                   /usr/lib/postgresql/15/bin); SKIP_PG=1 skips PostgreSQL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+quick=0
+case "${1:-}" in
+--quick) quick=1 ;;
+"") ;;
+*) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+
+build=${BENCH_BUILD:-build-bench}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+out_md=$build/bench-results.md
+out_raw=$build/bench-results.txt
+
+# Repetitions: [normal] or [quick].
+if [ "$quick" = 1 ]; then
+	LAT_RUNS=2 LAT_ITERS=3000 TPUT_SECONDS=0.5 SPAWN_RUNS=30
+	MIG_ROUNDS_10=3 MIG_ROUNDS_100=2 MIG_ROUNDS_1000=1
+else
+	LAT_RUNS=5 LAT_ITERS=20000 TPUT_SECONDS=1.5 SPAWN_RUNS=200
+	MIG_ROUNDS_10=10 MIG_ROUNDS_100=5 MIG_ROUNDS_1000=3
+fi
+
+# --- build ---------------------------------------------------------------
+
+echo "building in $build (RelWithDebInfo)..." >&2
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target hrd hrctl hrbench >/dev/null
+HRD=$root/$build/bin/hrd
+HRCTL=$root/$build/bin/hrctl
+HRBENCH=$root/$build/bin/hrbench
+
+# --- private instances, stopped on exit ----------------------------------
+
+work=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/hrbench.XXXXXX")
+declare -A HRD_PID=()
+pg_started=0
+
+as_postgres() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cleanup() {
+	for name in "${!HRD_PID[@]}"; do
+		kill "${HRD_PID[$name]}" 2>/dev/null || true
+		wait "${HRD_PID[$name]}" 2>/dev/null || true
+	done
+	if [ "$pg_started" = 1 ]; then
+		as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -m fast -w stop \
+			>/dev/null 2>&1 || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_hrd NAME DATABASE_URL MIGRATIONS_DIR [hrd options…]: start an hrd
+# on $work/NAME.sock and wait until it answers. Fails (status 1, log in
+# $work/NAME.log) when it does not come up.
+start_hrd() {
+	local name=$1 url=$2 dir=$3
+	shift 3
+	"$HRD" --quiet --socket "$work/$name.sock" --database "$url" \
+		--migrations "$dir" "$@" >"$work/$name.log" 2>&1 &
+	HRD_PID[$name]=$!
+	for _ in $(seq 100); do
+		if "$HRCTL" --socket "$work/$name.sock" current >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "${HRD_PID[$name]}" 2>/dev/null; then
+			unset "HRD_PID[$name]"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+stop_hrd() {
+	kill "${HRD_PID[$1]}"
+	wait "${HRD_PID[$1]}" || true
+	unset "HRD_PID[$1]"
+}
+
+# --- figures -------------------------------------------------------------
+
+declare -A P50=() P99=() UNIT=() EXTRA=()
+: >"$out_raw"
+
+# bench ARGS…: run hrbench, keep its RESULT lines; stop if it fails.
+bench() {
+	local line tag name rest kv
+	if ! timeout 600 "$HRBENCH" "$@" >"$work/hrbench.out"; then
+		echo "bench/run.sh: hrbench $* failed" >&2
+		exit 1
+	fi
+	cat "$work/hrbench.out" >>"$out_raw"
+	while IFS= read -r line; do
+		read -r tag name rest <<<"$line"
+		[ "$tag" = RESULT ] || continue
+		EXTRA[$name]=$rest
+		for kv in $rest; do
+			case $kv in
+			p50=*) P50[$name]=${kv#p50=} ;;
+			p99=*) P99[$name]=${kv#p99=} ;;
+			unit=*) UNIT[$name]=${kv#unit=} ;;
+			esac
+		done
+	done <"$work/hrbench.out"
+}
+
+# extra NAME KEY: a key=value field of a result line.
+extra() {
+	local kv
+	for kv in ${EXTRA[$1]:-}; do
+		case $kv in "$2="*) echo "${kv#"$2"=}"; return ;; esac
+	done
+}
+
+step() { echo "== $*" >&2; }
+
+ncpu=$(nproc)
+other_cpu=$((ncpu > 1 ? 1 : 0))
+
+step "ping-pong: bare 64-byte round trips"
+bench pingpong --name pp.same --cpu 0 --runs $LAT_RUNS --iters $LAT_ITERS
+bench pingpong --name pp.free --runs $LAT_RUNS --iters $LAT_ITERS
+bench pingpong --name pp.cross --cpu 0 --peer-cpu $other_cpu \
+	--runs $LAT_RUNS --iters $LAT_ITERS
+
+step "Current: one client"
+start_hrd cur "sqlite:///$work/cur.db" "$root/migrations" ||
+	{ cat "$work/cur.log" >&2; exit 1; }
+"$HRCTL" --socket "$work/cur.sock" upgrade head >/dev/null
+pid=${HRD_PID[cur]}
+sock=$work/cur.sock
+bench latency --name cur.same --socket "$sock" --cpu 0 --hrd-pid "$pid" \
+	--runs $LAT_RUNS --iters $LAT_ITERS
+bench latency --name cur.free --socket "$sock" --runs $LAT_RUNS --iters $LAT_ITERS
+bench latency --name cur.cross --socket "$sock" --cpu 0 --hrd-pid "$pid" \
+	--hrd-cpu $other_cpu --runs $LAT_RUNS --iters $LAT_ITERS
+bench latency --name cur.raw.same --socket "$sock" --raw --cpu 0 \
+	--hrd-pid "$pid" --runs $LAT_RUNS --iters $LAT_ITERS
+
+step "Current: throughput (and the echo floor for the same connections)"
+# Clients on CPU 0, the server (hrd or the echo server) on the other:
+# unpinned, the scheduler's placement changes from run to run and so
+# does the figure, by up to 3x on this kind of VM.
+for depth in 1 8; do
+	for conns in 1 4 16 64; do
+		bench throughput --name "echo.c$conns.d$depth" --echo \
+			--conns $conns --depth $depth --seconds $TPUT_SECONDS \
+			--cpu 0 --server-cpu $other_cpu
+		bench throughput --name "cur.c$conns.d$depth" --socket "$sock" \
+			--conns $conns --depth $depth --seconds $TPUT_SECONDS \
+			--cpu 0 --server-cpu $other_cpu --hrd-pid "$pid"
+	done
+done
+
+step "whole command: hrctl current vs sqlite3"
+bench spawn --names proc.hrctl,proc.sqlite3 --runs $SPAWN_RUNS --warmup 10 -- \
+	"$HRCTL" --socket "$sock" current ::: \
+	sqlite3 "$work/cur.db" "select version_num from alembic_version"
+stop_hrd cur
+
+step "memory: idle, then 1000 idle connections"
+start_hrd mem "sqlite:///$work/mem.db" "$root/migrations" \
+	--max-connections 2048 --max-connections-per-uid 2048 ||
+	{ cat "$work/mem.log" >&2; exit 1; }
+bench conns --name mem --pid "${HRD_PID[mem]}" --socket "$work/mem.sock" --count 1000
+stop_hrd mem
+
+# migrate DIALECT N ROUNDS: `hrctl upgrade head` and `downgrade base` over
+# N generated migrations, each round followed by the floor: the same
+# statements, one transaction per migration, through the sqlite3 or psql
+# client. Leaves the hrd (named DIALECT+N) running.
+migrate() {
+	local dialect=$1 n=$2 rounds=$3
+	local name=$dialect$n
+	local d=$work/$name url label floor
+	local -a up down
+	mkdir -p "$d/migrations"
+	"$HRBENCH" gen --count "$n" --dir "$d/migrations" --up-sql "$d/up.sql" \
+		--down-sql "$d/down.sql" --dialect "$dialect"
+	if [ "$dialect" = sqlite ]; then
+		url="sqlite:///$d/hrd.db" label=hrd floor=sqlite3
+	else
+		pq -d postgres -c "CREATE DATABASE hr$n" -c "CREATE DATABASE floor$n"
+		url=$(pg_url "hr$n") label=pghrd floor=psql
+	fi
+	start_hrd "$name" "$url" "$d/migrations" ||
+		{ cat "$work/$name.log" >&2; exit 1; }
+	if [ "$name" = sqlite1000 ]; then
+		bench conns --name mem.m1000.start --pid "${HRD_PID[$name]}"
+	fi
+	# One round first: it creates hrd's version tables, whose DDL the
+	# floor database then copies.
+	"$HRCTL" --socket "$work/$name.sock" upgrade head >/dev/null
+	"$HRCTL" --socket "$work/$name.sock" downgrade base >/dev/null
+	if [ "$dialect" = sqlite ]; then
+		sqlite3 "$d/hrd.db" "SELECT sql || ';' FROM sqlite_master WHERE name IN
+			('alembic_version', 'homerack_schema_history')" >"$d/ddl.sql"
+		sqlite3 "$d/floor.db" "PRAGMA journal_mode = WAL" ".read $d/ddl.sql" >/dev/null
+		up=(sqlite3 -bail "$d/floor.db" ".read $d/up.sql")
+		down=(sqlite3 -bail "$d/floor.db" ".read $d/down.sql")
+	else
+		"$PG_BIN/pg_dump" -s -h "$work/pg" -U postgres -t alembic_version \
+			-t homerack_schema_history "hr$n" | pq -d "floor$n" >/dev/null
+		up=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/up.sql")
+		down=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/down.sql")
+	fi
+	bench spawn --names "up.$label.$n,down.$label.$n,up.$floor.$n,down.$floor.$n" \
+		--runs "$rounds" --warmup 0 -- \
+		"$HRCTL" --socket "$work/$name.sock" upgrade head ::: \
+		"$HRCTL" --socket "$work/$name.sock" downgrade base ::: \
+		"${up[@]}" ::: "${down[@]}"
+}
+
+step "upgrade throughput on SQLite: 10, 100, 1000 migrations"
+for n in 10 100 1000; do
+	rounds=MIG_ROUNDS_$n
+	migrate sqlite $n "${!rounds}"
+	# The last stays up for the benchmark under load.
+	[ $n = 1000 ] || stop_hrd sqlite$n
+done
+
+step "Current while upgrade head / downgrade base of 1000 migrations run"
+bench latency --name load.idle --socket "$work/sqlite1000.sock" --runs 1 \
+	--iters $LAT_ITERS
+# Back to back (the most calls), then as a status poller every
+# millisecond would (almost every call then follows a commit).
+bench underload --name load --socket "$work/sqlite1000.sock" --rounds 1
+bench underload --name load.poll --socket "$work/sqlite1000.sock" --rounds 1 \
+	--gap-us 1000
+bench conns --name mem.m1000.after --pid "${HRD_PID[sqlite1000]}"
+stop_hrd sqlite1000
+
+# --- PostgreSQL ----------------------------------------------------------
+
+pg_note=""
+pg_setup() {
+	if [ "${SKIP_PG:-}" = 1 ]; then
+		pg_note="SKIP_PG=1"
+		return 1
+	fi
+	if [ ! -x "$PG_BIN/initdb" ] || ! command -v psql >/dev/null; then
+		pg_note="no PostgreSQL server in $PG_BIN"
+		return 1
+	fi
+	if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+		pg_note="running as root and there is no postgres user"
+		return 1
+	fi
+	mkdir "$work/pg"
+	chmod 755 "$work"
+	if [ "$(id -u)" = 0 ]; then chown postgres "$work/pg"; fi
+	as_postgres "$PG_BIN/initdb" -D "$work/pg/data" -A trust -U postgres \
+		>"$work/pg/initdb.log" 2>&1
+	# Stock settings (fsync and synchronous_commit on), Unix socket only.
+	as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+		-o "-k $work/pg -c listen_addresses=''" start >/dev/null
+	pg_started=1
+	return 0
+}
+pq() { psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres "$@"; }
+pg_url() { echo "postgresql://postgres@/$1?host=$work/pg"; }
+
+step "PostgreSQL"
+if pg_setup; then
+	pq -d postgres -c "CREATE DATABASE hrcur"
+	if start_hrd pgcur "$(pg_url hrcur)" "$root/migrations"; then
+		"$HRCTL" --socket "$work/pgcur.sock" upgrade head >/dev/null
+		bench spawn --names proc.pg.hrctl,proc.pg.psql --runs $SPAWN_RUNS \
+			--warmup 10 -- \
+			"$HRCTL" --socket "$work/pgcur.sock" current ::: \
+			psql -X -A -t -h "$work/pg" -U postgres -d hrcur \
+			-c "select version_num from alembic_version"
+		stop_hrd pgcur
+		for n in 10 100 1000; do
+			rounds=MIG_ROUNDS_$n
+			migrate postgresql $n "${!rounds}"
+			stop_hrd postgresql$n
+		done
+	else
+		pg_note="hrd does not start on a postgresql:// URL: $(grep -m1 . "$work/pgcur.log" || echo 'no message')"
+	fi
+fi
+if [ -n "$pg_note" ]; then echo "skipping PostgreSQL: $pg_note" >&2; fi
+
+# --- the table -----------------------------------------------------------
+
+# fmt VALUE UNIT: a figure for people.
+fmt() {
+	awk -v v="$1" -v u="$2" 'BEGIN {
+		if (u == "us") printf(v >= 1000 ? "%.2f ms" : "%.1f µs", v >= 1000 ? v / 1000 : v)
+		else if (u == "ms") printf(v >= 1000 ? "%.2f s" : (v >= 100 ? "%.0f ms" : "%.1f ms"), v >= 1000 ? v / 1000 : v)
+		else if (u == "calls/s") printf(v >= 1e6 ? "%.2fM/s" : "%.1fk/s", v >= 1e6 ? v / 1e6 : v / 1e3)
+		else if (u == "KiB") printf("%.1f MiB", v / 1024)
+		else if (u == "s") printf(v >= 1 ? "%.2f s" : "%.0f ms", v >= 1 ? v : v * 1000)
+		else printf("%s %s", v, u)
+	}'
+}
+# pair NAME: "p50 / p99" of a result.
+pair() {
+	if [ -z "${P50[$1]:-}" ]; then echo "—"; return; fi
+	echo "$(fmt "${P50[$1]}" "${UNIT[$1]}") / $(fmt "${P99[$1]}" "${UNIT[$1]}")"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f×", a / b) }'; }
+# verdict A OP B: PASS when A OP B holds (OP one of <=, >=, <).
+verdict() {
+	awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+		ok = (op == "<=") ? a <= b : (op == ">=") ? a >= b : a < b
+		print ok ? "PASS" : "**MISS**" }'
+}
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+
+# Round trip: hrd vs ping-pong, same placement.
+rt_row() { # LABEL CUR PP TARGETED
+	local r="" v="—"
+	r=$(ratio "${P50[$2]}" "${P50[$3]}")
+	[ "$4" = 1 ] && v=$(verdict "${P50[$2]}" "<=" "$(awk -v x="${P50[$3]}" 'BEGIN{print 3*x}')")
+	row "$1" "$([ "$4" = 1 ] && echo "p50 ≤ 3× ping-pong" || echo "—")" \
+		"$(pair "$2")" "ping-pong $(pair "$3")" "$r" "$v"
+}
+rt_row "\`Current\` round trip, client and hrd on one CPU" cur.same pp.same 1
+rt_row "\`Current\` round trip, client on CPU 0, hrd on CPU $other_cpu" cur.cross pp.cross 1
+rt_row "\`Current\` round trip, unpinned (placement varies per run)" cur.free pp.free 0
+rt_row "\`Current\` round trip, raw frames (no libhrclient), one CPU" cur.raw.same pp.same 0
+
+for depth in 1 8; do
+	for conns in 1 4 16 64; do
+		c=cur.c$conns.d$depth e=echo.c$conns.d$depth
+		target="—" v="—"
+		if [ "$conns" = 16 ] && [ "$depth" = 1 ]; then
+			target="≥ 0.5× echo"
+			v=$(verdict "${P50[$c]}" ">=" "$(awk -v x="${P50[$e]}" 'BEGIN{print x/2}')")
+		fi
+		row "\`Current\` throughput, $conns conn × $depth in flight, clients CPU 0, server CPU $other_cpu (call latency $(pair "$c.latency"))" \
+			"$target" "$(pair "$c")" "echo $(pair "$e")" \
+			"$(ratio "${P50[$c]}" "${P50[$e]}")" "$v"
+	done
+done
+
+load_row() { # NAME HOW
+	local errors v
+	errors=$(extra "$1" errors)
+	v=$(verdict "${P99[$1]}" "<" 1000)
+	[ "$errors" = 0 ] || v="**MISS** ($errors calls failed)"
+	row "\`Current\` $2 while upgrade head ($(fmt "${P50[$1.upgrade]}" s)) and downgrade base ($(fmt "${P50[$1.downgrade]}" s)) of 1000 migrations run ($(extra "$1" calls) calls, max $(fmt "$(extra "$1" max)" us))" \
+		"p99 < 1 ms" "$(pair "$1")" "idle $(pair load.idle)" \
+		"$(ratio "${P99[$1]}" "${P99[load.idle]}") (p99)" "$v"
+}
+load_row load "back to back"
+load_row load.poll "every 1 ms"
+
+row "\`hrctl current\` as a whole process" "≤ sqlite3 client" "$(pair proc.hrctl)" \
+	"sqlite3 $(pair proc.sqlite3)" "$(ratio "${P50[proc.hrctl]}" "${P50[proc.sqlite3]}")" \
+	"$(verdict "${P50[proc.hrctl]}" "<=" "${P50[proc.sqlite3]}")"
+if [ -n "${P50[proc.pg.hrctl]:-}" ]; then
+	row "\`hrctl current\` as a whole process, PostgreSQL" "≤ ⅓ psql" "$(pair proc.pg.hrctl)" \
+		"psql $(pair proc.pg.psql)" "$(ratio "${P50[proc.pg.hrctl]}" "${P50[proc.pg.psql]}")" \
+		"$(verdict "${P50[proc.pg.hrctl]}" "<=" "$(awk -v x="${P50[proc.pg.psql]}" 'BEGIN{print x/3}')")"
+else
+	row "\`hrctl current\` as a whole process, PostgreSQL" "≤ ⅓ psql" "skipped: $pg_note" "" "" "—"
+fi
+
+mig_rows() { # ENGINE_LABEL HRD_KEY FLOOR_KEY FLOOR_LABEL
+	local n dir c f target v
+	for dir in up down; do
+		for n in 10 100 1000; do
+			c=$dir.$2.$n f=$dir.$3.$n target="—" v="—"
+			[ -n "${P50[$c]:-}" ] || continue
+			if [ "$n" = 1000 ]; then
+				target="≤ 1.1× $4"
+				v=$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[$f]}" 'BEGIN{print 1.1*x}')")
+			fi
+			row "\`$([ $dir = up ] && echo "upgrade head" || echo "downgrade base")\`, $n migrations, $1" \
+				"$target" "$(pair "$c")" "$4 $(pair "$f")" \
+				"$(ratio "${P50[$c]}" "${P50[$f]}")" "$v"
+		done
+	done
+}
+mig_rows SQLite hrd sqlite3 sqlite3
+if [ -n "${P50[up.pghrd.1000]:-}" ]; then
+	mig_rows PostgreSQL pghrd psql psql
+else
+	row "\`upgrade head\` / \`downgrade base\`, PostgreSQL" "≤ 1.1× psql" "skipped: $pg_note" "" "" "—"
+fi
+
+idle_kib=${P50[mem.rss]}
+added_kib=$(awk -v a="${P50[mem.open.rss]}" -v b="$idle_kib" 'BEGIN{print a-b}')
+row "hrd idle, resident (anonymous part $(fmt "${P50[mem.anon]}" KiB))" "< 8 MiB" \
+	"$(fmt "$idle_kib" KiB)" "" "" "$(verdict "$idle_kib" "<" 8192)"
+row "1000 idle connections, added resident (total $(fmt "${P50[mem.open.rss]}" KiB), after closing $(fmt "${P50[mem.closed.rss]}" KiB))" \
+	"< 16 MiB" "$(fmt "$added_kib" KiB)" "" "" "$(verdict "$added_kib" "<" 16384)"
+row "hrd with 1000 migration files loaded, at start (anonymous $(fmt "${P50[mem.m1000.start.anon]}" KiB))" "—" \
+	"$(fmt "${P50[mem.m1000.start.rss]}" KiB)" "" "" "—"
+row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}" KiB), anonymous $(fmt "${P50[mem.m1000.after.anon]}" KiB))" "—" \
+	"$(fmt "${P50[mem.m1000.after.rss]}" KiB)" "" "" "—"
+
+{
+	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- server client common 2>/dev/null || echo '+changes'), $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"
+	echo
+	echo "| Figure | Target | hrd p50 / p99 | Floor p50 / p99 | Ratio (p50) | Result |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	printf '%s\n' "${rows[@]}"
+	if [ -n "$pg_note" ]; then
+		echo
+		echo "PostgreSQL skipped: $pg_note"
+	fi
+} | tee "$out_md"
+echo "(table in $out_md, raw figures in $out_raw)" >&2
