@@ -102,7 +102,8 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 	if ((rc = hr_dburl_parse(cfg->database_url, &server->url, err)) < 0)
 		return rc;
 	/* Two connections: the writer for jobs, the reader for status calls
-	 * on the loop (WAL lets it read while the writer writes). */
+	 * (reader.c; WAL lets SQLite read while the writer writes). Neither
+	 * waits for a PostgreSQL server: they connect on first use. */
 	if ((rc = hr_db_open(&server->url, &server->writer, err)) < 0 ||
 	    (rc = hr_db_open(&server->url, &server->reader, err)) < 0)
 		return rc;
@@ -141,6 +142,7 @@ int hr_server_run(hr_server *server)
 	hr_log(HR_LOG_INFO, "listening on %s; database %s; %zu migrations in %s",
 	       server->cfg.socket_path, server->url.redacted, n,
 	       server->cfg.migrations_dir);
+	hr_reader_init(server);
 	/* Returns once shutdown closed every handle. */
 	return uv_run(server->loop, UV_RUN_DEFAULT);
 }

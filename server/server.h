@@ -5,6 +5,8 @@
  *   conn.c      one client connection: read, deframe, write frames
  *   call.c      one RPC: decode, authorize, dispatch, reply, finish
  *   writer.c    the single writer: FIFO of mutating jobs run off the loop
+ *   reader.c    status reads of alembic_version: on the loop (SQLite) or
+ *               on the pool (PostgreSQL)
  *   peer.c      who is on the other end and whether they may write
  *   methods/    one file per RPC, each exporting one hr_method
  *
@@ -230,6 +232,53 @@ void hr_watch_flush(hr_conn *conn);
 void hr_watch_stop_all(hr_server *server);
 
 /* ------------------------------------------------------------------ */
+/* Status reads (reader.c)                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct hr_read hr_read;
+/* A read's result, on the loop thread: rc 0 and the rows of
+ * alembic_version, or rc < 0 and err. Both are valid during the call. */
+typedef void (*hr_read_cb)(hr_read *read, int rc, const hr_strlist *rows,
+			   const hr_error *err);
+
+/* One request for the version rows; embed it in your own struct. */
+struct hr_read {
+	hr_read_cb done;
+	hr_read *next; /* reader.c's */
+};
+
+typedef struct hr_reads {
+	int async;     /* PostgreSQL: reads run on the pool */
+	int busy;      /* a read is on the pool, or its callbacks are running */
+	uv_work_t req;
+	hr_read *waiting; /* for the next read */
+	hr_read *served;  /* by the read on the pool */
+	hr_read warmup;   /* the first connection attempt, at start */
+	int rc;
+	hr_strlist rows;
+	hr_error err;
+} hr_reads;
+
+/*
+ * Read alembic_version's rows through server->reader, then call done.
+ * On SQLite that happens at once, on the loop (before this returns). On
+ * PostgreSQL it happens on the pool, and done is called from the loop
+ * later; requests made while a read is under way share the next read.
+ */
+void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done);
+/* Forget a submitted read whose done has not run yet: it never will. */
+void hr_reader_withdraw(hr_server *server, hr_read *read);
+/* Answer call from the rows: fn runs now or once the read finishes. A
+ * call the client cancels or abandons meanwhile is finished CANCELLED
+ * without fn. fn must finish the call. */
+void hr_reader_for_call(hr_call *call,
+			void (*fn)(hr_call *call, int rc, const hr_strlist *rows,
+				   const hr_error *err));
+/* Start: decide sync or async; on PostgreSQL connect in the background
+ * (whether the database is up shows in the log, not in hrd's exit). */
+void hr_reader_init(hr_server *server);
+
+/* ------------------------------------------------------------------ */
 /* The server                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -246,7 +295,8 @@ struct hr_server {
 	hr_conn *conns;
 	size_t n_conns;
 	hr_dburl url;
-	hr_db *reader; /* loop thread: status reads */
+	hr_db *reader; /* status reads (reader.c), never two at once */
+	hr_reads reads;
 	hr_db *writer; /* the writer job's connection */
 	hr_revmap *map; /* NULL when the migrations failed to load */
 	hr_error map_error;

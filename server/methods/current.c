@@ -1,50 +1,48 @@
 /*
- * current.c — Current: the rows of alembic_version, read on the loop
- * through the reader connection. In WAL mode that read never waits for
- * a migration in progress; it sees the last committed revision.
+ * current.c — Current: the rows of alembic_version, read through the
+ * reader connection (reader.c: on the loop for SQLite, on the pool for
+ * PostgreSQL). That read never waits for a migration in progress; it
+ * sees the last committed revision.
  */
 #include <stdlib.h>
 
 #include "methods.h"
 
-static void current_start(hr_call *call, const ProtobufCMessage *request)
+static void current_reply(hr_call *call, int rc, const hr_strlist *rows,
+			  const hr_error *err)
 {
 	Homerack__V1__CurrentReply reply = HOMERACK__V1__CURRENT_REPLY__INIT;
 	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
-	hr_strlist rows = {0};
-	hr_error err;
 
-	(void)request;
-	if (hr_db_read_versions(server->reader, &rows, &err) < 0) {
+	if (rc < 0) {
 		hr_call_finish(call, HR_UNAVAILABLE,
-			       "cannot read " HR_VERSION_TABLE ": %s", err.msg);
+			       "cannot read " HR_VERSION_TABLE ": %s", err->msg);
 		return;
 	}
-	revs = calloc(rows.n + 1, sizeof *revs);
-	ptrs = calloc(rows.n + 1, sizeof *ptrs);
+	revs = calloc(rows->n + 1, sizeof *revs);
+	ptrs = calloc(rows->n + 1, sizeof *ptrs);
 	if (revs == NULL || ptrs == NULL) {
 		free(revs);
 		free(ptrs);
-		hr_strlist_free(&rows);
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < rows.n; i++) {
+	for (size_t i = 0; i < rows->n; i++) {
 		const hr_migration *m =
-			server->map ? hr_revmap_get(server->map, rows.items[i])
+			server->map ? hr_revmap_get(server->map, rows->items[i])
 				    : NULL;
 
 		homerack__v1__revision__init(&revs[i]);
 		if (m != NULL)
 			hr_revinfo_fill(&revs[i], server->map, m);
 		else
-			revs[i].revision = rows.items[i];
+			revs[i].revision = rows->items[i];
 		revs[i].is_current = 1;
 		ptrs[i] = &revs[i];
 	}
 	reply.revisions = ptrs;
-	reply.n_revisions = rows.n;
+	reply.n_revisions = rows->n;
 	reply.database = server->url.redacted;
 	if (server->map == NULL)
 		reply.migrations_error = server->map_error.msg;
@@ -52,7 +50,12 @@ static void current_start(hr_call *call, const ProtobufCMessage *request)
 	hr_call_finish(call, HR_OK, "%s", "");
 	free(revs);
 	free(ptrs);
-	hr_strlist_free(&rows);
+}
+
+static void current_start(hr_call *call, const ProtobufCMessage *request)
+{
+	(void)request;
+	hr_reader_for_call(call, current_reply);
 }
 
 const hr_method hr_method_current = {

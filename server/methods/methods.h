@@ -26,6 +26,15 @@ int hr_method_need_map(hr_call *call);
 /* Queue an Upgrade or Downgrade for call (migrate.c). */
 void hr_migrate_start(hr_call *call, const char *target, hr_direction dir);
 
+/* Worker thread: take the schema lock (db.h) for job, waiting no longer
+ * than its call's deadline and not after a cancel. */
+int hr_method_lock_schema(hr_job *job, hr_db *db, hr_error *err);
+
+/* Worker thread, after a failure: where the database is, into buf — its
+ * rows as read now, else `known` (may be NULL); -1 when neither. */
+int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
+		    size_t size);
+
 /* The rows joined with ", ", or "<base>" for none; into buf. */
 void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size);
 

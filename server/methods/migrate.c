@@ -3,6 +3,7 @@
  * rows, plan, and run the plan on the writer connection, streaming one
  * MigrationEvent as each step starts and ends.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +63,38 @@ static int hook_should_stop(void *ud, hr_error *err)
 {
 	migrate_job *mj = ud;
 
-	return hr_job_should_stop(mj->job, err);
+	if (hr_job_should_stop(mj->job, err))
+		return 1;
+	/* Without the lock another host may start changing the schema:
+	 * stop before the next step rather than race it. */
+	return hr_db_lock_check(mj->job->server->writer, err) < 0;
+}
+
+static int lock_should_stop(void *ud, hr_error *err)
+{
+	return hr_job_should_stop(ud, err);
+}
+
+int hr_method_lock_schema(hr_job *job, hr_db *db, hr_error *err)
+{
+	return hr_db_lock(db, lock_should_stop, job, err);
+}
+
+int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
+		    size_t size)
+{
+	hr_strlist now = {0};
+	hr_error err;
+	int rc = 0;
+
+	if (hr_db_read_versions(db, &now, &err) == 0)
+		hr_versions_describe(&now, buf, size);
+	else if (known != NULL)
+		hr_versions_describe(known, buf, size);
+	else
+		rc = -1;
+	hr_strlist_free(&now);
+	return rc;
 }
 
 static void hook_started(void *ud, size_t index, const hr_plan_step *s)
@@ -104,6 +136,16 @@ static void migrate_work(hr_job *job)
 
 	/* The hooks get mj; they reach the job through it. */
 	mj->job = job;
+	/* Read and plan under the schema lock: another host's change
+	 * between reading and applying would make the plan stale. */
+	if (hr_method_lock_schema(job, db, &err) < 0) {
+		if (hr_method_where(db, NULL, where, sizeof where) == 0)
+			hr_error_set(&job->result, err.code,
+				     "%s; database is at %s", err.msg, where);
+		else
+			job->result = err;
+		goto out;
+	}
 	rc = hr_db_read_versions(db, &rows, &err);
 	if (rc == 0)
 		rc = hr_plan_build(job->map, mj->direction,
@@ -120,18 +162,22 @@ static void migrate_work(hr_job *job)
 	hr_job_emit(job, &ev.base);
 	rc = hr_runner_apply(db, &plan, &rows, &hooks, (int64_t)job->peer_uid,
 			     &done, &err);
-	hr_versions_describe(&rows, where, sizeof where);
 	if (rc < 0) {
-		/* Say where the database was left: the user's next question. */
+		/* Say where the database was left: the user's next question.
+		 * Asked of the database itself (reconnecting if need be): a
+		 * connection lost during COMMIT leaves only it knowing. */
+		hr_method_where(db, &rows, where, sizeof where);
 		hr_error_set(&job->result, err.code,
 			     "%s; database is at %s (%zu of %zu steps applied)",
 			     err.msg, where, done, plan.n_steps);
 	} else if (plan.n_steps > 0) {
+		hr_versions_describe(&rows, where, sizeof where);
 		hr_log(HR_LOG_INFO, "%s to %s by uid %ld: %zu step(s)",
 		       direction_name(mj->direction), where,
 		       (long)job->peer_uid, done);
 	}
 out:
+	hr_db_unlock(db);
 	hr_plan_free(&plan);
 	hr_strlist_free(&rows);
 }

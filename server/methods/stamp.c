@@ -34,7 +34,9 @@ static void stamp_work(hr_job *job)
 	hr_error err;
 	int rc;
 
-	rc = hr_db_read_versions(db, &rows, &err);
+	rc = hr_method_lock_schema(job, db, &err);
+	if (rc == 0)
+		rc = hr_db_read_versions(db, &rows, &err);
 	for (size_t i = 0; rc == 0 && i < rows.n; i++)
 		if (hr_strlist_push(&before, rows.items[i]) < 0)
 			rc = hr_error_set(&err, HR_RESOURCE_EXHAUSTED,
@@ -58,6 +60,7 @@ static void stamp_work(hr_job *job)
 		reply.n_previous = before.n;
 		hr_job_emit(job, &reply.base);
 	}
+	hr_db_unlock(db);
 	hr_plan_free(&plan);
 	hr_strlist_free(&rows);
 	hr_strlist_free(&before);

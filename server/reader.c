@@ -1,0 +1,205 @@
+/*
+ * reader.c — status reads: the rows of alembic_version for Current and
+ * History, through the reader connection (never the writer's, so they
+ * never wait for a migration in progress).
+ *
+ * SQLite reads on the loop thread: in WAL mode a read takes microseconds
+ * and never waits for the writer, so a status call is answered at once.
+ *
+ * PostgreSQL reads are network round trips that can take seconds when
+ * the server is slow, restarting or gone (connect_timeout), and the loop
+ * must never wait on them. So they run on the libuv pool, one at a time
+ * on the reader connection (a libpq connection serves one thread at a
+ * time). Calls that arrive while a read is under way wait for the next
+ * one rather than share it: the read in flight may have started before a
+ * change the caller has already seen committed. A burst of status calls
+ * so costs at most one query in flight, one waiting, and one pool
+ * thread, leaving the others to the writer.
+ *
+ * Why not a cache of the rows kept by the writer: with several hosts on
+ * one database, another hrd's migrations change the rows behind ours;
+ * only asking the database answers for them.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "server.h"
+
+static void start_read(hr_server *server);
+
+static void read_work(uv_work_t *req)
+{
+	hr_server *server = req->data;
+	hr_reads *r = &server->reads;
+
+	r->rc = hr_db_read_versions(server->reader, &r->rows, &r->err);
+}
+
+static void read_done(uv_work_t *req, int status)
+{
+	hr_server *server = req->data;
+	hr_reads *r = &server->reads;
+	hr_strlist rows = r->rows;
+	hr_error err = r->err;
+	int rc = r->rc;
+	hr_read *read;
+
+	r->rows = (hr_strlist){0};
+	if (status < 0) /* uv_cancel: never started */
+		rc = hr_error_set(&err, HR_UNAVAILABLE, "hrd is shutting down");
+	/* One at a time from the list: a callback may withdraw another read
+	 * (a failed write closes a connection and cancels its calls). Reads
+	 * submitted meanwhile wait, as busy is still set. */
+	while ((read = r->served) != NULL) {
+		r->served = read->next;
+		read->done(read, rc, &rows, &err);
+	}
+	hr_strlist_free(&rows);
+	r->busy = 0;
+	if (r->waiting != NULL)
+		start_read(server);
+}
+
+static void start_read(hr_server *server)
+{
+	hr_reads *r = &server->reads;
+	hr_error err;
+	hr_read *read;
+	int rc;
+
+	r->served = r->waiting;
+	r->waiting = NULL;
+	r->busy = 1;
+	r->req.data = server;
+	hr_error_clear(&r->err);
+	rc = uv_queue_work(server->loop, &r->req, read_work, read_done);
+	if (rc < 0) {
+		hr_strlist none = {0};
+
+		hr_error_set(&err, HR_INTERNAL, "cannot start a read: %s",
+			     uv_strerror(rc));
+		while ((read = r->served) != NULL) {
+			r->served = read->next;
+			read->done(read, -(int)err.code, &none, &err);
+		}
+		r->busy = 0;
+	}
+}
+
+void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done)
+{
+	hr_reads *r = &server->reads;
+	hr_strlist rows = {0};
+	hr_error err;
+	int rc;
+
+	read->done = done;
+	if (!r->async) {
+		rc = hr_db_read_versions(server->reader, &rows, &err);
+		done(read, rc, &rows, &err);
+		hr_strlist_free(&rows);
+		return;
+	}
+	read->next = r->waiting;
+	r->waiting = read;
+	if (!r->busy)
+		start_read(server);
+}
+
+void hr_reader_withdraw(hr_server *server, hr_read *read)
+{
+	hr_read **lists[] = {&server->reads.waiting, &server->reads.served};
+
+	for (size_t i = 0; i < 2; i++) {
+		for (hr_read **p = lists[i]; *p != NULL; p = &(*p)->next) {
+			if (*p == read) {
+				*p = read->next;
+				return;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls waiting for a read                                            */
+/* ------------------------------------------------------------------ */
+
+typedef void (*call_fn)(hr_call *call, int rc, const hr_strlist *rows,
+			const hr_error *err);
+
+typedef struct call_read {
+	hr_read read; /* first: the hr_read is the call_read */
+	hr_call *call;
+	call_fn fn;
+} call_read;
+
+static void call_read_done(hr_read *read, int rc, const hr_strlist *rows,
+			   const hr_error *err)
+{
+	call_read *cr = (call_read *)read;
+	hr_call *call = cr->call;
+	call_fn fn = cr->fn;
+
+	call->on_cancel = NULL;
+	call->data = NULL;
+	free(cr);
+	fn(call, rc, rows, err);
+}
+
+static void call_read_cancel(hr_call *call)
+{
+	call_read *cr = call->data;
+
+	hr_reader_withdraw(call->server, &cr->read);
+	call->on_cancel = NULL;
+	call->data = NULL;
+	free(cr);
+	hr_call_finish(call, HR_CANCELLED, "cancelled");
+}
+
+void hr_reader_for_call(hr_call *call, call_fn fn)
+{
+	hr_server *server = call->server;
+	hr_strlist rows = {0};
+	call_read *cr;
+	hr_error err;
+	int rc;
+
+	if (!server->reads.async) {
+		/* The fast path: no allocation, no indirection. */
+		rc = hr_db_read_versions(server->reader, &rows, &err);
+		fn(call, rc, &rows, &err);
+		hr_strlist_free(&rows);
+		return;
+	}
+	cr = calloc(1, sizeof *cr);
+	if (cr == NULL) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	cr->call = call;
+	cr->fn = fn;
+	/* Keeps the call alive if its client goes away meanwhile. */
+	call->data = cr;
+	call->on_cancel = call_read_cancel;
+	hr_reader_submit(server, &cr->read, call_read_done);
+}
+
+static void warmup_done(hr_read *read, int rc, const hr_strlist *rows,
+			const hr_error *err)
+{
+	(void)read;
+	(void)rows;
+	/* postgres.c has logged a failure to connect; say what we found. */
+	if (rc == 0)
+		hr_log(HR_LOG_DEBUG, "database reachable");
+	else
+		hr_log(HR_LOG_DEBUG, "database not readable yet: %s", err->msg);
+}
+
+void hr_reader_init(hr_server *server)
+{
+	server->reads.async = hr_db_may_block(server->reader);
+	if (server->reads.async)
+		hr_reader_submit(server, &server->reads.warmup, warmup_done);
+}
