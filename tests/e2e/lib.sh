@@ -1,7 +1,10 @@
 # lib.sh — the end-to-end harness: a private hrd on a temp socket with a
 # temp database, driven by the real hrctl. Sourced by tests/e2e/test_*.sh.
 #
-# Environment (set by CTest): HRD, HRCTL (binaries), SRCDIR (the checkout).
+# Environment (set by CTest): HRD, HRCTL (binaries), SRCDIR (the checkout),
+# HR_BACKEND (sqlite, the default, or postgres: a throwaway cluster of the
+# test's own, see pg.sh). Tests look at the database through the helpers
+# below (sql, db_tables, …), which speak either dialect.
 # Each test script ends with `finish`, which prints "N passed, N failed"
 # and exits non-zero when anything failed.
 set -uo pipefail
@@ -13,8 +16,7 @@ set -uo pipefail
 TMP=$(mktemp -d /tmp/hr-e2e.XXXXXX)
 chmod 755 "$TMP"
 SOCK=$TMP/hrd.sock
-DB=$TMP/homerack.db
-DB_URL=sqlite:///$DB
+HR_BACKEND=${HR_BACKEND:-sqlite}
 MIGRATIONS=$SRCDIR/migrations
 export HOMERACK_SOCKET=$SOCK
 unset DATABASE_URL HOMERACK_MIGRATIONS XDG_RUNTIME_DIR
@@ -29,9 +31,31 @@ HOMERACK_TABLES="connections device_specifications devices rack_positions racks"
 
 cleanup() {
 	[ -n "$HRD_PID" ] && kill -9 "$HRD_PID" 2>/dev/null
+	[ "$HR_BACKEND" = postgres ] && pg_cleanup
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+case $HR_BACKEND in
+sqlite)
+	DB=$TMP/homerack.db
+	DB_URL=sqlite:///$DB
+	;;
+postgres)
+	. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+	# PG_DEFER=1: the test starts the cluster itself (pg_up) when it wants.
+	[ "${PG_DEFER:-}" = 1 ] || pg_up
+	;;
+*)
+	echo "FAIL - unknown HR_BACKEND '$HR_BACKEND' (sqlite or postgres)"
+	exit 1
+	;;
+esac
+
+# by_backend SQLITE_VALUE POSTGRES_VALUE: the one for this run.
+by_backend() {
+	if [ "$HR_BACKEND" = postgres ]; then echo "$2"; else echo "$1"; fi
+}
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
 fail() {
@@ -56,6 +80,23 @@ start_hrd() {
 	HRD_PID=$!
 	for _ in $(seq 200); do
 		"$HRCTL" current >/dev/null 2>&1 && return 0
+		kill -0 "$HRD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "hrd did not start" "$(cat "$TMP/hrd.log")"
+	HRD_PID=
+	finish
+}
+
+# Start hrd like start_hrd, but wait only until it answers at all: its
+# database may be unavailable (hrctl then says so, and exits 3 too).
+start_hrd_any() {
+	"$HRD" --socket "$SOCK" --database "$DB_URL" --migrations "$MIGRATIONS" \
+		"$@" >>"$TMP/hrd.log" 2>&1 &
+	HRD_PID=$!
+	for _ in $(seq 200); do
+		"$HRCTL" current >/dev/null 2>"$TMP/start.err" && return 0
+		grep -q "database unavailable" "$TMP/start.err" && return 0
 		kill -0 "$HRD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -121,23 +162,121 @@ expect_one_line() { # text description
 
 # --- the database, looked at directly (not through hrd) -------------------
 
-sql() { sqlite3 -batch "$DB" "$@"; }
+# sql STATEMENTS: rows as a|b lines; errors on stderr, non-zero status.
+sql() {
+	if [ "$HR_BACKEND" = postgres ]; then pg_sql "$1"; else
+		sqlite3 -batch "$DB" "$1"
+	fi
+}
+
+# The rows of a query, space-separated on one line.
+sql_line() { sql "$1" | tr '\n' ' ' | sed 's/ $//'; }
 
 # User tables, sorted, space-separated (the version tables excluded).
 db_tables() {
-	sql "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN
-	     ('alembic_version','homerack_schema_history','sqlite_sequence')
-	     ORDER BY name" | tr '\n' ' ' | sed 's/ $//'
+	if [ "$HR_BACKEND" = postgres ]; then
+		sql_line "SELECT table_name FROM information_schema.tables
+		     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+		     AND table_name NOT IN ('alembic_version','homerack_schema_history')
+		     ORDER BY table_name"
+	else
+		sql_line "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN
+		     ('alembic_version','homerack_schema_history','sqlite_sequence')
+		     ORDER BY name"
+	fi
 }
 
 # Column names of a table in order, space-separated.
 db_columns() {
-	sql "SELECT name FROM pragma_table_info('$1') ORDER BY cid" | tr '\n' ' ' | sed 's/ $//'
+	if [ "$HR_BACKEND" = postgres ]; then
+		sql_line "SELECT column_name FROM information_schema.columns
+		     WHERE table_schema = current_schema() AND table_name = '$1'
+		     ORDER BY ordinal_position"
+	else
+		sql_line "SELECT name FROM pragma_table_info('$1') ORDER BY cid"
+	fi
+}
+
+# Foreign keys of a table as column->table, sorted, space-separated.
+db_foreign_keys() {
+	if [ "$HR_BACKEND" = postgres ]; then
+		sql_line "SELECT a.attname || '->' || c.confrelid::regclass
+		     FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid
+		     AND a.attnum = ANY (c.conkey)
+		     WHERE c.contype = 'f' AND c.conrelid = '$1'::regclass ORDER BY 1"
+	else
+		sql_line "SELECT \"from\" || '->' || \"table\"
+		     FROM pragma_foreign_key_list('$1') ORDER BY 1"
+	fi
+}
+
+# 1 when an index of that name exists, else 0.
+db_index_count() {
+	if [ "$HR_BACKEND" = postgres ]; then
+		sql "SELECT count(*) FROM pg_indexes
+		     WHERE schemaname = current_schema() AND indexname = '$1'"
+	else
+		sql "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '$1'"
+	fi
 }
 
 # Rows of alembic_version, sorted, space-separated.
 db_versions() {
 	sql "SELECT version_num FROM alembic_version ORDER BY 1" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
+}
+
+# --- holding hrd's writer back -------------------------------------------
+#
+# To keep an upgrade "in progress" for as long as a test needs, the test
+# holds what hrd's writer needs first, with no timing assumption: SQLite's
+# write lock (BEGIN IMMEDIATE in a sqlite3 process; the writer waits for
+# it after planning), or on PostgreSQL the schema advisory lock, as
+# another host would (the writer waits for it before planning).
+
+hold_lock() {
+	rm -f "$TMP/gate" "$TMP/gate.out"
+	mkfifo "$TMP/gate"
+	if [ "$HR_BACKEND" = postgres ]; then
+		"$PG_BIN/psql" -X -q -A -t -h "$PG_DIR" -U postgres -d "$PG_DB" \
+			<"$TMP/gate" >"$TMP/gate.out" 2>&1 &
+	else
+		sqlite3 -batch "$DB" <"$TMP/gate" >"$TMP/gate.out" 2>&1 &
+	fi
+	LOCK_PID=$!
+	LOCK_WAITS=$(grep -c "waiting for the schema lock" "$TMP/hrd.log" 2>/dev/null)
+	exec 7>"$TMP/gate"
+	if [ "$HR_BACKEND" = postgres ]; then
+		echo "SELECT pg_advisory_lock($HR_PG_LOCK_KEY); SELECT 'locked';" >&7
+	else
+		echo "PRAGMA busy_timeout=10000; BEGIN IMMEDIATE; SELECT 'locked';" >&7
+	fi
+	until grep -q locked "$TMP/gate.out" 2>/dev/null; do sleep 0.02; done
+}
+
+release_lock() {
+	if [ "$HR_BACKEND" = postgres ]; then
+		echo "SELECT pg_advisory_unlock($HR_PG_LOCK_KEY);" >&7
+	else
+		echo "COMMIT;" >&7
+	fi
+	exec 7>&-
+	wait "$LOCK_PID"
+	rm -f "$TMP/gate" "$TMP/gate.out"
+}
+
+# Wait until file $1 contains $2.
+wait_for() { until grep -q "$2" "$1" 2>/dev/null; do sleep 0.02; done; }
+
+# wait_blocked OUT: the upgrade started with --json >OUT after hold_lock
+# is now waiting for the test's lock.
+wait_blocked() {
+	if [ "$HR_BACKEND" = postgres ]; then
+		until [ "$(grep -c "waiting for the schema lock" "$TMP/hrd.log")" -gt "$LOCK_WAITS" ]; do
+			sleep 0.02
+		done
+	else
+		wait_for "$1" '"event": "plan"'
+	fi
 }
 
 # A migrations directory of our own: the real initial migration plus

@@ -3,9 +3,9 @@
 # changes are serialized; Ctrl-C and vanished clients stop cleanly.
 #
 # To hold an upgrade "in progress" for as long as the test needs, the
-# test itself holds SQLite's write lock (BEGIN IMMEDIATE in a sqlite3
-# process): hrd's writer then waits for it, exactly as behind a slow
-# migration, with no timing assumption.
+# test itself holds the lock hrd's writer needs (lib.sh's hold_lock:
+# SQLite's write lock, or PostgreSQL's schema advisory lock as another
+# host would), with no timing assumption.
 . "$(dirname "$0")/lib.sh"
 
 use_temp_migrations
@@ -28,29 +28,11 @@ done
 HEAD=$prev
 start_hrd
 
-# Hold the database's write lock until release_lock.
-hold_lock() {
-	mkfifo "$TMP/gate"
-	sqlite3 -batch "$DB" <"$TMP/gate" >"$TMP/gate.out" 2>&1 &
-	LOCK_PID=$!
-	exec 7>"$TMP/gate"
-	echo "PRAGMA busy_timeout=10000; BEGIN IMMEDIATE; SELECT 'locked';" >&7
-	until grep -q locked "$TMP/gate.out"; do sleep 0.02; done
-}
-release_lock() {
-	echo "COMMIT;" >&7
-	exec 7>&-
-	wait "$LOCK_PID"
-	rm -f "$TMP/gate"
-}
-# Wait until file $1 contains $2 (the call reached that point).
-wait_for() { until grep -q "$2" "$1" 2>/dev/null; do sleep 0.02; done; }
-
 # --- current while an upgrade is in progress ---------------------------------
 hold_lock
 "$HRCTL" --json upgrade head >"$TMP/up.out" 2>&1 &
 UP_PID=$!
-wait_for "$TMP/up.out" '"event": "plan"'
+wait_blocked "$TMP/up.out"
 hr current
 expect_rc 0 "current is answered while an upgrade is in progress"
 expect_eq "$OUT" "" "current shows the last committed state (base)"
@@ -95,7 +77,7 @@ hr downgrade base
 hold_lock
 "$HRCTL" --json upgrade head >"$TMP/int.out" 2>"$TMP/int.err" &
 INT_PID=$!
-wait_for "$TMP/int.out" '"event": "plan"'
+wait_blocked "$TMP/int.out"
 kill -INT "$INT_PID"
 # hrd logs the cancel while its writer still waits for our lock.
 wait_for "$TMP/hrd.log" "cancelled the call"
@@ -112,7 +94,7 @@ expect_eq "$(db_versions)" "" "no migration started after the cancel"
 hold_lock
 "$HRCTL" --json upgrade head >"$TMP/gone.out" 2>&1 &
 GONE_PID=$!
-wait_for "$TMP/gone.out" '"event": "plan"'
+wait_blocked "$TMP/gone.out"
 kill -9 "$GONE_PID"
 wait "$GONE_PID" 2>/dev/null
 wait_for "$TMP/hrd.log" "went away; cancelling"

@@ -96,9 +96,23 @@ expect_not_contains "$ERR" "hunter2" "bad url: the password is not printed"
 run "$HRD" --socket "$SOCK" --database 'sqlite://relative.db'
 expect_rc 1 "a malformed sqlite url is refused"
 expect_contains "$ERR" "sqlite:///" "malformed sqlite url: shows the right form"
-DATABASE_URL='postgresql://admin:s3cr3t-pw@127.0.0.1:1/none?password=s3cr3t-pw' \
-	run "$HRD" --socket "$SOCK"
-expect_not_contains "$ERR" "s3cr3t-pw" "a postgresql password never reaches hrd's output"
+# A PostgreSQL server that is not there: hrd starts anyway, its calls
+# say the database is unavailable, and the password shows nowhere.
+SAVED_URL=$DB_URL
+DB_URL='postgresql://admin:s3cr3t-pw@127.0.0.1:1/none?password=s3cr3t-pw'
+start_hrd_any
+hr current
+expect_rc 3 "with postgresql down, current fails as unavailable"
+expect_one_line "$ERR" "postgresql down: one line"
+expect_contains "$ERR" "database unavailable: could not connect to postgresql://admin:***@127.0.0.1:1/none?password=***" \
+	"postgresql down: says why, with the url redacted"
+hr upgrade head
+expect_rc 3 "with postgresql down, upgrade fails as unavailable"
+expect_contains "$ERR" "database unavailable" "postgresql down: upgrade says why"
+expect_not_contains "$OUT$ERR" "s3cr3t-pw" "a postgresql password never reaches hrctl"
+stop_hrd
+expect_not_contains "$(cat "$TMP/hrd.log")" "s3cr3t-pw" "a postgresql password never reaches hrd's log"
+DB_URL=$SAVED_URL
 run "$HRD" --socket "$SOCK" --database "sqlite:///$TMP/no/such/dir/db.sqlite"
 expect_rc 1 "an unopenable database is refused"
 expect_contains "$ERR" "cannot open sqlite database" "unopenable database: says why"

@@ -30,18 +30,30 @@ expect_eq "$(db_columns rack_positions)" "id device_id rack_id start_u locked" \
 expect_eq "$(db_columns connections)" \
 	"id from_device_id to_device_id from_port to_port cable_type cable_category_required calculated_length_m routing_path" \
 	"connections has its columns"
-expect_eq "$(sql "SELECT \"table\" || '.' || \"from\" || '->' || \"table\" FROM pragma_foreign_key_list('rack_positions') ORDER BY 1" | tr '\n' ' ')" \
-	"devices.device_id->devices racks.rack_id->racks " "rack_positions has its foreign keys"
+expect_eq "$(db_foreign_keys rack_positions)" "device_id->devices rack_id->racks" \
+	"rack_positions has its foreign keys"
+expect_eq "$(db_foreign_keys connections)" "from_device_id->devices to_device_id->devices" \
+	"connections has its foreign keys"
 sql "INSERT INTO racks (name) VALUES ('r1')"
 expect_eq "$(sql "SELECT total_height_u, width_inches, cooling_type FROM racks")" \
 	'42|19"|front-to-back' "racks defaults apply"
 run sql "INSERT INTO racks (name, width_inches) VALUES ('r2', '20\"')"
-expect_contains "$ERR" "CHECK constraint failed" "the width enum rejects a bad value"
+expect_contains "$ERR" "$(by_backend "CHECK constraint failed" "invalid input value for enum widthtype")" \
+	"the width enum rejects a bad value"
 expect_eq "$(db_versions)" "$INITIAL" "alembic_version holds the head"
-expect_eq "$(sql "SELECT sql FROM sqlite_master WHERE name='alembic_version'")" \
-	"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))" \
-	"alembic_version is exactly Alembic's table"
-expect_eq "$(sql "SELECT revision, direction, length(checksum), peer_uid = $(id -u) FROM homerack_schema_history")" \
+if [ "$HR_BACKEND" = postgres ]; then
+	expect_eq "$(sql_line "SELECT column_name, data_type, character_maximum_length, is_nullable
+		FROM information_schema.columns WHERE table_name = 'alembic_version'")" \
+		"version_num|character varying|32|NO" "alembic_version has Alembic's column"
+	expect_eq "$(sql_line "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = 'alembic_version'::regclass")" \
+		"alembic_version_pkc|p|PRIMARY KEY (version_num)" "and Alembic's primary key"
+else
+	expect_eq "$(sql "SELECT sql FROM sqlite_master WHERE name='alembic_version'")" \
+		"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))" \
+		"alembic_version is exactly Alembic's table"
+fi
+expect_eq "$(sql "SELECT revision, direction, length(checksum), CASE WHEN peer_uid = $(id -u) THEN 1 ELSE 0 END FROM homerack_schema_history")" \
 	"$INITIAL|upgrade|64|1" "history records revision, direction, checksum and peer uid"
 
 hr current
