@@ -312,6 +312,9 @@ struct hr_server {
 	char watch_detail[256];
 	uint64_t watch_sequence;
 	int watch_known; /* the fields above hold a state */
+	hr_read watch_read; /* the refresh's read of the rows (reader.c) */
+	int watch_reading;  /* it is submitted and not done */
+	int watch_again;    /* a refresh was asked for meanwhile */
 	hr_call *watchers;
 	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
 	hr_job *queue, **queue_tail;

@@ -11,7 +11,12 @@
  * Changes hrd makes itself are seen as its writer reports them; changes
  * made by other programs (Alembic, a second hrd on a shared PostgreSQL)
  * are caught by polling once a second while anyone watches.
+ *
+ * The rows are read through reader.c: at once on SQLite, on the pool on
+ * PostgreSQL (never a network wait on the loop). One refresh read is out
+ * at a time; refreshes asked for meanwhile make one more read after it.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -116,27 +121,22 @@ void hr_watch_flush(hr_conn *conn)
 			send_state(c);
 }
 
-/* Read the rows; on failure the state is UNAVAILABLE with the reason. */
-static void read_state(hr_server *server, hr_strlist *rows, int *activity,
-		       char *detail, size_t size)
+/* The refresh's read is done: rows (rc 0) or why not (the state is then
+ * UNAVAILABLE with the reason). Compare with what watchers were last
+ * told, and tell them when anything differs. */
+static void refresh_done(hr_read *read, int rc, const hr_strlist *rows,
+			 const hr_error *err)
 {
-	hr_error err;
-
-	if (hr_db_read_versions(server->reader, rows, &err) < 0) {
-		hr_strlist_free(rows);
-		*activity = HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE;
-		snprintf(detail, size, "%.200s", err.msg);
-	}
-}
-
-void hr_watch_refresh(hr_server *server)
-{
-	hr_strlist rows = {0};
-	int activity = server->watch_activity;
+	hr_server *server =
+		(hr_server *)((char *)read - offsetof(hr_server, watch_read));
+	hr_strlist copy = {0};
+	int activity = server->watch_activity, oom = 0;
 	char detail[sizeof server->watch_detail];
 
+	server->watch_reading = 0;
 	if (server->watchers == NULL) {
 		server->watch_known = 0; /* nobody to compare for */
+		server->watch_again = 0;
 		return;
 	}
 	snprintf(detail, sizeof detail, "%s", server->watch_detail);
@@ -147,21 +147,48 @@ void hr_watch_refresh(hr_server *server)
 		if (!server->running)
 			detail[0] = '\0';
 	}
-	read_state(server, &rows, &activity, detail, sizeof detail);
+	for (size_t i = 0; rc == 0 && !oom && i < rows->n; i++)
+		oom = hr_strlist_push(&copy, rows->items[i]) < 0;
+	if (rc < 0 || oom) {
+		hr_strlist_free(&copy);
+		activity = HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE;
+		snprintf(detail, sizeof detail, "%.200s",
+			 oom ? "out of memory" : err->msg);
+	}
 	if (server->watch_known && activity == server->watch_activity &&
 	    strcmp(detail, server->watch_detail) == 0 &&
-	    rows_equal(&rows, &server->watch_rows)) {
-		hr_strlist_free(&rows);
+	    rows_equal(&copy, &server->watch_rows)) {
+		hr_strlist_free(&copy);
+	} else {
+		hr_strlist_free(&server->watch_rows);
+		server->watch_rows = copy;
+		server->watch_activity = activity;
+		snprintf(server->watch_detail, sizeof server->watch_detail, "%s",
+			 detail);
+		server->watch_sequence++;
+		server->watch_known = 1;
+		for (hr_call *c = server->watchers; c != NULL; c = c->watch_next)
+			offer_state(c);
+	}
+	/* A change committed while this read was out may have been missed. */
+	if (server->watch_again) {
+		server->watch_again = 0;
+		hr_watch_refresh(server);
+	}
+}
+
+void hr_watch_refresh(hr_server *server)
+{
+	if (server->watchers == NULL) {
+		server->watch_known = 0; /* nobody to compare for */
 		return;
 	}
-	hr_strlist_free(&server->watch_rows);
-	server->watch_rows = rows;
-	server->watch_activity = activity;
-	snprintf(server->watch_detail, sizeof server->watch_detail, "%s", detail);
-	server->watch_sequence++;
-	server->watch_known = 1;
-	for (hr_call *c = server->watchers; c != NULL; c = c->watch_next)
-		offer_state(c);
+	if (server->watch_reading) {
+		server->watch_again = 1;
+		return;
+	}
+	server->watch_reading = 1;
+	hr_reader_submit(server, &server->watch_read, refresh_done);
 }
 
 void hr_watch_activity(hr_server *server, int migrating, const char *detail)
@@ -255,10 +282,12 @@ static void watch_start(hr_call *call, const ProtobufCMessage *request)
 	call->watch_next = server->watchers;
 	server->watchers = call;
 	/* The state now. A refresh that finds a change sends it to every
-	 * watcher, this one included; otherwise this one is still owed it. */
+	 * watcher, this one included; otherwise this one is still owed it.
+	 * While no state is known yet (the first read is still out, on
+	 * PostgreSQL) the read's end sends it to every watcher. */
 	wd->dirty = 1;
 	hr_watch_refresh(server);
-	if (wd->dirty)
+	if (wd->dirty && server->watch_known)
 		offer_state(call);
 }
 
