@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, end-to-end and PostgreSQL tests, first in
 # a normal build, then in an AddressSanitizer + UndefinedBehaviorSanitizer
-# build. Exits non-zero when any test fails.
+# build; then each libFuzzer target for a bounded time (FUZZ_SECONDS,
+# default 20) after replaying its corpus. Exits non-zero when anything
+# fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +24,5 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DHR_SANITIZE=ON
+echo "== fuzzing (${FUZZ_SECONDS:-20} s per target) =="
+fuzz/run.sh

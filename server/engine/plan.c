@@ -802,7 +802,7 @@ static int related(planner *p, const hr_migration *a, const hr_migration *b)
 static int stamp_one(planner *p, const char *text, revset *rows,
 		     revset *dests)
 {
-	revset named;
+	revset named = {0}; /* freed below even when resolving fails */
 	size_t i, j;
 	int rc = resolve_target(p, MODE_STAMP, text, &named);
 

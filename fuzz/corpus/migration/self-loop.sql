@@ -1,0 +1,2 @@
+-- revision: bbbbbbbbbbbb
+-- down_revision: bbbbbbbbbbbb
