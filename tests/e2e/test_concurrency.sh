@@ -72,6 +72,22 @@ expect_rc 0 "upgrade on a terminal succeeds"
 expect_contains "$OUT" "[21/21] Running upgrade c0ffee000019 -> $HEAD, Add racks.extra_20 ... done in " \
 	"a terminal gets one progress line per step with N/M and duration"
 
+# --- a schema change's deadline ------------------------------------------------
+hr downgrade base -q
+hold_lock
+"$HRCTL" --json upgrade head --timeout 1 >"$TMP/dl.out" 2>"$TMP/dl.err" &
+DL_PID=$!
+wait_blocked "$TMP/dl.out"
+sleep 1.5 # let the one-second deadline pass while the writer is held up
+release_lock
+wait "$DL_PID"
+RC=$?
+ERR=$(cat "$TMP/dl.err")
+expect_rc 1 "an upgrade past its deadline fails"
+expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
+expect_contains "$ERR" "database is at" "saying where the database is"
+expect_eq "$(db_versions)" "" "and starts no migration after the deadline"
+
 # --- Ctrl-C cancels between migrations ----------------------------------------
 hr downgrade base
 hold_lock
