@@ -114,10 +114,13 @@ static void offer_state(hr_call *call)
 		send_state(call);
 }
 
+static void watch_cancel(hr_call *call);
+
 void hr_watch_flush(hr_conn *conn)
 {
+	/* Only watch calls: other long calls use on_cancel too. */
 	for (hr_call *c = conn->calls; c != NULL; c = c->next)
-		if (c->on_cancel != NULL && ((watch_data *)c->data)->dirty)
+		if (c->on_cancel == watch_cancel && ((watch_data *)c->data)->dirty)
 			send_state(c);
 }
 
