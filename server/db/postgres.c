@@ -190,11 +190,17 @@ static void session_drop(pg_session *s)
 static int session_lost(pg_db *p, pg_session *s, const char *why,
 			hr_error *err)
 {
-	char buf[HR_ERROR_MSG_MAX];
+	char buf[HR_ERROR_MSG_MAX], *first = strdup(why ? why : "");
 
+	/* The first line says why ("FATAL: terminating connection due to
+	 * administrator command"); libpq's lines after it are generic. */
+	if (first != NULL && first[0] != '\n')
+		first[strcspn(first, "\n")] = '\0';
 	hr_error_set(err, HR_UNAVAILABLE,
 		     "database unavailable: lost the %s to %s: %s", s->name,
-		     p->redacted, clean(p, why, buf, sizeof buf));
+		     p->redacted,
+		     clean(p, first ? first : "out of memory", buf, sizeof buf));
+	free(first);
 	hr_log(HR_LOG_WARN, "%s", err->msg);
 	session_drop(s);
 	s->retry_at = 0;
