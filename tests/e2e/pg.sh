@@ -20,6 +20,7 @@ fi
 
 PG_DIR=$TMP/pg      # the cluster: data in $PG_DIR/data, socket in $PG_DIR
 PG_DB=homerack      # the database the tests use
+DB_URL="postgresql://postgres@/$PG_DB?host=$PG_DIR"
 # hrd's advisory lock key ("homerack" in ASCII; server/db/postgres.c).
 HR_PG_LOCK_KEY=7525474102034080619
 
@@ -81,12 +82,13 @@ pg_sql() {
 		-d "$db" -c "$1"
 }
 
-# Initialise, start, create $PG_DB, and point DB_URL at it.
+pg_createdb() { pg_sql -d postgres "CREATE DATABASE $PG_DB" || exit 1; }
+
+# Initialise, start, and create $PG_DB (which DB_URL names).
 pg_up() {
 	pg_init
 	pg_start
-	pg_sql -d postgres "CREATE DATABASE $PG_DB" || exit 1
-	DB_URL="postgresql://postgres@/$PG_DB?host=$PG_DIR"
+	pg_createdb
 }
 
 # From lib.sh's cleanup: stop the cluster if it runs.
