@@ -183,7 +183,7 @@ int hr_db_version_delete_all(hr_db *db, hr_error *err)
 			     NULL, err);
 }
 
-static const char *script_applied_at(const hr_db *db, const char *now);
+static void script_history_values(const hr_db *db, const char **params);
 
 int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 {
@@ -208,9 +208,10 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 	params[3] = e->to_revisions;
 	params[4] = e->checksum;
 	params[5] = e->message;
-	params[6] = script_applied_at(db, applied_at);
+	params[6] = applied_at;
 	params[7] = duration;
 	params[8] = e->peer_uid < 0 ? NULL : uid;
+	script_history_values(db, params);
 	return db->ops->exec(db,
 			     "INSERT INTO " HR_HISTORY_TABLE
 			     " (revision, direction, from_revisions, "
@@ -288,9 +289,15 @@ static const char script_now[] = "CURRENT_TIMESTAMP";
 static int script_exec(hr_db *db, const char *sql, const char *const *params,
 		       size_t n_params, int64_t *changes, hr_error *err);
 
-static const char *script_applied_at(const hr_db *db, const char *now)
+/* In a script, a history row was applied when the script runs, took no
+ * measured time, and has no peer. */
+static void script_history_values(const hr_db *db, const char **params)
 {
-	return db->ops->exec == script_exec ? script_now : now;
+	if (db->ops->exec != script_exec)
+		return;
+	params[6] = script_now;
+	params[7] = "0";
+	params[8] = NULL;
 }
 
 static int script_put(hr_db *db, const char *s, size_t n, hr_error *err)

@@ -1067,6 +1067,17 @@ int hr_plan_range(const hr_revmap *map, const char *const *current,
 	return rc;
 }
 
+int hr_plan_needs_current(const char *target)
+{
+	planner p = {.err = NULL};
+	target_parts t;
+
+	if (parse_target(&p, target, &t) < 0)
+		return 0;
+	return strcmp(t.name, "current") == 0 ||
+	       (t.rel != 0 && t.name[0] == '\0');
+}
+
 void hr_plan_free(hr_plan *plan)
 {
 	size_t i;

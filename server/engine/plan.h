@@ -111,6 +111,11 @@ int hr_plan_range(const hr_revmap *map, const char *const *current,
 		  size_t n_current, const char *range,
 		  const hr_migration ***out, size_t *n_out, hr_error *err);
 
+/* Whether target counts from the version rows (`current`, +N, -N,
+ * LABEL@+N): the caller must read them first. 0 for a malformed target,
+ * which resolving then reports. */
+int hr_plan_needs_current(const char *target);
+
 void hr_plan_free(hr_plan *plan);
 
 #endif

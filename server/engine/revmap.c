@@ -688,27 +688,24 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int hr_revmap_load_dir(const char *dir, hr_revmap **out, hr_error *err)
+int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
+		       hr_error *err)
 {
 	struct dirent **names = NULL;
-	hr_migration **migs = NULL;
-	size_t n_migs = 0;
+	size_t dlen = strlen(dir);
+	int slash = dlen > 0 && dir[dlen - 1] != '/';
 	int n, i, rc = 0;
 
-	*out = NULL;
 	n = scandir(dir, &names, is_sql_name, cmp_name);
 	if (n < 0)
 		return hr_error_set(err, HR_NOT_FOUND,
 				    "cannot read migrations directory '%s': %s",
 				    dir, strerror(errno));
-	migs = malloc((n ? (size_t)n : 1) * sizeof *migs);
-	if (migs == NULL)
-		rc = oom(err);
 	for (i = 0; i < n && rc == 0; i++) {
-		size_t dlen = strlen(dir);
-		int slash = dlen > 0 && dir[dlen - 1] != '/';
 		size_t size = dlen + slash + strlen(names[i]->d_name) + 1;
 		char *path = malloc(size);
+		hr_migration *m = NULL;
+		hr_error why;
 		struct stat st;
 
 		if (path == NULL) {
@@ -720,26 +717,64 @@ int hr_revmap_load_dir(const char *dir, hr_revmap **out, hr_error *err)
 		/* A directory named x.sql is not a migration; a dangling
 		 * symlink is a broken one, which load reports. */
 		if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
-			if (hr_migration_load(path, &migs[n_migs], err) == 0) {
-				n_migs++;
-			} else {
-				rc = -HR_FAILED_PRECONDITION;
-				if (err != NULL)
-					err->code = HR_FAILED_PRECONDITION;
-			}
+			hr_error_clear(&why);
+			hr_migration_load(path, &m, &why);
+			rc = each(ud, path, m, &why);
 		}
 		free(path);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	return rc;
+}
+
+/* Collects the migrations of a directory for load_dir; the first file
+ * that does not parse stops the scan. */
+typedef struct loading {
+	hr_migration **migs;
+	size_t n, cap;
+	hr_error *err;
+} loading;
+
+static int collect(void *ud, const char *path, hr_migration *m,
+		   const hr_error *why)
+{
+	loading *l = ud;
+
+	(void)path;
+	if (m == NULL)
+		return hr_error_set(l->err, HR_FAILED_PRECONDITION, "%s",
+				    why->msg);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		hr_migration **migs = realloc(l->migs, cap * sizeof *migs);
+
+		if (migs == NULL) {
+			hr_migration_free(m);
+			return oom(l->err);
+		}
+		l->migs = migs;
+		l->cap = cap;
+	}
+	l->migs[l->n++] = m;
+	return 0;
+}
+
+int hr_revmap_load_dir(const char *dir, hr_revmap **out, hr_error *err)
+{
+	loading l = {NULL, 0, 0, err};
+	int rc;
+
+	*out = NULL;
+	rc = hr_revmap_scan_dir(dir, collect, &l, err);
 	if (rc < 0) {
-		while (n_migs > 0)
-			hr_migration_free(migs[--n_migs]);
-		free(migs);
+		while (l.n > 0)
+			hr_migration_free(l.migs[--l.n]);
+		free(l.migs);
 		return rc;
 	}
-	return hr_revmap_build(migs, n_migs, out, err);
+	return hr_revmap_build(l.migs, l.n, out, err);
 }
 
 void hr_revmap_free(hr_revmap *map)

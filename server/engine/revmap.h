@@ -27,6 +27,17 @@ typedef struct hr_revmap hr_revmap;
 int hr_revmap_load_dir(const char *dir, hr_revmap **out, hr_error *err);
 
 /*
+ * Parse every `*.sql` file of dir, in name order, and pass each to
+ * each(): the parsed migration (which each() then owns), or NULL and why
+ * the file does not parse. A negative return from each() stops the scan
+ * and is returned. -HR_NOT_FOUND when dir cannot be read.
+ */
+typedef int (*hr_revmap_scan_fn)(void *ud, const char *path, hr_migration *m,
+				 const hr_error *why);
+int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
+		       hr_error *err);
+
+/*
  * Build a map from n parsed migrations, taking ownership of them and of
  * the array `migs` (both freed by hr_revmap_free, or here on failure).
  * Same validation as hr_revmap_load_dir.

@@ -6,7 +6,7 @@ static void downgrade_start(hr_call *call, const ProtobufCMessage *request)
 	const Homerack__V1__MigrateRequest *req =
 		(const Homerack__V1__MigrateRequest *)request;
 
-	hr_migrate_start(call, req->target, HR_DOWNGRADE);
+	hr_migrate_start(call, req, HR_DOWNGRADE);
 }
 
 const hr_method hr_method_downgrade = {

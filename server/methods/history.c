@@ -1,35 +1,53 @@
-/* history.c — History: every revision of the map, newest first. */
+/* history.c — History: every revision of the map (or those of a range,
+ * `history -r START:END`), newest first. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "methods.h"
 
-static void history_reply(hr_call *call, int rc, const hr_strlist *rows,
-			  const hr_error *err)
+static void history_reply(hr_call *call, void *ud, int rc,
+			  const hr_strlist *rows, const hr_error *err)
 {
 	Homerack__V1__HistoryReply reply = HOMERACK__V1__HISTORY_REPLY__INIT;
 	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
+	const char *range = ud;
+	const hr_migration **ranged = NULL;
 	size_t n, n_rows;
+	hr_error range_err;
 
-	(void)err;
 	/* The map may have been unloaded while the rows were read. */
 	if (hr_method_need_map(call))
 		return;
 	/* The current rows only mark revisions; a failed read is not fatal
-	 * to listing the map, so it shows nothing as current. */
+	 * to listing the map, so it shows nothing as current. A range may
+	 * count from them, though. */
 	n_rows = rc < 0 ? 0 : rows->n;
+	if (rc < 0 && range[0] != '\0') {
+		hr_call_finish(call, HR_UNAVAILABLE,
+			       "cannot read " HR_VERSION_TABLE ": %s", err->msg);
+		return;
+	}
 	n = hr_revmap_count(server->map);
+	if (range[0] != '\0' &&
+	    hr_plan_range(server->map, (const char *const *)rows->items,
+			  rows->n, range, &ranged, &n, &range_err) < 0) {
+		hr_call_finish(call, range_err.code, "%s", range_err.msg);
+		return;
+	}
 	revs = calloc(n + 1, sizeof *revs);
 	ptrs = calloc(n + 1, sizeof *ptrs);
 	if (revs == NULL || ptrs == NULL) {
 		free(revs);
 		free(ptrs);
+		free(ranged);
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const hr_migration *m = hr_revmap_at(server->map, n - 1 - i);
+		const hr_migration *m = ranged != NULL
+						? ranged[i]
+						: hr_revmap_at(server->map, n - 1 - i);
 
 		homerack__v1__revision__init(&revs[i]);
 		hr_revinfo_fill(&revs[i], server->map, m);
@@ -44,14 +62,23 @@ static void history_reply(hr_call *call, int rc, const hr_strlist *rows,
 	hr_call_finish(call, HR_OK, "%s", "");
 	free(revs);
 	free(ptrs);
+	free(ranged);
 }
 
 static void history_start(hr_call *call, const ProtobufCMessage *request)
 {
-	(void)request;
+	const Homerack__V1__HistoryRequest *req =
+		(const Homerack__V1__HistoryRequest *)request;
+	char *range;
+
 	if (hr_method_need_map(call))
 		return;
-	hr_reader_for_call(call, history_reply);
+	range = strdup(req->range);
+	if (range == NULL) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	hr_method_read_rows(call, history_reply, range, free);
 }
 
 const hr_method hr_method_history = {

@@ -11,10 +11,16 @@ extern const hr_method hr_method_upgrade;
 extern const hr_method hr_method_downgrade;
 extern const hr_method hr_method_stamp;
 extern const hr_method hr_method_watch;
+extern const hr_method hr_method_show;
+extern const hr_method hr_method_verify;
+extern const hr_method hr_method_script;
+extern const hr_method hr_method_revision;
+extern const hr_method hr_method_merge;
 
 /*
  * Describe migration m of map in r (initialised by the caller). r's
- * strings and arrays point into m: no allocation, nothing to free.
+ * strings and arrays point into m and map: no allocation, nothing to
+ * free.
  */
 void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 		     const hr_migration *m);
@@ -24,7 +30,8 @@ void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 int hr_method_need_map(hr_call *call);
 
 /* Queue an Upgrade or Downgrade for call (migrate.c). */
-void hr_migrate_start(hr_call *call, const char *target, hr_direction dir);
+void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
+		      hr_direction dir);
 
 /* Worker thread: take the schema lock (db.h) for job, waiting no longer
  * than its call's deadline and not after a cancel. */
@@ -37,5 +44,31 @@ int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
 
 /* The rows joined with ", ", or "<base>" for none; into buf. */
 void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size);
+
+/* The strings joined by spaces (malloc'd), or NULL when out of memory. */
+char *hr_strings_join(char *const *items, size_t n);
+
+/* Read alembic_version's rows for call (reader.c), then fn(call, ud, ...)
+ * on the loop; free_ud(ud) afterwards, or when the call is cancelled
+ * first (then finished CANCELLED without fn). fn must finish the call. */
+typedef void (*hr_rows_fn)(hr_call *call, void *ud, int rc,
+			   const hr_strlist *rows, const hr_error *err);
+void hr_method_read_rows(hr_call *call, hr_rows_fn fn, void *ud,
+			 void (*free_ud)(void *ud));
+
+/* A new revision for Revision and Merge (revision.c): checked against
+ * the map, written into the migrations directory, loaded, and described
+ * in call's reply. */
+typedef struct hr_new_revision {
+	const char *message;
+	const char *rev_id; /* "" or NULL: a fresh one */
+	const hr_migration *const *parents;
+	size_t n_parents;
+	char **labels;
+	size_t n_labels;
+	char **depends_on; /* targets or branch labels */
+	size_t n_depends_on;
+} hr_new_revision;
+void hr_revision_create(hr_call *call, const hr_new_revision *nr);
 
 #endif

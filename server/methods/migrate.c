@@ -2,6 +2,10 @@
  * migrate.c — the job behind Upgrade and Downgrade: read the version
  * rows, plan, and run the plan on the writer connection, streaming one
  * MigrationEvent as each step starts and ends.
+ *
+ * An upgrade first compares the applied migrations, as the map has them
+ * now, with the checksums their upgrades recorded, and refuses while one
+ * has changed (allow_changed overrides): Flyway's validate-on-migrate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 
 typedef struct migrate_job {
 	hr_direction direction;
+	int allow_changed;
 	char *target;
 	size_t total;
 	hr_job *job;
@@ -115,6 +120,47 @@ static void hook_finished(void *ud, size_t index, const hr_plan_step *s,
 		  s, duration_us);
 }
 
+/*
+ * Fail with FAILED_PRECONDITION naming the applied migrations (those the
+ * version rows cover) whose checksum in map differs from the one their
+ * latest upgrade recorded. Migrations without a record pass.
+ */
+static int check_unchanged(const hr_revmap *map, hr_db *db,
+			   const hr_strlist *rows, hr_error *err)
+{
+	hr_strlist revs = {0}, sums = {0};
+	char names[HR_ERROR_MSG_MAX / 2] = "";
+	size_t used = 0, n_changed = 0;
+	int rc = hr_db_history_checksums(db, &revs, &sums, err);
+
+	for (size_t i = 0; rc == 0 && i < revs.n; i++) {
+		const hr_migration *m = hr_revmap_get(map, revs.items[i]);
+		int applied = 0;
+
+		for (size_t j = 0; m != NULL && j < rows->n && !applied; j++)
+			applied = hr_revmap_is_ancestor(
+				map, m, hr_revmap_get(map, rows->items[j]));
+		if (!applied || strcmp(m->checksum, sums.items[i]) == 0)
+			continue;
+		if (used < sizeof names)
+			used += (size_t)snprintf(names + used,
+						 sizeof names - used,
+						 "%s%s (%s)", n_changed ? ", " : "",
+						 m->revision, m->path);
+		n_changed++;
+	}
+	if (rc == 0 && n_changed > 0)
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+				  "%zu applied migration file%s changed since "
+				  "%s applied: %s; see hrctl verify, or upgrade "
+				  "--allow-changed",
+				  n_changed, n_changed > 1 ? "s" : "",
+				  n_changed > 1 ? "they were" : "it was", names);
+	hr_strlist_free(&revs);
+	hr_strlist_free(&sums);
+	return rc;
+}
+
 /* Worker thread. */
 static void migrate_work(hr_job *job)
 {
@@ -147,6 +193,8 @@ static void migrate_work(hr_job *job)
 		goto out;
 	}
 	rc = hr_db_read_versions(db, &rows, &err);
+	if (rc == 0 && mj->direction == HR_UPGRADE && !mj->allow_changed)
+		rc = check_unchanged(job->map, db, &rows, &err);
 	if (rc == 0)
 		rc = hr_plan_build(job->map, mj->direction,
 				   (const char *const *)rows.items, rows.n,
@@ -182,8 +230,10 @@ out:
 	hr_strlist_free(&rows);
 }
 
-void hr_migrate_start(hr_call *call, const char *target, hr_direction dir)
+void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
+		      hr_direction dir)
 {
+	const char *target = req->target;
 	migrate_job *mj;
 
 	if (hr_method_need_map(call))
@@ -202,5 +252,6 @@ void hr_migrate_start(hr_call *call, const char *target, hr_direction dir)
 		return;
 	}
 	mj->direction = dir;
+	mj->allow_changed = req->allow_changed;
 	hr_writer_run(call, migrate_work, mj, migrate_job_free);
 }

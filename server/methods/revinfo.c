@@ -1,5 +1,6 @@
 /* revinfo.c — what the methods share: revision descriptions and checks. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "methods.h"
@@ -53,4 +54,23 @@ void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size)
 			break;
 		used += (size_t)n;
 	}
+}
+
+char *hr_strings_join(char *const *items, size_t n)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(items[i]) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, items[i]);
+	}
+	return s;
 }

@@ -71,7 +71,6 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 	const Homerack__V1__StampRequest *req =
 		(const Homerack__V1__StampRequest *)request;
 	stamp_job *sj;
-	size_t len = 1;
 	int rc = 0;
 
 	if (hr_method_need_map(call))
@@ -87,15 +86,9 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 		rc = hr_strlist_push(&sj->targets, req->target);
 	for (size_t i = 0; rc == 0 && i < req->n_targets; i++)
 		rc = hr_strlist_push(&sj->targets, req->targets[i]);
-	for (size_t i = 0; i < sj->targets.n; i++)
-		len += strlen(sj->targets.items[i]) + 1;
-	if (rc == 0 && (sj->what = calloc(1, len)) == NULL)
+	if (rc == 0 && (sj->what = hr_strings_join(sj->targets.items,
+						   sj->targets.n)) == NULL)
 		rc = -1;
-	for (size_t i = 0; rc == 0 && i < sj->targets.n; i++) {
-		if (i > 0)
-			strcat(sj->what, " ");
-		strcat(sj->what, sj->targets.items[i]);
-	}
 	if (rc < 0) {
 		stamp_job_free(sj);
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");

@@ -6,7 +6,7 @@ static void upgrade_start(hr_call *call, const ProtobufCMessage *request)
 	const Homerack__V1__MigrateRequest *req =
 		(const Homerack__V1__MigrateRequest *)request;
 
-	hr_migrate_start(call, req->target, HR_UPGRADE);
+	hr_migrate_start(call, req, HR_UPGRADE);
 }
 
 const hr_method hr_method_upgrade = {
