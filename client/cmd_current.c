@@ -1,11 +1,86 @@
 /* cmd_current.c — `hrctl current`: the revision(s) the database is at. */
+#include <string.h>
+
 #include "hrctl.h"
+
+/* Whether the rows are exactly the heads (in any order). */
+static int rows_are_heads(const Homerack__V1__CurrentReply *cur,
+			  const Homerack__V1__HistoryReply *heads)
+{
+	if (cur->n_revisions != heads->n_revisions)
+		return 0;
+	for (size_t i = 0; i < cur->n_revisions; i++) {
+		size_t j = 0;
+
+		while (j < heads->n_revisions &&
+		       strcmp(heads->revisions[j]->revision,
+			      cur->revisions[i]->revision) != 0)
+			j++;
+		if (j == heads->n_revisions)
+			return 0;
+	}
+	return 1;
+}
+
+static void print_ids(FILE *out, Homerack__V1__Revision *const *revs,
+		      size_t n)
+{
+	if (n == 0)
+		fputs("<base>", out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", revs[i]->revision);
+}
+
+static void print_json(const Homerack__V1__CurrentReply *reply,
+		       const Homerack__V1__HistoryReply *heads, int at_heads)
+{
+	printf("{\"database\": ");
+	hrctl_json_string(stdout, reply->database);
+	printf(", \"migrations_error\": ");
+	hrctl_json_string(stdout, reply->migrations_error);
+	printf(", \"revisions\": ");
+	hrctl_json_revisions(stdout, reply->revisions, reply->n_revisions);
+	if (heads != NULL) {
+		printf(", \"heads\": ");
+		hrctl_json_revisions(stdout, heads->revisions,
+				     heads->n_revisions);
+		printf(", \"at_heads\": %s", at_heads ? "true" : "false");
+	}
+	printf("}\n");
+}
+
+static void print_text(const Homerack__V1__CurrentReply *reply, int verbose)
+{
+	if (verbose)
+		printf("Current revision(s) for %s:\n", reply->database);
+	for (size_t i = 0; i < reply->n_revisions; i++) {
+		const Homerack__V1__Revision *r = reply->revisions[i];
+
+		if (reply->migrations_error[0] != '\0') {
+			printf("%s\n", r->revision);
+		} else if (r->path[0] == '\0') {
+			/* A row no migration file describes. */
+			printf("%s (no migration file)\n", r->revision);
+		} else if (verbose) {
+			hrctl_print_verbose(stdout, r, 0);
+		} else {
+			hrctl_print_line(stdout, r, HRCTL_SHOW_TREE);
+			printf("\n");
+		}
+	}
+}
 
 static int current_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
-	int verbose = 0, n_pos, rc;
-	const hrctl_flag flags[] = {{"verbose", 'v', &verbose, NULL}, {0}};
+	int verbose = 0, check_heads = 0, at_heads = 1, n_pos, rc;
+	const hrctl_flag flags[] = {
+		{"verbose", 'v', &verbose, NULL},
+		{"check-heads", 0, &check_heads, NULL},
+		{0},
+	};
+	Homerack__V1__ShowRequest show = HOMERACK__V1__SHOW_REQUEST__INIT;
 	Homerack__V1__CurrentReply *reply;
+	Homerack__V1__HistoryReply *heads = NULL;
 	hr_error err;
 
 	if ((rc = hrctl_parse(&hrctl_cmd_current, argc, argv, flags, NULL, 0,
@@ -19,47 +94,45 @@ static int current_exec(hrctl_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "hrctl: warning: hrd could not load the migrations: "
 				"%s\n",
 			reply->migrations_error);
-	if (ctx->json) {
-		printf("{\"database\": ");
-		hrctl_json_string(stdout, reply->database);
-		printf(", \"migrations_error\": ");
-		hrctl_json_string(stdout, reply->migrations_error);
-		printf(", \"revisions\": [");
-		for (size_t i = 0; i < reply->n_revisions; i++) {
-			if (i > 0)
-				printf(", ");
-			hrctl_json_revision(stdout, reply->revisions[i]);
+	if (check_heads) {
+		show.target = "heads";
+		if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Show",
+				    &show.base,
+				    &homerack__v1__history_reply__descriptor, 0,
+				    (ProtobufCMessage **)&heads, &err) < 0) {
+			protobuf_c_message_free_unpacked(&reply->base, NULL);
+			return hrctl_fail("current", &err);
 		}
-		printf("]}\n");
-	} else {
-		if (verbose)
-			printf("Current revision(s) for %s:\n", reply->database);
-		for (size_t i = 0; i < reply->n_revisions; i++) {
-			const Homerack__V1__Revision *r = reply->revisions[i];
-
-			if (reply->migrations_error[0] != '\0')
-				printf("%s\n", r->revision);
-			else if (r->path[0] == '\0')
-				/* A row no migration file describes. */
-				printf("%s (no migration file)\n", r->revision);
-			else if (verbose)
-				hrctl_print_verbose(stdout, r, 0);
-			else {
-				printf("%s", r->revision);
-				hrctl_print_markers(stdout, r, 0);
-				printf("\n");
-			}
-		}
+		at_heads = rows_are_heads(reply, heads);
 	}
+	if (ctx->json)
+		print_json(reply, heads, at_heads);
+	else
+		print_text(reply, verbose);
+	rc = HRCTL_EXIT_OK;
+	if (!at_heads) {
+		fflush(stdout);
+		fprintf(stderr, "hrctl: current: the database is not at the "
+				"heads: it is at ");
+		print_ids(stderr, reply->revisions, reply->n_revisions);
+		fprintf(stderr, "; the heads are ");
+		print_ids(stderr, heads->revisions, heads->n_revisions);
+		fprintf(stderr, "\n");
+		rc = HRCTL_EXIT_FAILED;
+	}
+	if (heads != NULL)
+		protobuf_c_message_free_unpacked(&heads->base, NULL);
 	protobuf_c_message_free_unpacked(&reply->base, NULL);
-	return HRCTL_EXIT_OK;
+	return rc;
 }
 
 const hrctl_cmd hrctl_cmd_current = {
 	.name = "current",
-	.args = "[-v]",
+	.args = "[-v] [--check-heads]",
 	.summary = "Show the revision(s) the database is at.",
 	.help = "  -v, --verbose   the full description of each revision\n"
+		"      --check-heads  exit 1 unless the database is at every "
+		"head\n"
 		"Prints nothing when the database is at base (empty).\n",
 	.exec = current_exec,
 };

@@ -1,12 +1,14 @@
-/* cmd_history.c — `hrctl history`: every revision, newest first. */
+/* cmd_history.c — `hrctl history`: the revisions, newest first. */
 #include "hrctl.h"
 
 static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
 	int verbose = 0, indicate = 0, n_pos, rc;
+	const char *range = NULL;
 	const hrctl_flag flags[] = {
 		{"verbose", 'v', &verbose, NULL},
 		{"indicate-current", 'i', &indicate, NULL},
+		{"rev-range", 'r', NULL, &range},
 		{0},
 	};
 	Homerack__V1__HistoryRequest req = HOMERACK__V1__HISTORY_REQUEST__INIT;
@@ -18,18 +20,16 @@ static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
+	req.range = (char *)(range ? range : "");
 	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/History",
 			    &req.base, &homerack__v1__history_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("history", &err);
 	if (ctx->json) {
-		printf("{\"revisions\": [");
-		for (size_t i = 0; i < reply->n_revisions; i++) {
-			if (i > 0)
-				printf(", ");
-			hrctl_json_revision(stdout, reply->revisions[i]);
-		}
-		printf("]}\n");
+		printf("{\"revisions\": ");
+		hrctl_json_revisions(stdout, reply->revisions,
+				     reply->n_revisions);
+		printf("}\n");
 	}
 	for (size_t i = 0; !ctx->json && i < reply->n_revisions; i++) {
 		const Homerack__V1__Revision *r = reply->revisions[i];
@@ -38,10 +38,11 @@ static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 			hrctl_print_verbose(stdout, r, indicate);
 			continue;
 		}
-		hrctl_print_parents(stdout, r);
-		printf(" -> %s", r->revision);
-		hrctl_print_markers(stdout, r, indicate);
-		printf(", %s\n", r->message);
+		hrctl_print_line(stdout, r,
+				 HRCTL_SHOW_PARENTS | HRCTL_SHOW_BRANCHES |
+					 HRCTL_SHOW_TREE | HRCTL_SHOW_DOC |
+					 (indicate ? HRCTL_SHOW_CURRENT : 0));
+		printf("\n");
 	}
 	protobuf_c_message_free_unpacked(&reply->base, NULL);
 	return HRCTL_EXIT_OK;
@@ -49,11 +50,17 @@ static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_history = {
 	.name = "history",
-	.args = "[-v] [-i]",
+	.args = "[-r START:END] [-v] [-i]",
 	.summary = "List the revisions, newest first.",
-	.help = "  -v, --verbose            the full description of each "
+	.help = "  -r, --rev-range START:END  only the revisions from START up "
+		"to END\n"
+		"                             (either may be left out: base, "
+		"heads;\n"
+		"                             START may be -N below END, END +N "
+		"above START)\n"
+		"  -v, --verbose              the full description of each "
 		"revision\n"
-		"  -i, --indicate-current   mark the revision(s) the database "
+		"  -i, --indicate-current     mark the revision(s) the database "
 		"is at\n",
 	.exec = history_exec,
 };

@@ -1,5 +1,8 @@
-/* cmd_stamp.c — `hrctl stamp TARGET`: set the version, run nothing. */
+/* cmd_stamp.c — `hrctl stamp REV...`: set the version, run nothing. */
 #include "hrctl.h"
+
+/* More revisions than this on one command line are a mistake. */
+#define STAMP_TARGETS_MAX 64
 
 static void print_rows(char **items, size_t n)
 {
@@ -9,23 +12,36 @@ static void print_rows(char **items, size_t n)
 
 static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
-	const char *target = NULL;
-	int n_pos, rc;
+	const char *targets[STAMP_TARGETS_MAX];
+	int n_pos, rc, purge = 0, sql = 0;
+	const hrctl_flag flags[] = {
+		{"purge", 0, &purge, NULL},
+		{"sql", 0, &sql, NULL},
+		{0},
+	};
 	Homerack__V1__StampRequest req = HOMERACK__V1__STAMP_REQUEST__INIT;
 	Homerack__V1__StampReply *reply;
 	hr_error err;
 
-	if ((rc = hrctl_parse(&hrctl_cmd_stamp, argc, argv, NULL, &target, 1,
-			      &n_pos)) != 0)
+	if ((rc = hrctl_parse(&hrctl_cmd_stamp, argc, argv, flags, targets,
+			      STAMP_TARGETS_MAX, &n_pos)) != 0)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
-	if (n_pos != 1) {
+	if (n_pos == 0) {
 		fprintf(stderr, "hrctl: stamp needs a target (usage: hrctl "
-				"stamp TARGET)\n");
+				"stamp %s)\n",
+			hrctl_cmd_stamp.args);
 		return HRCTL_EXIT_USAGE;
 	}
+	if (sql)
+		return hrctl_script(
+			ctx, "stamp",
+			HOMERACK__V1__SCRIPT_REQUEST__COMMAND__COMMAND_STAMP,
+			targets, (size_t)n_pos, purge);
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
-	req.target = (char *)target;
+	req.targets = (char **)targets;
+	req.n_targets = (size_t)n_pos;
+	req.purge = purge;
 	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Stamp", &req.base,
 			    &homerack__v1__stamp_reply__descriptor, 0,
 			    (ProtobufCMessage **)&reply, &err) < 0)
@@ -49,11 +65,19 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_stamp = {
 	.name = "stamp",
-	.args = "TARGET",
-	.summary = "Set the version table to TARGET without running "
+	.args = "REV... [--purge] [--sql]",
+	.summary = "Set the version table to REV(s) without running "
 		   "migrations.",
-	.help = "For a database whose schema already matches TARGET (e.g. "
-		"made by\n"
-		"another tool). `stamp base` empties the version table.\n",
+	.help = "      --purge  empty the version table first (for rows no "
+		"migration knows)\n"
+		"      --sql    print the SQL instead ([START:]END per REV); "
+		"the database\n"
+		"               is not touched\n"
+		"For a database whose schema already matches REV (e.g. made "
+		"by another\n"
+		"tool). Each REV replaces the rows on its line of descent; "
+		"`stamp base`\n"
+		"empties the table. Several REVs stamp several branch "
+		"heads.\n",
 	.exec = stamp_exec,
 };

@@ -12,6 +12,8 @@
 static const hrctl_cmd *const commands[] = {
 	&hrctl_cmd_current, &hrctl_cmd_history, &hrctl_cmd_upgrade,
 	&hrctl_cmd_downgrade, &hrctl_cmd_stamp,   &hrctl_cmd_wait,
+	&hrctl_cmd_heads,     &hrctl_cmd_branches, &hrctl_cmd_show,
+	&hrctl_cmd_verify,    &hrctl_cmd_revision, &hrctl_cmd_merge,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -38,8 +40,10 @@ static void usage(FILE *out)
 		"command\n"
 		"  -V, --version      print the version\n"
 		"\n"
-		"targets: head, base, an id or unique prefix, +N, -N, REV+N, "
-		"REV-N\n"
+		"targets: head, heads, base, current, an id or unique prefix, "
+		"+N, -N,\n"
+		"         REV+N, REV-N, and any of these after LABEL@ (a "
+		"branch label)\n"
 		"exit status: 0 ok, 1 the call failed, 2 usage error, 3 hrd "
 		"unreachable\n");
 }
@@ -50,14 +54,28 @@ static void command_help(FILE *out, const hrctl_cmd *cmd)
 		cmd->summary, cmd->help);
 }
 
-static const hrctl_flag *find_flag(const hrctl_flag *flags, const char *arg)
+/* The flag arg names; *inline_value is the value glued to it
+ * ("--range=a:b", "-ra:b") for a flag that takes one, else NULL. */
+static const hrctl_flag *find_flag(const hrctl_flag *flags, const char *arg,
+				   const char **inline_value)
 {
+	*inline_value = NULL;
 	for (const hrctl_flag *f = flags; f && f->long_name; f++) {
+		size_t len = strlen(f->long_name);
+
 		if (arg[1] == '-' && strcmp(arg + 2, f->long_name) == 0)
 			return f;
-		if (arg[1] != '-' && f->short_name && arg[1] == f->short_name &&
-		    arg[2] == '\0')
+		if (arg[1] == '-' && f->value != NULL &&
+		    strncmp(arg + 2, f->long_name, len) == 0 &&
+		    arg[2 + len] == '=') {
+			*inline_value = arg + 3 + len;
 			return f;
+		}
+		if (arg[1] != '-' && f->short_name && arg[1] == f->short_name &&
+		    (arg[2] == '\0' || f->value != NULL)) {
+			*inline_value = arg[2] != '\0' ? arg + 2 : NULL;
+			return f;
+		}
 	}
 	return NULL;
 }
@@ -81,7 +99,7 @@ int hrctl_parse(const hrctl_cmd *cmd, int argc, char **argv,
 
 	*n_pos = 0;
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
+		const char *arg = argv[i], *inline_value;
 		const hrctl_flag *f;
 
 		if (!only_positional && strcmp(arg, "--") == 0) {
@@ -94,7 +112,7 @@ int hrctl_parse(const hrctl_cmd *cmd, int argc, char **argv,
 				command_help(stdout, cmd);
 				return 1;
 			}
-			f = find_flag(flags, arg);
+			f = find_flag(flags, arg, &inline_value);
 			if (f == NULL) {
 				fprintf(stderr,
 					"hrctl: %s: unknown option '%s' (see "
@@ -104,6 +122,8 @@ int hrctl_parse(const hrctl_cmd *cmd, int argc, char **argv,
 			}
 			if (f->set != NULL) {
 				*f->set = 1;
+			} else if (inline_value != NULL) {
+				*f->value = inline_value;
 			} else if (i + 1 < argc) {
 				*f->value = argv[++i];
 			} else {

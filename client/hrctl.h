@@ -43,6 +43,12 @@ extern const hrctl_cmd hrctl_cmd_upgrade;
 extern const hrctl_cmd hrctl_cmd_downgrade;
 extern const hrctl_cmd hrctl_cmd_stamp;
 extern const hrctl_cmd hrctl_cmd_wait;
+extern const hrctl_cmd hrctl_cmd_heads;
+extern const hrctl_cmd hrctl_cmd_branches;
+extern const hrctl_cmd hrctl_cmd_show;
+extern const hrctl_cmd hrctl_cmd_verify;
+extern const hrctl_cmd hrctl_cmd_revision;
+extern const hrctl_cmd hrctl_cmd_merge;
 
 /*
  * Parse argv (argv[0] is the command name) against flags; positional
@@ -66,13 +72,47 @@ int hrctl_fail(const char *what, const hr_error *err);
 void hrctl_json_string(FILE *out, const char *s);
 void hrctl_json_strings(FILE *out, char **items, size_t n);
 void hrctl_json_revision(FILE *out, const Homerack__V1__Revision *r);
+void hrctl_json_revisions(FILE *out, Homerack__V1__Revision *const *revs,
+			  size_t n);
 /* "a, b" or "<base>" */
 void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r);
-/* " (head)", " (mergepoint)", " (current)" as Alembic shows them. */
-void hrctl_print_markers(FILE *out, const Homerack__V1__Revision *r,
-			 int show_current);
-/* Alembic's verbose block: Rev/Parent/Path and the docstring. */
+
+/* What hrctl_print_line shows besides the id and (head) / (effective
+ * head): Alembic's cmd_format switches. */
+#define HRCTL_SHOW_PARENTS 1  /* "a, b (deps) -> " before the id */
+#define HRCTL_SHOW_BRANCHES 2 /* " (label)" */
+#define HRCTL_SHOW_TREE 4     /* " (branchpoint)", " (mergepoint)" */
+#define HRCTL_SHOW_CURRENT 8  /* " (current)" */
+#define HRCTL_SHOW_DOC 16     /* ", message" */
+/* One revision on one line (no newline), as Alembic's commands print. */
+void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show);
+/* Alembic's verbose block (log_entry): Rev/Parent or Merges/Also depends
+ * on/Branches into/Branch names/Path and the docstring. */
 void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,
 			 int show_current);
+
+/* Show(target) into *reply; 0, or the exit code after printing why
+ * (cmd_show.c). */
+int hrctl_show_call(hrctl_ctx *ctx, const char *what, const char *target,
+		    Homerack__V1__HistoryReply **reply);
+
+/* Print the SQL hrd would run for command (offline mode, script.c). */
+int hrctl_script(hrctl_ctx *ctx, const char *what,
+		 Homerack__V1__ScriptRequest__Command command,
+		 const char *const *targets, size_t n_targets, int purge);
+
+/* A comma- or space-separated option value split into items (pointing
+ * into copy, which the caller frees); -1 when over the limit or OOM. */
+#define HRCTL_LIST_MAX 32
+typedef struct hrctl_list {
+	char *items[HRCTL_LIST_MAX];
+	size_t n;
+	char *copy;
+} hrctl_list;
+int hrctl_split_list(const char *text, hrctl_list *out);
+
+/* A new revision's reply: its path (Alembic's "Generating ..."), or JSON. */
+int hrctl_print_new_revision(hrctl_ctx *ctx,
+			     const Homerack__V1__RevisionReply *reply);
 
 #endif

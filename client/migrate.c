@@ -107,11 +107,14 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		  int argc, char **argv)
 {
-	int quiet = 0, n_pos, rc;
+	int quiet = 0, sql = 0, allow_changed = 0, n_pos, rc;
+	int upgrade = strcmp(cmd->name, "upgrade") == 0;
 	const char *timeout = NULL, *target = NULL;
 	const hrctl_flag flags[] = {
 		{"quiet", 'q', &quiet, NULL},
 		{"timeout", 't', NULL, &timeout},
+		{"sql", 0, &sql, NULL},
+		{"allow-changed", 0, &allow_changed, NULL},
 		{0},
 	};
 	Homerack__V1__MigrateRequest req = HOMERACK__V1__MIGRATE_REQUEST__INIT;
@@ -128,6 +131,24 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 			cmd->name, cmd->name, cmd->args);
 		return HRCTL_EXIT_USAGE;
 	}
+	if (allow_changed && !upgrade) {
+		fprintf(stderr, "hrctl: %s: --allow-changed is for upgrade\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (strchr(target, ':') != NULL && !sql) {
+		fprintf(stderr, "hrctl: %s: a START:END range needs --sql "
+				"(online, %s starts from the database's "
+				"revision)\n",
+			cmd->name, cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (sql)
+		return hrctl_script(
+			ctx, cmd->name,
+			upgrade ? HOMERACK__V1__SCRIPT_REQUEST__COMMAND__COMMAND_UPGRADE
+				: HOMERACK__V1__SCRIPT_REQUEST__COMMAND__COMMAND_DOWNGRADE,
+			&target, 1, 0);
 	if (timeout != NULL) {
 		timeout_s = strtoul(timeout, &end, 10);
 		if (*end != '\0' || end == timeout || timeout_s > 86400 * 7) {
@@ -146,6 +167,7 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	sigaction(SIGTERM, &sa, NULL);
 	hr_client_set_cancel_flag(ctx->client, &interrupted);
 	req.target = (char *)target;
+	req.allow_changed = allow_changed;
 	ps.tty = isatty(STDOUT_FILENO);
 	rc = hr_client_call(ctx->client, method, &req.base,
 			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);

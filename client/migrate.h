@@ -4,7 +4,8 @@
 
 #include "hrctl.h"
 
-/* Parse `cmd TARGET [-q] [-t SECONDS]`, run method, print its steps. */
+/* Parse `cmd TARGET [-q] [-t SECONDS] [--sql] [--allow-changed]`, run
+ * method and print its steps, or with --sql print the SQL (script.c). */
 int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		  int argc, char **argv);
 

@@ -52,8 +52,14 @@ void hrctl_json_revision(FILE *out, const Homerack__V1__Revision *r)
 	hrctl_json_strings(out, r->down_revisions, r->n_down_revisions);
 	fputs(", \"branch_labels\": ", out);
 	hrctl_json_strings(out, r->branch_labels, r->n_branch_labels);
+	fputs(", \"branches\": ", out);
+	hrctl_json_strings(out, r->branches, r->n_branches);
 	fputs(", \"depends_on\": ", out);
 	hrctl_json_strings(out, r->depends_on, r->n_depends_on);
+	fputs(", \"children\": ", out);
+	hrctl_json_strings(out, r->children, r->n_children);
+	fputs(", \"dependents\": ", out);
+	hrctl_json_strings(out, r->dependents, r->n_dependents);
 	fputs(", \"message\": ", out);
 	hrctl_json_string(out, r->message);
 	fputs(", \"create_date\": ", out);
@@ -65,47 +71,94 @@ void hrctl_json_revision(FILE *out, const Homerack__V1__Revision *r)
 		r->is_current ? "true" : "false");
 }
 
-void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r)
+void hrctl_json_revisions(FILE *out, Homerack__V1__Revision *const *revs,
+			  size_t n)
 {
-	if (r->n_down_revisions == 0) {
-		fputs("<base>", out);
-		return;
+	fputc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", out);
+		hrctl_json_revision(out, revs[i]);
 	}
-	for (size_t i = 0; i < r->n_down_revisions; i++)
-		fprintf(out, "%s%s", i ? ", " : "", r->down_revisions[i]);
+	fputc(']', out);
 }
 
-void hrctl_print_markers(FILE *out, const Homerack__V1__Revision *r,
-			 int show_current)
+/* "a, b" */
+static void print_list(FILE *out, char *const *items, size_t n)
 {
-	if (r->is_head)
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", items[i]);
+}
+
+void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r)
+{
+	if (r->n_down_revisions == 0)
+		fputs("<base>", out);
+	else
+		print_list(out, r->down_revisions, r->n_down_revisions);
+}
+
+void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show)
+{
+	if (show & HRCTL_SHOW_PARENTS) {
+		hrctl_print_parents(out, r);
+		if (r->n_depends_on > 0) {
+			fputs(" (", out);
+			print_list(out, r->depends_on, r->n_depends_on);
+			fputc(')', out);
+		}
+		fputs(" -> ", out);
+	}
+	fputs(r->revision, out);
+	if ((show & HRCTL_SHOW_BRANCHES) && r->n_branches > 0) {
+		fputs(" (", out);
+		print_list(out, r->branches, r->n_branches);
+		fputc(')', out);
+	}
+	/* A head something depends on is only an "effective" head: the
+	 * dependent must be reverted before it can be. */
+	if (r->is_head && r->n_dependents == 0)
 		fputs(" (head)", out);
-	if (r->n_down_revisions > 1)
-		fputs(" (mergepoint)", out);
-	if (show_current && r->is_current)
+	if (r->is_head && r->n_dependents > 0)
+		fputs(" (effective head)", out);
+	if ((show & HRCTL_SHOW_CURRENT) && r->is_current)
 		fputs(" (current)", out);
+	if ((show & HRCTL_SHOW_TREE) && r->n_children > 1)
+		fputs(" (branchpoint)", out);
+	if ((show & HRCTL_SHOW_TREE) && r->n_down_revisions > 1)
+		fputs(" (mergepoint)", out);
+	if (show & HRCTL_SHOW_DOC)
+		fprintf(out, ", %s", r->message);
 }
 
 void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,
 			 int show_current)
 {
-	fprintf(out, "Rev: %s", r->revision);
-	hrctl_print_markers(out, r, show_current);
-	fputs("\nParent: ", out);
+	fprintf(out, "Rev: %s%s%s%s%s\n", r->revision,
+		r->is_head ? " (head)" : "",
+		r->n_children > 1 ? " (branchpoint)" : "",
+		r->n_down_revisions > 1 ? " (mergepoint)" : "",
+		show_current && r->is_current ? " (current)" : "");
+	fputs(r->n_down_revisions > 1 ? "Merges: " : "Parent: ", out);
 	hrctl_print_parents(out, r);
-	if (r->n_branch_labels > 0) {
-		fputs("\nBranch names: ", out);
-		for (size_t i = 0; i < r->n_branch_labels; i++)
-			fprintf(out, "%s%s", i ? ", " : "", r->branch_labels[i]);
-	}
+	fputc('\n', out);
 	if (r->n_depends_on > 0) {
-		fputs("\nAlso depends on: ", out);
-		for (size_t i = 0; i < r->n_depends_on; i++)
-			fprintf(out, "%s%s", i ? ", " : "", r->depends_on[i]);
+		fputs("Also depends on: ", out);
+		print_list(out, r->depends_on, r->n_depends_on);
+		fputc('\n', out);
 	}
-	fprintf(out, "\nPath: %s\n\n    %s\n\n    Revision ID: %s\n    Revises: ",
+	if (r->n_children > 1) {
+		fputs("Branches into: ", out);
+		print_list(out, r->children, r->n_children);
+		fputc('\n', out);
+	}
+	if (r->n_branches > 0) {
+		fputs("Branch names: ", out);
+		print_list(out, r->branches, r->n_branches);
+		fputc('\n', out);
+	}
+	fprintf(out, "Path: %s\n\n    %s\n\n    Revision ID: %s\n    Revises: ",
 		r->path, r->message, r->revision);
-	for (size_t i = 0; i < r->n_down_revisions; i++)
-		fprintf(out, "%s%s", i ? ", " : "", r->down_revisions[i]);
+	print_list(out, r->down_revisions, r->n_down_revisions);
 	fprintf(out, "\n    Create Date: %s\n\n", r->create_date);
 }
