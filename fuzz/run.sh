@@ -13,12 +13,14 @@ CC=clang cmake -S . -B "$build" -DHR_FUZZ=ON -DHR_WERROR=OFF \
 cmake --build "$build" -j"$(nproc)" --target fuzz_frame fuzz_request \
 	fuzz_migration fuzz_target >/dev/null
 mkdir -p fuzz/crashes
+# The product's own migration files seed the parser too (read only).
+declare -A extra=([migration]=migrations)
 for name in frame request migration target; do
 	work=$(mktemp -d)
 	# New inputs go to a scratch dir; the committed corpus stays as is.
 	"$build/bin/fuzz_$name" -max_total_time="$seconds" -max_len=4096 \
 		-artifact_prefix=fuzz/crashes/"$name"- -print_final_stats=1 \
-		"$work" "fuzz/corpus/$name" 2>"$work.log" || {
+		"$work" "fuzz/corpus/$name" ${extra[$name]:-} 2>"$work.log" || {
 		tail -40 "$work.log"
 		echo "fuzz_$name: FAILED (input kept in fuzz/crashes/)"
 		exit 1
