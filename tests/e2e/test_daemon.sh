@@ -29,6 +29,7 @@ expect_contains "$OUT" "usage: hrctl upgrade TARGET" "upgrade --help shows usage
 # --- the socket -------------------------------------------------------------
 start_hrd
 expect_eq "$(stat -c %a "$SOCK")" "660" "the socket is created 0660"
+expect_eq "$(stat -c %U "$SOCK.lock")" "$(id -un)" "its lock file belongs to hrd's user"
 run "$HRD" --socket "$SOCK" --database "$DB_URL" --migrations "$MIGRATIONS"
 expect_rc 1 "a second hrd on the same socket refuses to start"
 expect_contains "$ERR" "another hrd is already serving" "and says why"
@@ -58,6 +59,12 @@ run "$HRD" --socket "$long" --database "$DB_URL"
 expect_rc 1 "hrd refuses a socket path too long for sun_path"
 expect_contains "$ERR" "over the 107" "and says so"
 
+# A directory anyone may write to (not sticky) could swap our socket.
+mkdir -m 0777 "$TMP/open" && chmod 0777 "$TMP/open"
+run "$HRD" --socket "$TMP/open/hrd.sock" --database "$DB_URL"
+expect_rc 1 "hrd refuses a world-writable socket directory"
+expect_contains "$ERR" "is world-writable" "and says so"
+
 # --- who may change the schema -------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
 	start_hrd --socket-mode 0666
@@ -76,6 +83,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect_eq "$(db_versions)" "" "nothing changed"
 	as_nobody stamp head
 	expect_rc 1 "a non-admin peer may not stamp"
+	stop_hrd
+	start_hrd --socket-mode 0640 --socket-group nogroup
+	expect_eq "$(stat -c '%a %G' "$SOCK")" "640 nogroup" "--socket-mode and --socket-group shape the socket"
 	stop_hrd
 	start_hrd --socket-mode 0666 --admin-group nogroup
 	as_nobody upgrade head
