@@ -52,6 +52,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 100
+shared_buffers = 16MB
 EOF
 }
 

@@ -17,11 +17,16 @@ for k in $(seq 1 $STEPS); do
 -- down_revision: $prev
 -- message: Crash table $k
 
--- +upgrade
+-- +upgrade sqlite
 CREATE TABLE crash_$k (id INTEGER NOT NULL PRIMARY KEY, v TEXT NOT NULL);
 INSERT INTO crash_$k (v)
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
   SELECT printf('row %d of table $k', i) FROM n;
+-- +upgrade postgresql
+CREATE TABLE crash_$k (id SERIAL NOT NULL PRIMARY KEY, v TEXT NOT NULL);
+INSERT INTO crash_$k (v)
+  SELECT format('row %s of table $k', i) FROM generate_series(1, $ROWS) AS n(i);
+-- +upgrade
 CREATE INDEX ix_crash_${k}_v ON crash_$k (v);
 -- +downgrade
 DROP INDEX ix_crash_${k}_v;
@@ -47,12 +52,12 @@ at_revision() {
 # (all rows, its index), none after it; the HomeRack tables iff r >= 0.
 consistent() {
 	local r=$1 got
-	got=$(sql "SELECT count(*) FROM sqlite_master WHERE type='table' AND name LIKE 'crash_%'")
+	got=$(db_tables | tr ' ' '\n' | grep -c '^crash_')
 	[ "$got" -eq "$((r > 0 ? r : 0))" ] || { echo "$got crash tables at revision $r"; return 1; }
 	for k in $(seq 1 "$r"); do
 		got=$(sql "SELECT count(*) FROM crash_$k")
 		[ "$got" -eq "$ROWS" ] || { echo "crash_$k has $got rows"; return 1; }
-		got=$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'ix_crash_${k}_v'")
+		got=$(db_index_count "ix_crash_${k}_v")
 		[ "$got" -eq 1 ] || { echo "crash_$k lacks its index"; return 1; }
 	done
 	got=$(db_tables | wc -w)

@@ -58,21 +58,14 @@ if wait_for_log "SIGHUP: reloaded 2 migrations"; then pass "SIGHUP reloads"; els
 
 # A reload while an upgrade runs: the job keeps the map it planned with.
 hr downgrade base -q
-mkfifo "$TMP/gate"
-sqlite3 -batch "$DB" <"$TMP/gate" >"$TMP/gate.out" 2>&1 &
-LOCK=$!
-exec 7>"$TMP/gate"
-echo "PRAGMA busy_timeout=10000; BEGIN IMMEDIATE; SELECT 'locked';" >&7
-until grep -q locked "$TMP/gate.out"; do sleep 0.02; done
+hold_lock
 "$HRCTL" --json upgrade head >"$TMP/up.out" 2>&1 &
 UP=$!
-until grep -q '"event": "plan"' "$TMP/up.out"; do sleep 0.02; done
+wait_blocked "$TMP/up.out"
 n=$(grep -c "reloaded" "$TMP/hrd.log")
 add_migration cccc00000003 aaaa00000001 patch_panels
 until [ "$(grep -c "reloaded" "$TMP/hrd.log")" -gt "$n" ]; do sleep 0.05; done
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$LOCK"
+release_lock
 wait "$UP"
 RC=$?
 expect_rc 0 "an upgrade survives a reload under it"
