@@ -1053,8 +1053,10 @@ int hr_plan_range(const hr_revmap *map, const char *const *current,
 		const hr_migration *m = hr_revmap_at(map, i);
 		int above = lo.n == 0;
 
+		/* Above START through down_revision, as Alembic walks:
+		 * a dependent on another branch is not in START's range. */
 		for (k = 0; k < lo.n && !above; k++)
-			above = hr_revmap_is_ancestor(map, lo.v[k], m);
+			above = hr_revmap_is_parent_ancestor(map, lo.v[k], m);
 		if (above && set_covers(map, &hi, m))
 			set_add(&keep, m);
 	}

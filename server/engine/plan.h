@@ -102,7 +102,8 @@ int hr_plan_resolve(const hr_revmap *map, const char *const *current,
 /*
  * A history range "START:END" (either may be empty: base and heads) as
  * Alembic's `history -r` reads it: the revisions that are descendants-or-
- * self of START and ancestors-or-self of END, newest first, as a new
+ * self of START (through down_revision) and ancestors-or-self of END
+ * (dependencies included), newest first, as a new
  * array in *out (free() it). START may be -N (counted down from END) and
  * END +N (counted up from START); `current` is the version rows. A START
  * that is not an ancestor of END is -HR_INVALID_ARGUMENT.

@@ -882,6 +882,7 @@ static void test_history_range(void **state)
 {
 	hr_revmap *chain = fx_map_ok("a b:a c:b d:c");
 	hr_revmap *forked = fx_map_ok("a b:a#cart c:b d:a#net e:d");
+	hr_revmap *deps = fx_map_ok("a b:a x y:x|b");
 
 	(void)state;
 	expect_range(chain, "", ":", "d c b a");
@@ -907,6 +908,8 @@ static void test_history_range(void **state)
 	expect_range_fail(chain, "+1:", HR_INVALID_ARGUMENT,
 			  "the start counts down");
 	expect_range_fail(chain, "zz:", HR_NOT_FOUND, "no such revision 'zz'");
+	expect_range(deps, "", "b:", "b");
+	expect_range(deps, "", ":y", "y x b a");
 	expect_range(forked, "", ":", "e d c b a");
 	expect_range(forked, "", "b:", "c b");
 	expect_range(forked, "", ":net@head", "e d a");
@@ -915,6 +918,7 @@ static void test_history_range(void **state)
 			  "counts from several revisions (c, e)");
 	hr_revmap_free(chain);
 	hr_revmap_free(forked);
+	hr_revmap_free(deps);
 }
 
 /*
