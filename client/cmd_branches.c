@@ -16,12 +16,14 @@ find(const Homerack__V1__HistoryReply *reply, const char *id)
 static void print_branch_point(const Homerack__V1__HistoryReply *reply,
 			       const Homerack__V1__Revision *r, int verbose)
 {
-	if (verbose)
+	/* The verbose block ends in a blank line already. */
+	if (verbose) {
 		hrctl_print_verbose(stdout, r, 0);
-	else
+	} else {
 		hrctl_print_line(stdout, r,
 				 HRCTL_SHOW_BRANCHES | HRCTL_SHOW_TREE);
-	printf("\n");
+		printf("\n");
+	}
 	for (size_t j = 0; j < r->n_children; j++) {
 		const Homerack__V1__Revision *child =
 			find(reply, r->children[j]);

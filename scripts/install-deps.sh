@@ -8,6 +8,7 @@ packages=(
 	libuv1-dev libprotobuf-c-dev protobuf-c-compiler
 	libsqlite3-dev sqlite3 libpq-dev libssl-dev libcmocka-dev
 	postgresql                      # a real server for the PostgreSQL tests
+	python3-alembic                 # the cross-check with Alembic itself
 	clang libclang-rt-14-dev        # libFuzzer targets
 )
 
