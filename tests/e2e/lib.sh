@@ -36,6 +36,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Should the test be killed outright (a CTest timeout: no EXIT trap), a
+# watchdog does the cleanup once it is gone: the hrds it started (listed
+# in $TMP/hrd.pids, and still running from $TMP), a PostgreSQL cluster
+# (which detaches from the test's process tree), and $TMP.
+watchdog() {
+	local test_pid=$1 pid
+	while kill -0 "$test_pid" 2>/dev/null; do sleep 1; done
+	[ -d "$TMP" ] || return 0
+	while read -r pid; do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$TMP/" &&
+			kill -9 "$pid" 2>/dev/null
+	done <"$TMP/hrd.pids"
+	cleanup
+}
+
 case $HR_BACKEND in
 sqlite)
 	DB=$TMP/homerack.db
@@ -51,6 +66,8 @@ postgres)
 	exit 1
 	;;
 esac
+touch "$TMP/hrd.pids"
+watchdog $$ </dev/null >/dev/null 2>&1 &
 
 # by_backend SQLITE_VALUE POSTGRES_VALUE: the one for this run.
 by_backend() {
@@ -72,35 +89,28 @@ finish() {
 	exit
 }
 
-# Start hrd with the test's socket, database and migrations, plus "$@".
-# Waits until it answers; fails the test (and exits) if it never does.
-start_hrd() {
-	"$HRD" --socket "$SOCK" --database "$DB_URL" --migrations "$MIGRATIONS" \
-		"$@" >>"$TMP/hrd.log" 2>&1 &
-	HRD_PID=$!
-	for _ in $(seq 200); do
-		"$HRCTL" current >/dev/null 2>&1 && return 0
-		kill -0 "$HRD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "hrd did not start" "$(cat "$TMP/hrd.log")"
-	HRD_PID=
-	finish
-}
+# Start hrd with the test's socket, database and migrations, plus "$@",
+# and wait until it answers: with success (start_hrd), or at all
+# (start_hrd_any: its database may be unavailable, which hrctl reports
+# with exit 3 too). Fails the test (and exits) if it never does.
+start_hrd() { spawn_hrd ok "$@"; }
+start_hrd_any() { spawn_hrd any "$@"; }
 
-# Start hrd like start_hrd, but wait only until it answers at all: its
-# database may be unavailable (hrctl then says so, and exits 3 too).
-start_hrd_any() {
+spawn_hrd() {
+	local want=$1
+	shift
 	"$HRD" --socket "$SOCK" --database "$DB_URL" --migrations "$MIGRATIONS" \
 		"$@" >>"$TMP/hrd.log" 2>&1 &
 	HRD_PID=$!
+	echo "$HRD_PID" >>"$TMP/hrd.pids"
 	for _ in $(seq 200); do
 		"$HRCTL" current >/dev/null 2>"$TMP/start.err" && return 0
-		grep -q "database unavailable" "$TMP/start.err" && return 0
+		[ "$want" = any ] && grep -q "database unavailable" "$TMP/start.err" && return 0
 		kill -0 "$HRD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	fail "hrd did not start" "$(cat "$TMP/hrd.log")"
+	kill -9 "$HRD_PID" 2>/dev/null
 	HRD_PID=
 	finish
 }

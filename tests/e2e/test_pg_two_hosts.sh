@@ -38,6 +38,7 @@ SOCK_B=$TMP/hrd-b.sock
 "$HRD" --socket "$SOCK_B" --database "$DB_URL" --migrations "$MIGRATIONS" \
 	>>"$TMP/hrd-b.log" 2>&1 &
 HRD_B=$!
+echo "$HRD_B" >>"$TMP/hrd.pids"
 trap 'kill -9 "$HRD_B" 2>/dev/null; cleanup' EXIT
 until "$HRCTL" --socket "$SOCK_B" current >/dev/null 2>&1; do
 	kill -0 "$HRD_B" 2>/dev/null || { fail "host B did not start" "$(cat "$TMP/hrd-b.log")"; finish; }
