@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dburl.h"
 #include "log.h"
 #include "server.h"
 #include "sockpath.h"
@@ -76,6 +77,36 @@ static long long parse_count(const char *name, const char *text,
 	return v;
 }
 
+/*
+ * A copy of a database URL given on the command line, whose original is
+ * then overwritten in place with the redacted form, so ps
+ * (/proc/PID/cmdline) never shows the password. The caller frees it.
+ */
+static char *take_database_arg(char *arg)
+{
+	char *copy = strdup(arg), *shown = hr_dburl_redact(arg);
+	size_t n = strlen(arg), m;
+
+	if (copy == NULL || shown == NULL) {
+		free(shown);
+		return copy;
+	}
+	m = strlen(shown) < n ? strlen(shown) : n;
+	memset(arg, 0, n);
+	memcpy(arg, shown, m);
+	free(shown);
+	return copy;
+}
+
+/* The copy behind cfg.database_url when it came from the command line;
+ * freed at exit, whichever way main returns. */
+static char *database_arg;
+
+static void free_database_arg(void)
+{
+	free(database_arg);
+}
+
 static const char *env_or(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);
@@ -126,6 +157,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt, rc;
 
+	atexit(free_database_arg);
 	hr_config_defaults(&cfg);
 	cfg.database_url = env_or("DATABASE_URL", cfg.database_url);
 	cfg.migrations_dir = env_or("HOMERACK_MIGRATIONS", cfg.migrations_dir);
@@ -135,7 +167,8 @@ int main(int argc, char **argv)
 			cfg.socket_path = optarg;
 			break;
 		case 'd':
-			cfg.database_url = optarg;
+			free(database_arg);
+			cfg.database_url = database_arg = take_database_arg(optarg);
 			break;
 		case 'm':
 			cfg.migrations_dir = optarg;

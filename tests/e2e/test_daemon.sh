@@ -120,6 +120,8 @@ hr upgrade head
 expect_rc 3 "with postgresql down, upgrade fails as unavailable"
 expect_contains "$ERR" "database unavailable" "postgresql down: upgrade says why"
 expect_not_contains "$OUT$ERR" "s3cr3t-pw" "a postgresql password never reaches hrctl"
+expect_not_contains "$(tr '\0' ' ' </proc/"$HRD_PID"/cmdline)" "s3cr3t-pw" \
+	"a password given with --database is hidden from ps"
 stop_hrd
 expect_not_contains "$(cat "$TMP/hrd.log")" "s3cr3t-pw" "a postgresql password never reaches hrd's log"
 DB_URL=$SAVED_URL
