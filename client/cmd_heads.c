@@ -12,21 +12,7 @@ static int heads_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
 	if ((rc = hrctl_show_call(ctx, "heads", "heads", &reply)) != 0)
 		return rc;
-	if (ctx->json) {
-		printf("{\"revisions\": ");
-		hrctl_json_revisions(stdout, reply->revisions,
-				     reply->n_revisions);
-		printf("}\n");
-	}
-	for (size_t i = 0; !ctx->json && i < reply->n_revisions; i++) {
-		if (verbose) {
-			hrctl_print_verbose(stdout, reply->revisions[i], 0);
-			continue;
-		}
-		hrctl_print_line(stdout, reply->revisions[i],
-				 HRCTL_SHOW_BRANCHES);
-		printf("\n");
-	}
+	hrctl_print_revisions(ctx, reply, verbose, HRCTL_SHOW_BRANCHES);
 	protobuf_c_message_free_unpacked(&reply->base, NULL);
 	return HRCTL_EXIT_OK;
 }

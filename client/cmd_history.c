@@ -25,25 +25,10 @@ static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 			    &req.base, &homerack__v1__history_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("history", &err);
-	if (ctx->json) {
-		printf("{\"revisions\": ");
-		hrctl_json_revisions(stdout, reply->revisions,
-				     reply->n_revisions);
-		printf("}\n");
-	}
-	for (size_t i = 0; !ctx->json && i < reply->n_revisions; i++) {
-		const Homerack__V1__Revision *r = reply->revisions[i];
-
-		if (verbose) {
-			hrctl_print_verbose(stdout, r, indicate);
-			continue;
-		}
-		hrctl_print_line(stdout, r,
-				 HRCTL_SHOW_PARENTS | HRCTL_SHOW_BRANCHES |
-					 HRCTL_SHOW_TREE | HRCTL_SHOW_DOC |
-					 (indicate ? HRCTL_SHOW_CURRENT : 0));
-		printf("\n");
-	}
+	hrctl_print_revisions(ctx, reply, verbose,
+			      HRCTL_SHOW_PARENTS | HRCTL_SHOW_BRANCHES |
+				      HRCTL_SHOW_TREE | HRCTL_SHOW_DOC |
+				      (indicate ? HRCTL_SHOW_CURRENT : 0));
 	protobuf_c_message_free_unpacked(&reply->base, NULL);
 	return HRCTL_EXIT_OK;
 }

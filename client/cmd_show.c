@@ -34,14 +34,7 @@ static int show_exec(hrctl_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = hrctl_show_call(ctx, "show", target, &reply)) != 0)
 		return rc;
-	if (ctx->json) {
-		printf("{\"revisions\": ");
-		hrctl_json_revisions(stdout, reply->revisions,
-				     reply->n_revisions);
-		printf("}\n");
-	}
-	for (size_t i = 0; !ctx->json && i < reply->n_revisions; i++)
-		hrctl_print_verbose(stdout, reply->revisions[i], 0);
+	hrctl_print_revisions(ctx, reply, 1, 0);
 	protobuf_c_message_free_unpacked(&reply->base, NULL);
 	return HRCTL_EXIT_OK;
 }

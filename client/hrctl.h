@@ -86,6 +86,11 @@ void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r);
 #define HRCTL_SHOW_DOC 16     /* ", message" */
 /* One revision on one line (no newline), as Alembic's commands print. */
 void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show);
+/* A reply's revisions: {"revisions": [...]} with --json, else each as
+ * the verbose block or as one line showing `show`. */
+void hrctl_print_revisions(const hrctl_ctx *ctx,
+			   const Homerack__V1__HistoryReply *reply, int verbose,
+			   int show);
 /* Alembic's verbose block (log_entry): Rev/Parent or Merges/Also depends
  * on/Branches into/Branch names/Path and the docstring. */
 void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,

@@ -162,3 +162,25 @@ void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,
 	print_list(out, r->down_revisions, r->n_down_revisions);
 	fprintf(out, "\n    Create Date: %s\n\n", r->create_date);
 }
+
+void hrctl_print_revisions(const hrctl_ctx *ctx,
+			   const Homerack__V1__HistoryReply *reply, int verbose,
+			   int show)
+{
+	if (ctx->json) {
+		printf("{\"revisions\": ");
+		hrctl_json_revisions(stdout, reply->revisions,
+				     reply->n_revisions);
+		printf("}\n");
+		return;
+	}
+	for (size_t i = 0; i < reply->n_revisions; i++) {
+		if (verbose) {
+			hrctl_print_verbose(stdout, reply->revisions[i],
+					    show & HRCTL_SHOW_CURRENT);
+			continue;
+		}
+		hrctl_print_line(stdout, reply->revisions[i], show);
+		printf("\n");
+	}
+}

@@ -8,12 +8,10 @@
 static void history_reply(hr_call *call, void *ud, int rc,
 			  const hr_strlist *rows, const hr_error *err)
 {
-	Homerack__V1__HistoryReply reply = HOMERACK__V1__HISTORY_REPLY__INIT;
-	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
 	const char *range = ud;
-	const hr_migration **ranged = NULL;
-	size_t n, n_rows;
+	const hr_migration **list = NULL;
+	size_t n;
 	hr_error range_err;
 
 	/* The map may have been unloaded while the rows were read. */
@@ -22,47 +20,29 @@ static void history_reply(hr_call *call, void *ud, int rc,
 	/* The current rows only mark revisions; a failed read is not fatal
 	 * to listing the map, so it shows nothing as current. A range may
 	 * count from them, though. */
-	n_rows = rc < 0 ? 0 : rows->n;
 	if (rc < 0 && range[0] != '\0') {
 		hr_call_finish(call, HR_UNAVAILABLE,
 			       "cannot read " HR_VERSION_TABLE ": %s", err->msg);
 		return;
 	}
 	n = hr_revmap_count(server->map);
-	if (range[0] != '\0' &&
-	    hr_plan_range(server->map, (const char *const *)rows->items,
-			  rows->n, range, &ranged, &n, &range_err) < 0) {
-		hr_call_finish(call, range_err.code, "%s", range_err.msg);
-		return;
+	if (range[0] != '\0') {
+		if (hr_plan_range(server->map, (const char *const *)rows->items,
+				  rows->n, range, &list, &n, &range_err) < 0) {
+			hr_call_finish(call, range_err.code, "%s",
+				       range_err.msg);
+			return;
+		}
+	} else if ((list = malloc((n + 1) * sizeof *list)) != NULL) {
+		for (size_t i = 0; i < n; i++)
+			list[i] = hr_revmap_at(server->map, n - 1 - i);
 	}
-	revs = calloc(n + 1, sizeof *revs);
-	ptrs = calloc(n + 1, sizeof *ptrs);
-	if (revs == NULL || ptrs == NULL) {
-		free(revs);
-		free(ptrs);
-		free(ranged);
+	if (list == NULL) {
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const hr_migration *m = ranged != NULL
-						? ranged[i]
-						: hr_revmap_at(server->map, n - 1 - i);
-
-		homerack__v1__revision__init(&revs[i]);
-		hr_revinfo_fill(&revs[i], server->map, m);
-		for (size_t j = 0; j < n_rows; j++)
-			if (strcmp(rows->items[j], m->revision) == 0)
-				revs[i].is_current = 1;
-		ptrs[i] = &revs[i];
-	}
-	reply.revisions = ptrs;
-	reply.n_revisions = n;
-	hr_call_send(call, &reply.base);
-	hr_call_finish(call, HR_OK, "%s", "");
-	free(revs);
-	free(ptrs);
-	free(ranged);
+	hr_revinfo_reply(call, list, n, rc < 0 ? NULL : rows);
+	free(list);
 }
 
 static void history_start(hr_call *call, const ProtobufCMessage *request)

@@ -69,7 +69,10 @@ static void merge_start(hr_call *call, const ProtobufCMessage *request)
 	size_t n = 0;
 	hr_error err;
 
-	if (hr_method_need_map(call))
+	if (hr_method_need_map(call) ||
+	    hr_method_list_too_long(call, "revisions", req->n_revisions) ||
+	    hr_method_list_too_long(call, "branch labels",
+				    req->n_branch_labels))
 		return;
 	map = call->server->map;
 	parents = calloc(hr_revmap_count(map) + 1, sizeof *parents);

@@ -25,6 +25,11 @@ extern const hr_method hr_method_merge;
 void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 		     const hr_migration *m);
 
+/* Answer call with a HistoryReply describing migs (of the server's map),
+ * marking those among rows (may be NULL) as current, and finish it. */
+void hr_revinfo_reply(hr_call *call, const hr_migration *const *migs,
+		      size_t n, const hr_strlist *rows);
+
 /* Finish call with FAILED_PRECONDITION when the migrations did not load;
  * returns 1 then, 0 when the map is usable. */
 int hr_method_need_map(hr_call *call);
@@ -44,6 +49,14 @@ int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
 
 /* The rows joined with ", ", or "<base>" for none; into buf. */
 void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size);
+
+/* Most list entries a request may carry (targets, labels, ...): more is
+ * a mistake, and would only make the checks quadratic. */
+#define HR_METHOD_LIST_MAX 256
+
+/* Finish call with INVALID_ARGUMENT when a list has more than
+ * HR_METHOD_LIST_MAX entries; returns 1 then. */
+int hr_method_list_too_long(hr_call *call, const char *what, size_t n);
 
 /* The strings joined by spaces (malloc'd), or NULL when out of memory. */
 char *hr_strings_join(char *const *items, size_t n);

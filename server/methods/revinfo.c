@@ -27,6 +27,36 @@ void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 	r->branches = (char **)hr_revmap_labels(map, m, &r->n_branches);
 }
 
+void hr_revinfo_reply(hr_call *call, const hr_migration *const *migs,
+		      size_t n, const hr_strlist *rows)
+{
+	Homerack__V1__HistoryReply reply = HOMERACK__V1__HISTORY_REPLY__INIT;
+	Homerack__V1__Revision *revs = calloc(n + 1, sizeof *revs);
+	Homerack__V1__Revision **ptrs = calloc(n + 1, sizeof *ptrs);
+	const hr_revmap *map = call->server->map;
+
+	if (revs == NULL || ptrs == NULL) {
+		free(revs);
+		free(ptrs);
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		homerack__v1__revision__init(&revs[i]);
+		hr_revinfo_fill(&revs[i], map, migs[i]);
+		for (size_t j = 0; rows != NULL && j < rows->n; j++)
+			if (strcmp(rows->items[j], migs[i]->revision) == 0)
+				revs[i].is_current = 1;
+		ptrs[i] = &revs[i];
+	}
+	reply.revisions = ptrs;
+	reply.n_revisions = n;
+	hr_call_send(call, &reply.base);
+	hr_call_finish(call, HR_OK, "%s", "");
+	free(revs);
+	free(ptrs);
+}
+
 int hr_method_need_map(hr_call *call)
 {
 	hr_server *server = call->server;
@@ -54,6 +84,16 @@ void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size)
 			break;
 		used += (size_t)n;
 	}
+}
+
+int hr_method_list_too_long(hr_call *call, const char *what, size_t n)
+{
+	if (n <= HR_METHOD_LIST_MAX)
+		return 0;
+	hr_call_finish(call, HR_INVALID_ARGUMENT,
+		       "%zu %s: more than the %d one call takes", n, what,
+		       HR_METHOD_LIST_MAX);
+	return 1;
 }
 
 char *hr_strings_join(char *const *items, size_t n)

@@ -293,7 +293,10 @@ static void revision_start(hr_call *call, const ProtobufCMessage *request)
 	size_t n_parents;
 	hr_error err;
 
-	if (hr_method_need_map(call))
+	if (hr_method_need_map(call) ||
+	    hr_method_list_too_long(call, "branch labels",
+				    req->n_branch_labels) ||
+	    hr_method_list_too_long(call, "dependencies", req->n_depends_on))
 		return;
 	if (parents_of(call->server->map, req->head, req->splice, &parents,
 		       &n_parents, &err) < 0) {

@@ -247,7 +247,8 @@ static void script_start(hr_call *call, const ProtobufCMessage *request)
 	hr_error err;
 	int rc;
 
-	if (hr_method_need_map(call))
+	if (hr_method_need_map(call) ||
+	    hr_method_list_too_long(call, "targets", req->n_targets))
 		return;
 	if (req->n_targets == 0) {
 		hr_call_finish(call, HR_INVALID_ARGUMENT,

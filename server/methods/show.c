@@ -13,43 +13,20 @@
 static void show_answer(hr_call *call, const char *target,
 			const hr_strlist *rows)
 {
-	Homerack__V1__HistoryReply reply = HOMERACK__V1__HISTORY_REPLY__INIT;
-	Homerack__V1__Revision *revs = NULL, **ptrs = NULL;
-	hr_server *server = call->server;
 	const hr_migration **named = NULL;
 	size_t n = 0;
 	hr_error err;
 
 	if (hr_method_need_map(call))
 		return;
-	if (hr_plan_resolve(server->map,
+	if (hr_plan_resolve(call->server->map,
 			    rows ? (const char *const *)rows->items : NULL,
 			    rows ? rows->n : 0, rows != NULL, target, &named,
 			    &n, &err) < 0) {
 		hr_call_finish(call, err.code, "%s", err.msg);
 		return;
 	}
-	revs = calloc(n + 1, sizeof *revs);
-	ptrs = calloc(n + 1, sizeof *ptrs);
-	if (revs == NULL || ptrs == NULL) {
-		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		homerack__v1__revision__init(&revs[i]);
-		hr_revinfo_fill(&revs[i], server->map, named[i]);
-		for (size_t j = 0; rows != NULL && j < rows->n; j++)
-			if (strcmp(rows->items[j], named[i]->revision) == 0)
-				revs[i].is_current = 1;
-		ptrs[i] = &revs[i];
-	}
-	reply.revisions = ptrs;
-	reply.n_revisions = n;
-	hr_call_send(call, &reply.base);
-	hr_call_finish(call, HR_OK, "%s", "");
-out:
-	free(revs);
-	free(ptrs);
+	hr_revinfo_reply(call, named, n, rows);
 	free(named);
 }
 

@@ -73,7 +73,8 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 	stamp_job *sj;
 	int rc = 0;
 
-	if (hr_method_need_map(call))
+	if (hr_method_need_map(call) ||
+	    hr_method_list_too_long(call, "targets", req->n_targets))
 		return;
 	sj = calloc(1, sizeof *sj);
 	if (sj == NULL) {

@@ -20,13 +20,6 @@ SQL
 INITIAL_FILE=$MIGRATIONS/${INITIAL}_initial_homerack_schema.sql
 start_hrd
 
-wait_for_log() { # text: wait (bounded) for hrd to log it
-	for _ in $(seq 400); do
-		grep -q "$1" "$TMP/hrd.log" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # Edits are picked up by hrd's directory watch (reload.c): `editing`
 # before changing files, `edited` after, to wait for the reload.
 reloads() { grep -c "migrations changed: " "$TMP/hrd.log"; }
