@@ -40,6 +40,8 @@ static void print_json(const Homerack__V1__CurrentReply *reply,
 	hrctl_json_string(stdout, reply->migrations_error);
 	printf(", \"revisions\": ");
 	hrctl_json_revisions(stdout, reply->revisions, reply->n_revisions);
+	printf(", \"implied\": ");
+	hrctl_json_revisions(stdout, reply->implied, reply->n_implied);
 	if (heads != NULL) {
 		printf(", \"heads\": ");
 		hrctl_json_revisions(stdout, heads->revisions,
@@ -67,6 +69,16 @@ static void print_text(const Homerack__V1__CurrentReply *reply, int verbose)
 			hrctl_print_line(stdout, r, HRCTL_SHOW_TREE);
 			printf("\n");
 		}
+	}
+	/* Applied revisions a dependent's row stands for: Alembic's current
+	 * lists them too. */
+	for (size_t i = 0; i < reply->n_implied; i++) {
+		if (verbose) {
+			hrctl_print_verbose(stdout, reply->implied[i], 0);
+			continue;
+		}
+		hrctl_print_line(stdout, reply->implied[i], HRCTL_SHOW_TREE);
+		printf("\n");
 	}
 }
 

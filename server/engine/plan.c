@@ -258,10 +258,15 @@ static int on_branch(planner *p, const hr_migration *m)
 	       hr_revmap_shares_lineage(p->map, m, p->branch);
 }
 
-/* The heads on the target's branch (every head without LABEL@). */
-static int branch_heads(planner *p, revset *out)
+/*
+ * The heads on the target's branch (every head without LABEL@). With
+ * real, only the real heads: not a head that another of them depends on
+ * (an "effective head"), which that one stands for, as Alembic's `heads`
+ * target leaves such heads out.
+ */
+static int branch_heads(planner *p, int real, revset *out)
 {
-	size_t i;
+	size_t i, j;
 	int rc;
 
 	if ((rc = set_init(p, out)) < 0)
@@ -269,6 +274,17 @@ static int branch_heads(planner *p, revset *out)
 	for (i = 0; i < hr_revmap_head_count(p->map); i++)
 		if (on_branch(p, hr_revmap_head(p->map, i)))
 			set_add(out, hr_revmap_head(p->map, i));
+	for (i = 0; real && i < out->n;) {
+		int needed = 0;
+
+		for (j = 0; j < out->n && !needed; j++)
+			needed = j != i && hr_revmap_is_ancestor(p->map, out->v[i],
+								 out->v[j]);
+		if (needed)
+			set_remove(out, out->v[i]);
+		else
+			i++;
+	}
 	return 0;
 }
 
@@ -282,7 +298,7 @@ static int single_head(planner *p, const target_parts *t,
 	int rc;
 
 	*out = NULL;
-	if ((rc = branch_heads(p, &heads)) < 0)
+	if ((rc = branch_heads(p, 0, &heads)) < 0)
 		return rc;
 	if (heads.n == 1)
 		*out = heads.v[0];
@@ -514,7 +530,7 @@ static int resolve_target(planner *p, mode md, const char *text, revset *out)
 		return 0;
 	} else if (strcmp(t.name, "heads") == 0) {
 		free(out->v);
-		return branch_heads(p, out);
+		return branch_heads(p, 1, out);
 	} else if (strcmp(t.name, "current") == 0) {
 		if (p->branch != NULL)
 			return bad_target(p, text);
@@ -1065,6 +1081,48 @@ int hr_plan_range(const hr_revmap *map, const char *const *current,
 	free(lo.v);
 	free(hi.v);
 	free(keep.v);
+	free(p.current.v);
+	return rc;
+}
+
+int hr_plan_implied_heads(const hr_revmap *map, const char *const *current,
+			  size_t n_current, const hr_migration ***out,
+			  size_t *n_out, hr_error *err)
+{
+	planner p = {.map = map,
+		     .current_ids = current,
+		     .n_current_ids = n_current,
+		     .err = err};
+	size_t n = hr_revmap_count(map), i, j;
+	unsigned char *applied = NULL;
+	revset implied = {NULL, 0};
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = resolve_current(&p)) < 0 || (rc = set_init(&p, &implied)) < 0)
+		goto out;
+	if ((applied = applied_flags(&p)) == NULL) {
+		rc = oom(err);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const hr_migration *m = hr_revmap_at(map, i);
+		int below = 0;
+
+		if (!applied[i] || set_has(&p.current, m))
+			continue;
+		for (j = 0; j < n && !below; j++)
+			below = j != i && applied[j] &&
+				hr_revmap_is_parent_ancestor(
+					map, m, hr_revmap_at(map, j));
+		if (!below)
+			set_add(&implied, m);
+	}
+	rc = export_set(&p, &implied, 0, out, n_out);
+out:
+	free(applied);
+	free(implied.v);
 	free(p.current.v);
 	return rc;
 }

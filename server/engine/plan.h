@@ -112,6 +112,16 @@ int hr_plan_range(const hr_revmap *map, const char *const *current,
 		  size_t n_current, const char *range,
 		  const hr_migration ***out, size_t *n_out, hr_error *err);
 
+/*
+ * The applied revisions that have no row of their own because a
+ * dependent's row stands for them, and that no applied revision descends
+ * from (through down_revision): with the rows, what Alembic's `current`
+ * lists. A new array in *out (free() it), topological order.
+ */
+int hr_plan_implied_heads(const hr_revmap *map, const char *const *current,
+			  size_t n_current, const hr_migration ***out,
+			  size_t *n_out, hr_error *err);
+
 /* Whether target counts from the version rows (`current`, +N, -N,
  * LABEL@+N): the caller must read them first. 0 for a malformed target,
  * which resolving then reports. */

@@ -14,6 +14,8 @@ static void current_reply(hr_call *call, int rc, const hr_strlist *rows,
 	Homerack__V1__CurrentReply reply = HOMERACK__V1__CURRENT_REPLY__INIT;
 	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
+	const hr_migration **implied = NULL;
+	hr_error implied_err;
 
 	if (rc < 0) {
 		hr_call_finish(call, HR_UNAVAILABLE,
@@ -46,10 +48,21 @@ static void current_reply(hr_call *call, int rc, const hr_strlist *rows,
 	reply.database = server->url.redacted;
 	if (server->map == NULL)
 		reply.migrations_error = server->map_error.msg;
+	/* Best effort: rows the map does not know imply nothing. */
+	if (server->map != NULL &&
+	    hr_plan_implied_heads(server->map, (const char *const *)rows->items,
+				  rows->n, &implied, &reply.n_implied,
+				  &implied_err) == 0)
+		reply.implied = hr_revinfo_array(server->map, implied,
+						 reply.n_implied);
+	if (reply.implied == NULL)
+		reply.n_implied = 0;
 	hr_call_send(call, &reply.base);
 	hr_call_finish(call, HR_OK, "%s", "");
 	free(revs);
 	free(ptrs);
+	free(reply.implied);
+	free(implied);
 }
 
 static void current_start(hr_call *call, const ProtobufCMessage *request)

@@ -25,6 +25,12 @@ extern const hr_method hr_method_merge;
 void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 		     const hr_migration *m);
 
+/* migs described (hr_revinfo_fill) in one allocation of n pointers and
+ * their messages; free() it. NULL when out of memory. */
+Homerack__V1__Revision **hr_revinfo_array(const hr_revmap *map,
+					   const hr_migration *const *migs,
+					   size_t n);
+
 /* Answer call with a HistoryReply describing migs (of the server's map),
  * marking those among rows (may be NULL) as current, and finish it. */
 void hr_revinfo_reply(hr_call *call, const hr_migration *const *migs,

@@ -27,34 +27,46 @@ void hr_revinfo_fill(Homerack__V1__Revision *r, const hr_revmap *map,
 	r->branches = (char **)hr_revmap_labels(map, m, &r->n_branches);
 }
 
+Homerack__V1__Revision **hr_revinfo_array(const hr_revmap *map,
+					   const hr_migration *const *migs,
+					   size_t n)
+{
+	Homerack__V1__Revision **ptrs;
+	Homerack__V1__Revision *revs;
+
+	/* One block: the pointers, then the messages they point to. */
+	ptrs = malloc((n + 1) * (sizeof *ptrs + sizeof *revs));
+	if (ptrs == NULL)
+		return NULL;
+	revs = (Homerack__V1__Revision *)(ptrs + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		homerack__v1__revision__init(&revs[i]);
+		hr_revinfo_fill(&revs[i], map, migs[i]);
+		ptrs[i] = &revs[i];
+	}
+	return ptrs;
+}
+
 void hr_revinfo_reply(hr_call *call, const hr_migration *const *migs,
 		      size_t n, const hr_strlist *rows)
 {
 	Homerack__V1__HistoryReply reply = HOMERACK__V1__HISTORY_REPLY__INIT;
-	Homerack__V1__Revision *revs = calloc(n + 1, sizeof *revs);
-	Homerack__V1__Revision **ptrs = calloc(n + 1, sizeof *ptrs);
-	const hr_revmap *map = call->server->map;
+	Homerack__V1__Revision **revs =
+		hr_revinfo_array(call->server->map, migs, n);
 
-	if (revs == NULL || ptrs == NULL) {
-		free(revs);
-		free(ptrs);
+	if (revs == NULL) {
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		homerack__v1__revision__init(&revs[i]);
-		hr_revinfo_fill(&revs[i], map, migs[i]);
+	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; rows != NULL && j < rows->n; j++)
 			if (strcmp(rows->items[j], migs[i]->revision) == 0)
-				revs[i].is_current = 1;
-		ptrs[i] = &revs[i];
-	}
-	reply.revisions = ptrs;
+				revs[i]->is_current = 1;
+	reply.revisions = revs;
 	reply.n_revisions = n;
 	hr_call_send(call, &reply.base);
 	hr_call_finish(call, HR_OK, "%s", "");
 	free(revs);
-	free(ptrs);
 }
 
 int hr_method_need_map(hr_call *call)

@@ -93,6 +93,9 @@ rev a6a6a6a6a6a6 "" "audit" "" "Start audit"
 rev a7a7a7a7a7a7 "a6a6a6a6a6a6" "" "a2a2a2a2a2a2" "Audit notes"
 rev a8a8a8a8a8a8 "a5a5a5a5a5a5" "" "" "After the merge"
 rev a9a9a9a9a9a9 "a5a5a5a5a5a5" "" "" "Beside it"
+# c1 is a head c2 depends on: an "effective head".
+rev c1c1c1c1c1c1 "" "" "" "Lookup tables"
+rev c2c2c2c2c2c2 "" "" "c1c1c1c1c1c1" "Reports on lookups"
 
 alembic() { "$PY" -m alembic -c "$TMP/alembic.ini" "$@"; }
 rows_of() { sqlite3 -batch "$1" "SELECT version_num FROM alembic_version ORDER BY 1" 2>/dev/null | tr '\n' ' '; }
@@ -135,6 +138,10 @@ both "stamp two revisions" stamp a2a2a2a2a2a2 a4a4a4a4a4a4
 both "stamp a descendant" stamp a5a5a5a5a5a5
 both "stamp into another line" stamp a7a7a7a7a7a7
 both "stamp base" stamp base
+both "heads, effective ones absorbed" upgrade heads
+both "stamp heads" stamp heads
+both "stamp back" stamp a7a7a7a7a7a7 a8a8a8a8a8a8 a9a9a9a9a9a9 c2c2c2c2c2c2
+both "all the way down, effective heads too" downgrade base
 
 expect_eq "$(sqlite3 "$DB" "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || pk FROM pragma_table_info('alembic_version')")" \
 	"$(sqlite3 "$ADB" "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || pk FROM pragma_table_info('alembic_version')")" \
@@ -151,14 +158,17 @@ hr current
 expect_eq "$OUT" "a4a4a4a4a4a4" "hrd reads a database Alembic upgraded"
 hr upgrade heads
 expect_rc 0 "hrd continues it"
-expect_eq "$(rows_of "$ADB")" "a7a7a7a7a7a7 a8a8a8a8a8a8 a9a9a9a9a9a9 " "to every head"
+expect_eq "$(rows_of "$ADB")" "a7a7a7a7a7a7 a8a8a8a8a8a8 a9a9a9a9a9a9 c2c2c2c2c2c2 " "to every head"
 hr downgrade a5a5a5a5a5a5
 out=$(alembic current 2>/dev/null)
-expect_eq "$(cut -d' ' -f1 <<<"$out" | sort | tr '\n' ' ')" "a5a5a5a5a5a5 a7a7a7a7a7a7 " \
+expect_eq "$(cut -d' ' -f1 <<<"$out" | sort | tr '\n' ' ')" \
+	"a5a5a5a5a5a5 a7a7a7a7a7a7 c1c1c1c1c1c1 c2c2c2c2c2c2 " \
 	"Alembic reads a database hrd changed"
 out=$(alembic upgrade heads 2>&1)
 expect_eq "$?" 0 "Alembic continues it"
-expect_eq "$(rows_of "$ADB")" "a7a7a7a7a7a7 a8a8a8a8a8a8 a9a9a9a9a9a9 " "back at every head"
+expect_eq "$(rows_of "$ADB")" "a7a7a7a7a7a7 a8a8a8a8a8a8 a9a9a9a9a9a9 c2c2c2c2c2c2 " "back at every head"
+hr current --check-heads
+expect_rc 0 "current --check-heads: an effective head needs no row of its own"
 
 # --- the read commands print what Alembic prints --------------------------
 # (Alembic lists branch labels and a branch point's branches as sets, in
@@ -174,6 +184,7 @@ same_lines "history" history
 same_lines "history -r" history -r a3a3a3a3a3a3:a8a8a8a8a8a8
 same_lines "history -i" history -i
 same_lines "heads" heads
+same_lines "heads --resolve-dependencies" heads --resolve-dependencies
 same_lines "branches" branches
 same_lines "current" current
 

@@ -847,6 +847,50 @@ static void test_resolve(void **state)
 	hr_revmap_free(map);
 }
 
+/* What the rows stand for besides themselves (Alembic's current). */
+static void expect_implied(const hr_revmap *map, const char *rows,
+			   const char *expected)
+{
+	char rows_buf[256], text[1024] = "";
+	const char *ids[MAX_ROWS];
+	size_t n = split_rows(rows, rows_buf, sizeof rows_buf, ids), n_out, i;
+	const hr_migration **out = NULL;
+	hr_error err = {0};
+
+	if (hr_plan_implied_heads(map, ids, n, &out, &n_out, &err) != 0)
+		fail_msg("implied by %s: %s", rows, err.msg);
+	for (i = 0; i < n_out; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+			 "%s%s", i ? " " : "", out[i]->revision);
+	free(out);
+	assert_string_equal(text, expected);
+}
+
+/* b is a head y depends on: an effective head, which `heads` leaves out
+ * (y stands for it), while `head` still counts it, as in Alembic. */
+static void test_effective_heads(void **state)
+{
+	hr_revmap *map = fx_map_ok("a b:a x y:x|b");
+
+	(void)state;
+	expect_plan(map, UP, "", "heads",
+		    "a[+a] b[a>b] x[+x] y[x>y -b] => y");
+	expect_stamp(map, "", "heads", "=> y");
+	expect_resolve(map, "", 0, "heads", "y");
+	expect_fail(map, UP, "", "head", HR_FAILED_PRECONDITION,
+		    "several heads (b, y)");
+	expect_implied(map, "y", "b");
+	expect_implied(map, "b y", "");
+	expect_implied(map, "x", "");
+	expect_implied(map, "", "");
+	hr_revmap_free(map);
+	/* a dependency with a descendant applied is no head */
+	map = fx_map_ok("a b:a c:b x y:x|b");
+	expect_implied(map, "c y", "");
+	expect_implied(map, "y", "b");
+	hr_revmap_free(map);
+}
+
 static void expect_range(const hr_revmap *map, const char *rows,
 			 const char *range, const char *expected)
 {
@@ -1066,6 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_diamond),
 		cmocka_unit_test(test_depends_on_across_bases),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_effective_heads),
 		cmocka_unit_test(test_history_range),
 		cmocka_unit_test(test_large_map),
 	};
