@@ -37,7 +37,7 @@ if [ "$quick" = 1 ]; then
 	MIG_ROUNDS_10=3 MIG_ROUNDS_100=2 MIG_ROUNDS_1000=1
 else
 	LAT_RUNS=5 LAT_ITERS=20000 TPUT_SECONDS=1.5 SPAWN_RUNS=200
-	MIG_ROUNDS_10=10 MIG_ROUNDS_100=5 MIG_ROUNDS_1000=3
+	MIG_ROUNDS_10=10 MIG_ROUNDS_100=5 MIG_ROUNDS_1000=5
 fi
 
 # --- build ---------------------------------------------------------------
