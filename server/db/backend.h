@@ -23,6 +23,10 @@ typedef struct hr_db_ops {
 			    hr_error *err);
 	int (*table_exists)(hr_db *db, const char *table, int *exists,
 			    hr_error *err);
+	/* Optional: the rows of alembic_version, unsorted (none when the
+	 * table is missing). Without it db.c asks table_exists and
+	 * query_column. */
+	int (*read_versions)(hr_db *db, hr_strlist *out, hr_error *err);
 	int (*exec_script)(hr_db *db, const char *sql, int first_line,
 			   int *fail_line, hr_error *err);
 	/* Roll back the open transaction (in_transaction is already 0);

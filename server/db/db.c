@@ -48,6 +48,12 @@ int hr_db_read_versions(hr_db *db, hr_strlist *out, hr_error *err)
 {
 	int exists = 0, rc;
 
+	if (db->ops->read_versions != NULL) {
+		rc = db->ops->read_versions(db, out, err);
+		if (rc == 0)
+			hr_strlist_sort(out);
+		return rc;
+	}
 	rc = db->ops->table_exists(db, HR_VERSION_TABLE, &exists, err);
 	if (rc < 0 || !exists)
 		return rc;

@@ -15,7 +15,11 @@
 typedef struct sqlite_db {
 	hr_db base;
 	sqlite3 *conn;
+	sqlite3_stmt *versions; /* the status read, kept prepared */
 } sqlite_db;
+
+/* Attempts at the status read when a schema change races it. */
+#define SCHEMA_RETRIES 8
 
 /* How long a statement waits for another connection's lock. */
 #define BUSY_TIMEOUT_MS 10000
@@ -56,18 +60,28 @@ static hr_code code_for(int rc)
 
 static void sqlite_close(hr_db *db)
 {
+	sqlite3_finalize(((sqlite_db *)db)->versions);
 	sqlite3_close(conn_of(db));
 	free(db);
 }
 
 static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
 {
+	static int configured; /* opens happen on the loop thread only */
 	sqlite_db *s = calloc(1, sizeof *s);
 	int rc;
 
 	if (s == NULL)
 		return hr_error_set(err, HR_INTERNAL, "out of memory");
 	s->base.ops = &hr_db_sqlite_ops;
+	/* SQLite's memory statistics take a process-wide mutex on every
+	 * allocation, which the loop's reads and the writer's migrations
+	 * then contend for; we never read the statistics. Only possible
+	 * before SQLite initialises, i.e. before the first open. */
+	if (!configured) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = 1;
+	}
 	rc = sqlite3_open_v2(url->sqlite_path, &s->conn,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,
@@ -164,6 +178,58 @@ static int sqlite_table_exists(hr_db *db, const char *table, int *exists,
 	return 0;
 }
 
+static int no_such_table(sqlite_db *s)
+{
+	return strncmp(sqlite3_errmsg(s->conn), "no such table", 13) == 0;
+}
+
+/*
+ * The rows of alembic_version: Current's query, so the hot one. One
+ * statement kept prepared (SQLite re-prepares it by itself after a
+ * schema change) and one read transaction per call. A missing table is
+ * base. A schema change racing the read (every DDL migration commits
+ * one) is retried rather than reported.
+ */
+static int sqlite_read_versions(hr_db *db, hr_strlist *out, hr_error *err)
+{
+	sqlite_db *s = (sqlite_db *)db;
+	int rc = SQLITE_OK;
+
+	for (int attempt = 0; attempt < SCHEMA_RETRIES; attempt++) {
+		if (s->versions == NULL &&
+		    (rc = sqlite3_prepare_v3(s->conn,
+					     "SELECT version_num FROM " HR_VERSION_TABLE,
+					     -1, SQLITE_PREPARE_PERSISTENT,
+					     &s->versions, NULL)) != SQLITE_OK)
+			break;
+		while ((rc = sqlite3_step(s->versions)) == SQLITE_ROW) {
+			const char *v =
+				(const char *)sqlite3_column_text(s->versions, 0);
+			size_t n = (size_t)sqlite3_column_bytes(s->versions, 0);
+
+			if (hr_strlist_pushn(out, v ? v : "", n) < 0) {
+				sqlite3_reset(s->versions);
+				return hr_error_set(err, HR_INTERNAL, "out of memory");
+			}
+		}
+		sqlite3_reset(s->versions);
+		if (rc == SQLITE_DONE)
+			return 0;
+		hr_strlist_free(out);
+		if ((rc & 0xff) != SQLITE_SCHEMA &&
+		    strstr(sqlite3_errmsg(s->conn), "schema has changed") == NULL)
+			break;
+		/* A migration's DDL committed while we prepared: again. */
+	}
+	if (no_such_table(s)) {
+		/* Never created, or dropped since it was prepared: base. */
+		sqlite3_finalize(s->versions);
+		s->versions = NULL;
+		return 0;
+	}
+	return fail(db, code_for(rc), err);
+}
+
 /* 1-based line of p within text, counted from first_line. */
 static int line_of(const char *text, const char *p, int first_line)
 {
@@ -233,6 +299,7 @@ const hr_db_ops hr_db_sqlite_ops = {
 	.exec = sqlite_exec,
 	.query_column = sqlite_query_column,
 	.table_exists = sqlite_table_exists,
+	.read_versions = sqlite_read_versions,
 	.exec_script = sqlite_exec_script,
 	.begin_sql = "BEGIN IMMEDIATE",
 	.history_ddl =
