@@ -18,7 +18,11 @@
  *
  * Why not a cache of the rows kept by the writer: with several hosts on
  * one database, another hrd's migrations change the rows behind ours;
- * only asking the database answers for them.
+ * only asking the database answers for them. The exception is while our
+ * own migration job runs: it holds the schema lock (PostgreSQL) or is
+ * the one writing (SQLite), and the rows it committed last are fresher
+ * than a read — which on SQLite would also re-parse a schema that every
+ * step changes (hr_writer_current_rows).
  */
 #include <stdlib.h>
 
@@ -93,6 +97,11 @@ void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done)
 	int rc;
 
 	read->done = done;
+	if (hr_writer_current_rows(server, &rows)) {
+		done(read, 0, &rows, NULL);
+		hr_strlist_free(&rows);
+		return;
+	}
 	if (!r->async) {
 		rc = hr_db_read_versions(server->reader, &rows, &err);
 		done(read, rc, &rows, &err);
@@ -164,6 +173,11 @@ void hr_reader_for_call(hr_call *call, call_fn fn)
 	hr_error err;
 	int rc;
 
+	if (hr_writer_current_rows(server, &rows)) {
+		fn(call, 0, &rows, NULL);
+		hr_strlist_free(&rows);
+		return;
+	}
 	if (!server->reads.async) {
 		/* The fast path: no allocation, no indirection. */
 		rc = hr_db_read_versions(server->reader, &rows, &err);

@@ -195,6 +195,8 @@ struct hr_job {
 	hr_job_event *events, **events_tail;
 	char detail[256];
 	int detail_changed;
+	hr_strlist rows; /* alembic_version after the last committed step */
+	int have_rows;
 	hr_job *next; /* in the queue */
 };
 
@@ -210,6 +212,12 @@ void hr_job_emit(hr_job *job, const ProtobufCMessage *msg);
 /* From the worker thread: what the job is doing now, for watchers. */
 void hr_job_set_detail(hr_job *job, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* From the worker thread: the version rows as of the last commit. */
+void hr_job_publish_rows(hr_job *job, const hr_strlist *rows);
+/* Loop thread: while a job that publishes rows runs, copy them into out
+ * (1) — fresher than any reader could be, without re-reading a schema
+ * that changes under it; else 0. */
+int hr_writer_current_rows(hr_server *server, hr_strlist *out);
 /* From the worker thread: whether to stop before the next step. */
 int hr_job_should_stop(hr_job *job, hr_error *err);
 /* Cancel a job (loop thread): dropped if queued, stopped between steps

@@ -47,6 +47,7 @@ static void job_free(hr_job *job)
 		free(e);
 		e = next;
 	}
+	hr_strlist_free(&job->rows);
 	if (job->free_data != NULL)
 		job->free_data(job->data);
 	hr_server_map_release(job->server, job->map);
@@ -81,6 +82,41 @@ void hr_job_set_detail(hr_job *job, const char *fmt, ...)
 	va_end(ap);
 	job->detail_changed = 1;
 	pthread_mutex_unlock(&job->lock);
+}
+
+void hr_job_publish_rows(hr_job *job, const hr_strlist *rows)
+{
+	hr_strlist copy = {0};
+
+	for (size_t i = 0; i < rows->n; i++)
+		if (hr_strlist_push(&copy, rows->items[i]) < 0) {
+			hr_strlist_free(&copy);
+			return; /* status reads fall back to the reader */
+		}
+	pthread_mutex_lock(&job->lock);
+	hr_strlist_free(&job->rows);
+	job->rows = copy;
+	job->have_rows = 1;
+	pthread_mutex_unlock(&job->lock);
+}
+
+int hr_writer_current_rows(hr_server *server, hr_strlist *out)
+{
+	hr_job *job = server->running;
+	int ok = 1;
+
+	if (job == NULL)
+		return 0;
+	pthread_mutex_lock(&job->lock);
+	if (!job->have_rows)
+		ok = 0;
+	for (size_t i = 0; ok && i < job->rows.n; i++)
+		if (hr_strlist_push(out, job->rows.items[i]) < 0)
+			ok = 0;
+	pthread_mutex_unlock(&job->lock);
+	if (!ok)
+		hr_strlist_free(out);
+	return ok;
 }
 
 int hr_job_should_stop(hr_job *job, hr_error *err)

@@ -21,7 +21,14 @@ typedef struct migrate_job {
 	char *target;
 	size_t total;
 	hr_job *job;
+	hr_strlist *rows;     /* the runner's rows: current after each step */
+	uint64_t lock_checked; /* uv_hrtime() of the last lock check */
 } migrate_job;
+
+/* How often, at most, a job confirms it still holds the schema lock
+ * (a round trip on PostgreSQL): a dropped lock session is seen within
+ * this, well before another host could start a migration of its own. */
+#define LOCK_CHECK_NS (100u * 1000 * 1000)
 
 static void migrate_job_free(void *data)
 {
@@ -68,8 +75,13 @@ static int hook_should_stop(void *ud, hr_error *err)
 {
 	migrate_job *mj = ud;
 
+	uint64_t now = uv_hrtime();
+
 	if (hr_job_should_stop(mj->job, err))
 		return 1;
+	if (now - mj->lock_checked < LOCK_CHECK_NS)
+		return 0;
+	mj->lock_checked = now;
 	/* Without the lock another host may start changing the schema:
 	 * stop before the next step rather than race it. */
 	return hr_db_lock_check(mj->job->server->writer, err) < 0;
@@ -116,6 +128,10 @@ static void hook_started(void *ud, size_t index, const hr_plan_step *s)
 static void hook_finished(void *ud, size_t index, const hr_plan_step *s,
 			  int64_t duration_us)
 {
+	migrate_job *mj = ud;
+
+	/* Status calls answer from these while the job runs. */
+	hr_job_publish_rows(mj->job, mj->rows);
 	emit_step(ud, HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_FINISHED, index,
 		  s, duration_us);
 }
@@ -204,6 +220,9 @@ static void migrate_work(hr_job *job)
 		goto out;
 	}
 	mj->total = plan.n_steps;
+	mj->rows = &rows;
+	mj->lock_checked = uv_hrtime(); /* just taken */
+	hr_job_publish_rows(job, &rows);
 	ev.kind = HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_PLAN;
 	ev.direction = (char *)direction_name(mj->direction);
 	ev.total = (uint32_t)plan.n_steps;
