@@ -243,6 +243,14 @@ for n in 10 100 1000; do
 	[ $n = 1000 ] || stop_hrd sqlite$n
 done
 
+step "Current with 1000 migrations applied"
+# The reply describes every version row from the map: its cost may grow
+# with the history, which the one-migration schema above would not show.
+"$HRCTL" --socket "$work/sqlite1000.sock" upgrade head >/dev/null
+bench latency --name cur.m1000.same --socket "$work/sqlite1000.sock" --cpu 0 \
+	--hrd-pid "${HRD_PID[sqlite1000]}" --runs 2 --iters 1000
+"$HRCTL" --socket "$work/sqlite1000.sock" downgrade base >/dev/null
+
 step "Current while upgrade head / downgrade base of 1000 migrations run"
 bench latency --name load.idle --socket "$work/sqlite1000.sock" --runs 1 \
 	--iters $LAT_ITERS
@@ -347,6 +355,7 @@ rt_row "\`Current\` round trip, client and hrd on one CPU" cur.same pp.same 1
 rt_row "\`Current\` round trip, client on CPU 0, hrd on CPU $other_cpu" cur.cross pp.cross 1
 rt_row "\`Current\` round trip, unpinned (placement varies per run)" cur.free pp.free 0
 rt_row "\`Current\` round trip, raw frames (no libhrclient), one CPU" cur.raw.same pp.same 0
+rt_row "\`Current\` round trip with 1000 migrations applied, one CPU" cur.m1000.same pp.same 1
 
 for depth in 1 8; do
 	for conns in 1 4 16 64; do
