@@ -44,8 +44,9 @@ static void usage(FILE *out)
 		"+N, -N,\n"
 		"         REV+N, REV-N, and any of these after LABEL@ (a "
 		"branch label)\n"
-		"exit status: 0 ok, 1 the call failed, 2 usage error, 3 hrd "
-		"unreachable\n");
+		"exit status: 0 ok, 1 the call failed, 2 usage error, 3 hrd or its "
+		"database\n"
+		"             unreachable\n");
 }
 
 static void command_help(FILE *out, const hrctl_cmd *cmd)
