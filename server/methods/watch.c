@@ -46,13 +46,23 @@ static int rows_equal(const hr_strlist *a, const hr_strlist *b)
 	return 1;
 }
 
-/* The map's heads as a sorted list (empty when no map). */
+/*
+ * The rows the version table holds at head, sorted (empty when no map):
+ * the `heads` target as the engine resolves it, so a head another head
+ * depends on (and which therefore never has a row of its own) is left
+ * out, as Alembic does.
+ */
 static void map_heads(const hr_revmap *map, hr_strlist *out)
 {
-	size_t n = map ? hr_revmap_head_count(map) : 0;
+	const hr_migration **heads = NULL;
+	size_t n = 0;
 
+	if (map == NULL ||
+	    hr_plan_resolve(map, NULL, 0, 0, "heads", &heads, &n, NULL) < 0)
+		return;
 	for (size_t i = 0; i < n; i++)
-		hr_strlist_push(out, hr_revmap_head(map, i)->revision);
+		hr_strlist_push(out, heads[i]->revision);
+	free(heads);
 	hr_strlist_sort(out);
 }
 

@@ -55,4 +55,18 @@ ok=0
 for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
 expect_eq "$ok" "20" "twenty watchers all return when the head is reached"
 
+# Two heads, one depending on the other: at head the table holds only
+# the dependent's row (as Alembic keeps it), and that counts as head.
+stop_hrd
+use_temp_migrations
+printf -- '-- revision: aaaa00000001\n-- down_revision: %s\n-- +upgrade\nCREATE TABLE a1 (id INTEGER);\n' \
+	"$INITIAL" >"$MIGRATIONS/aaaa00000001_a.sql"
+printf -- '-- revision: bbbb00000002\n-- down_revision: %s\n-- depends_on: aaaa00000001\n-- +upgrade\nCREATE TABLE b2 (id INTEGER);\n' \
+	"$INITIAL" >"$MIGRATIONS/bbbb00000002_b.sql"
+start_hrd
+hr upgrade heads -q
+expect_eq "$(db_versions)" "bbbb00000002" "a head depended on gets no row of its own"
+hr wait --timeout 30s
+expect_rc 0 "and the database counts as at head for wait"
+
 finish
