@@ -10,11 +10,17 @@ typedef struct write_req {
 	uv_buf_t buf;
 } write_req;
 
+/* The most one batched write holds before it is sent. */
+#define BATCH_MAX (256u * 1024)
+
+static void flush_batch(hr_conn *conn);
+
 static void on_close(uv_handle_t *handle)
 {
 	hr_conn *conn = handle->data;
 
 	hr_frame_reader_free(&conn->reader);
+	free(conn->batch);
 	free(conn);
 }
 
@@ -51,6 +57,9 @@ void hr_conn_close_after_writes(hr_conn *conn)
 
 	if (conn->closing)
 		return;
+	/* What was batched goes before the shutdown. */
+	flush_batch(conn);
+	conn->batching = 0;
 	uv_read_stop((uv_stream_t *)&conn->pipe);
 	req = malloc(sizeof *req);
 	if (req == NULL ||
@@ -80,33 +89,85 @@ static void on_write(uv_write_t *req, int status)
 		hr_watch_flush(conn);
 }
 
-int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp)
+/* Hand buf (len bytes, malloc'ed) to libuv; it is freed either way. */
+static int write_buffer(hr_conn *conn, char *buf, size_t len)
 {
-	size_t len = homerack__v1__response__get_packed_size(resp);
-	write_req *w;
-	int rc;
+	write_req *w = malloc(sizeof *w);
 
-	if (conn->closing)
-		return -1;
-	w = malloc(sizeof *w);
-	if (w == NULL)
-		return -1;
-	w->buf.base = malloc(HR_FRAME_HEADER_SIZE + len);
-	if (w->buf.base == NULL) {
-		free(w);
+	if (w == NULL) {
+		free(buf);
 		return -1;
 	}
-	w->buf.len = HR_FRAME_HEADER_SIZE + len;
-	hr_frame_write_header((uint8_t *)w->buf.base, (uint32_t)len);
-	homerack__v1__response__pack(resp,
-				     (uint8_t *)w->buf.base + HR_FRAME_HEADER_SIZE);
-	rc = uv_write(&w->req, (uv_stream_t *)&conn->pipe, &w->buf, 1, on_write);
-	if (rc < 0) {
-		free(w->buf.base);
+	w->buf = uv_buf_init(buf, (unsigned int)len);
+	if (uv_write(&w->req, (uv_stream_t *)&conn->pipe, &w->buf, 1,
+		     on_write) < 0) {
+		free(buf);
 		free(w);
 		return -1;
 	}
 	return 0;
+}
+
+/* Write what the batch holds as one write. */
+static void flush_batch(hr_conn *conn)
+{
+	char *buf = conn->batch;
+	size_t len = conn->batch_len;
+
+	conn->batch = NULL;
+	conn->batch_len = conn->batch_cap = 0;
+	if (len > 0 && !conn->closing)
+		write_buffer(conn, buf, len);
+	else
+		free(buf);
+}
+
+/* Room for n more bytes in the batch (bounded: see BATCH_MAX). */
+static int batch_reserve(hr_conn *conn, size_t n)
+{
+	size_t cap = conn->batch_cap ? conn->batch_cap : 4096;
+	char *grown;
+
+	if (conn->batch_len + n <= conn->batch_cap)
+		return 0;
+	while (cap < conn->batch_len + n)
+		cap *= 2;
+	grown = realloc(conn->batch, cap);
+	if (grown == NULL)
+		return -1;
+	conn->batch = grown;
+	conn->batch_cap = cap;
+	return 0;
+}
+
+int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp)
+{
+	size_t len = homerack__v1__response__get_packed_size(resp);
+	size_t frame = HR_FRAME_HEADER_SIZE + len;
+	uint8_t *out;
+
+	if (conn->closing)
+		return -1;
+	/* While a read is being handled, frames gather into one write (the
+	 * reply and its status leave together; pipelined calls share it). A
+	 * batch past BATCH_MAX, or a frame larger than it, goes out now. */
+	if (conn->batching && conn->batch_len + frame > BATCH_MAX)
+		flush_batch(conn);
+	if (conn->batching && frame <= BATCH_MAX) {
+		if (batch_reserve(conn, frame) < 0)
+			return -1;
+		out = (uint8_t *)conn->batch + conn->batch_len;
+		conn->batch_len += frame;
+	} else {
+		out = malloc(frame);
+		if (out == NULL)
+			return -1;
+	}
+	hr_frame_write_header(out, (uint32_t)len);
+	homerack__v1__response__pack(resp, out + HR_FRAME_HEADER_SIZE);
+	if (conn->batching && frame <= BATCH_MAX)
+		return 0;
+	return write_buffer(conn, (char *)out, frame);
 }
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -152,8 +213,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	conn->last_active = uv_now(conn->server->loop);
+	conn->batching = 1;
 	rc = hr_frame_reader_feed(&conn->reader, (const uint8_t *)buf->base,
 				  (size_t)nread, on_frame, conn, &err);
+	conn->batching = 0;
+	flush_batch(conn);
 	if (rc < 0) {
 		hr_log(HR_LOG_WARN, "connection from uid %ld: %s",
 		       (long)conn->uid, err.msg);

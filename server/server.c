@@ -49,6 +49,7 @@ static void begin_shutdown(hr_server *server)
 	hr_watch_stop_all(server);
 	uv_close((uv_handle_t *)&server->sweep, NULL);
 	hr_reload_close(server);
+	hr_reader_close(server);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
 	/* With a job running, the wakeup handle stays until it is done

@@ -133,6 +133,9 @@ struct hr_conn {
 	hr_call *calls;
 	size_t n_calls;
 	int closing;
+	int batching;          /* a read is being handled: batch writes */
+	char *batch;           /* frames for one write (conn.c) */
+	size_t batch_len, batch_cap;
 	uint64_t last_active;   /* uv_now() of the last byte or call end */
 	uint64_t frame_started; /* uv_now() when a partial frame began; 0 none */
 	hr_conn *prev, *next;
@@ -257,6 +260,11 @@ struct hr_read {
 
 typedef struct hr_reads {
 	int async;     /* PostgreSQL: reads run on the pool */
+	/* SQLite: one read answers every call of one loop iteration. */
+	uv_prepare_t tick;   /* counts iterations */
+	uint64_t iteration;
+	uint64_t cached_at;  /* iteration + 1 of the cached read; 0 none */
+	hr_strlist cached;
 	int busy;      /* a read is on the pool, or its callbacks are running */
 	uv_work_t req;
 	hr_read *waiting; /* for the next read */
@@ -285,6 +293,8 @@ void hr_reader_for_call(hr_call *call,
 /* Start: decide sync or async; on PostgreSQL connect in the background
  * (whether the database is up shows in the log, not in hrd's exit). */
 void hr_reader_init(hr_server *server);
+/* Shutdown: close the reader's handle and drop its cache. */
+void hr_reader_close(hr_server *server);
 
 /* ------------------------------------------------------------------ */
 /* The server                                                          */
