@@ -42,6 +42,9 @@ fi
 
 # --- build ---------------------------------------------------------------
 
+# What is measured: the commit, and whether the sources differ from it.
+built_from="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD -- server client common 2>/dev/null || built_from="$built_from+changes"
 echo "building in $build (RelWithDebInfo)..." >&2
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target hrd hrctl hrbench >/dev/null
@@ -429,7 +432,7 @@ row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}
 	"$(fmt "${P50[mem.m1000.after.rss]}" KiB)" "" "" "—"
 
 {
-	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- server client common 2>/dev/null || echo '+changes'), $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"
+	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $built_from, $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"
 	echo
 	echo "| Figure | Target | hrd p50 / p99 | Floor p50 / p99 | Ratio (p50) | Result |"
 	echo "| --- | --- | --- | --- | --- | --- |"
