@@ -119,6 +119,41 @@ static int run_sections(hr_db *db, const hr_plan_step *s, hr_error *err)
 	return 0;
 }
 
+/*
+ * The end of every change, in the open transaction: the history row for
+ * going from *versions to *after (e's from/to are filled in here), then
+ * COMMIT. On success *after becomes *versions; on failure the
+ * transaction is rolled back. *after is consumed either way.
+ */
+static int record_and_commit(hr_db *db, hr_history_entry *e,
+			     hr_strlist *versions, hr_strlist *after,
+			     hr_error *err)
+{
+	char *from = join(versions), *to = join(after);
+	int rc;
+
+	if (from == NULL || to == NULL) {
+		rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+	} else {
+		e->from_revisions = from;
+		e->to_revisions = to;
+		rc = hr_db_history_append(db, e, err);
+		if (rc == 0)
+			rc = hr_db_commit(db, err);
+	}
+	if (rc == 0) {
+		hr_strlist_free(versions);
+		*versions = *after;
+		*after = (hr_strlist){0};
+	} else {
+		hr_db_rollback(db);
+		hr_strlist_free(after);
+	}
+	free(from);
+	free(to);
+	return rc;
+}
+
 /* One step: SQL + version rows + history row, committed together. */
 static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		    int64_t peer_uid, int64_t *duration_us, hr_error *err)
@@ -126,7 +161,6 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 	const hr_migration *m = s->migration;
 	int64_t start = now_us();
 	hr_strlist after = {0};
-	char *from = NULL, *to = NULL;
 	int rc;
 
 	/* A non-transactional migration (CREATE INDEX CONCURRENTLY) runs its
@@ -135,47 +169,28 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if (m->transactional && (rc = run_sections(db, s, err)) < 0)
-		goto out;
-	for (size_t i = 0; i < versions->n; i++)
-		if (hr_strlist_push(&after, versions->items[i]) < 0)
-			goto oom;
-	if (apply_vops_in_memory(&after, s) < 0)
-		goto oom;
-	from = join(versions);
-	to = join(&after);
-	if (from == NULL || to == NULL)
-		goto oom;
-	if ((rc = apply_vops(db, s, err)) < 0)
-		goto out;
+	if ((m->transactional && (rc = run_sections(db, s, err)) < 0) ||
+	    (rc = apply_vops(db, s, err)) < 0) {
+		hr_db_rollback(db);
+		return rc;
+	}
+	for (size_t i = 0; i < versions->n && rc == 0; i++)
+		rc = hr_strlist_push(&after, versions->items[i]);
+	if (rc < 0 || apply_vops_in_memory(&after, s) < 0) {
+		hr_strlist_free(&after);
+		hr_db_rollback(db);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
 	*duration_us = now_us() - start;
 	hr_history_entry e = {
 		.revision = m->revision,
 		.direction = direction_name(s->direction),
-		.from_revisions = from,
-		.to_revisions = to,
 		.checksum = m->checksum,
 		.message = m->message,
 		.duration_us = *duration_us,
 		.peer_uid = peer_uid,
 	};
-	if ((rc = hr_db_history_append(db, &e, err)) < 0)
-		goto out;
-	if ((rc = hr_db_commit(db, err)) < 0)
-		goto out;
-	hr_strlist_free(versions);
-	*versions = after;
-	after = (hr_strlist){0};
-	goto out;
-oom:
-	rc = hr_error_set(err, HR_INTERNAL, "out of memory");
-out:
-	if (rc < 0)
-		hr_db_rollback(db);
-	hr_strlist_free(&after);
-	free(from);
-	free(to);
-	return rc;
+	return record_and_commit(db, &e, versions, &after, err);
 }
 
 int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
@@ -217,20 +232,18 @@ int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 		    const char *target, int64_t peer_uid, hr_error *err)
 {
 	hr_strlist after = {0};
-	char *from = NULL, *to = NULL;
-	int rc;
+	int rc = 0;
 
-	for (size_t i = 0; i < plan->n_final_heads; i++)
-		if (hr_strlist_push(&after, plan->final_heads[i]) < 0)
-			goto oom;
+	for (size_t i = 0; i < plan->n_final_heads && rc == 0; i++)
+		rc = hr_strlist_push(&after, plan->final_heads[i]);
+	if (rc < 0) {
+		hr_strlist_free(&after);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
 	hr_strlist_sort(&after);
-	from = join(versions);
-	to = join(&after);
-	if (from == NULL || to == NULL)
-		goto oom;
 	if ((rc = hr_db_begin(db, err)) < 0 ||
 	    (rc = hr_db_ensure_tables(db, err)) < 0)
-		goto out;
+		goto fail;
 	/* Row by row, each checked to touch one row, so a table changed
 	 * under us fails the stamp; --purge takes whatever is there. */
 	if (plan->purge)
@@ -242,29 +255,16 @@ int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 		if (plan->purge || !has_row(versions, after.items[i]))
 			rc = hr_db_version_insert(db, after.items[i], err);
 	if (rc < 0)
-		goto out;
+		goto fail;
 	hr_history_entry e = {
 		.revision = target,
 		.direction = "stamp",
-		.from_revisions = from,
-		.to_revisions = to,
 		.message = "",
 		.peer_uid = peer_uid,
 	};
-	if ((rc = hr_db_history_append(db, &e, err)) < 0 ||
-	    (rc = hr_db_commit(db, err)) < 0)
-		goto out;
-	hr_strlist_free(versions);
-	*versions = after;
-	after = (hr_strlist){0};
-	goto out;
-oom:
-	rc = hr_error_set(err, HR_INTERNAL, "out of memory");
-out:
-	if (rc < 0)
-		hr_db_rollback(db);
+	return record_and_commit(db, &e, versions, &after, err);
+fail:
+	hr_db_rollback(db);
 	hr_strlist_free(&after);
-	free(from);
-	free(to);
 	return rc;
 }
