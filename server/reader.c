@@ -166,26 +166,31 @@ void hr_reader_withdraw(hr_server *server, hr_read *read)
 /* Calls waiting for a read                                            */
 /* ------------------------------------------------------------------ */
 
-typedef void (*call_fn)(hr_call *call, int rc, const hr_strlist *rows,
-			const hr_error *err);
-
 typedef struct call_read {
 	hr_read read; /* first: the hr_read is the call_read */
 	hr_call *call;
-	call_fn fn;
+	hr_call_rows_fn fn;
+	void *ud;
+	void (*free_ud)(void *ud);
 } call_read;
+
+static void call_read_free(call_read *cr)
+{
+	if (cr->free_ud != NULL)
+		cr->free_ud(cr->ud);
+	free(cr);
+}
 
 static void call_read_done(hr_read *read, int rc, const hr_strlist *rows,
 			   const hr_error *err)
 {
 	call_read *cr = (call_read *)read;
 	hr_call *call = cr->call;
-	call_fn fn = cr->fn;
 
 	call->on_cancel = NULL;
 	call->data = NULL;
-	free(cr);
-	fn(call, rc, rows, err);
+	cr->fn(call, cr->ud, rc, rows, err);
+	call_read_free(cr);
 }
 
 static void call_read_cancel(hr_call *call)
@@ -195,11 +200,12 @@ static void call_read_cancel(hr_call *call)
 	hr_reader_withdraw(call->server, &cr->read);
 	call->on_cancel = NULL;
 	call->data = NULL;
-	free(cr);
+	call_read_free(cr);
 	hr_call_finish(call, HR_CANCELLED, "cancelled");
 }
 
-void hr_reader_for_call(hr_call *call, call_fn fn)
+void hr_reader_for_call(hr_call *call, hr_call_rows_fn fn, void *ud,
+			void (*free_ud)(void *ud))
 {
 	hr_server *server = call->server;
 	hr_strlist rows = {0};
@@ -208,28 +214,33 @@ void hr_reader_for_call(hr_call *call, call_fn fn)
 	int rc;
 
 	if (hr_writer_current_rows(server, &rows)) {
-		fn(call, 0, &rows, NULL);
-		hr_strlist_free(&rows);
-		return;
-	}
-	if (!server->reads.async) {
+		rc = 0;
+	} else if (!server->reads.async) {
 		/* The fast path: no allocation, no indirection. */
 		rc = read_now(server, &rows, &err);
-		fn(call, rc, &rows, &err);
-		hr_strlist_free(&rows);
+	} else {
+		cr = calloc(1, sizeof *cr);
+		if (cr == NULL) {
+			if (free_ud != NULL)
+				free_ud(ud);
+			hr_call_finish(call, HR_RESOURCE_EXHAUSTED,
+				       "out of memory");
+			return;
+		}
+		cr->call = call;
+		cr->fn = fn;
+		cr->ud = ud;
+		cr->free_ud = free_ud;
+		/* Keeps the call alive if its client goes away meanwhile. */
+		call->data = cr;
+		call->on_cancel = call_read_cancel;
+		hr_reader_submit(server, &cr->read, call_read_done);
 		return;
 	}
-	cr = calloc(1, sizeof *cr);
-	if (cr == NULL) {
-		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	cr->call = call;
-	cr->fn = fn;
-	/* Keeps the call alive if its client goes away meanwhile. */
-	call->data = cr;
-	call->on_cancel = call_read_cancel;
-	hr_reader_submit(server, &cr->read, call_read_done);
+	fn(call, ud, rc, &rows, &err);
+	if (free_ud != NULL)
+		free_ud(ud);
+	hr_strlist_free(&rows);
 }
 
 static void warmup_done(hr_read *read, int rc, const hr_strlist *rows,

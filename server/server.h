@@ -284,12 +284,15 @@ typedef struct hr_reads {
 void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done);
 /* Forget a submitted read whose done has not run yet: it never will. */
 void hr_reader_withdraw(hr_server *server, hr_read *read);
-/* Answer call from the rows: fn runs now or once the read finishes. A
- * call the client cancels or abandons meanwhile is finished CANCELLED
- * without fn. fn must finish the call. */
-void hr_reader_for_call(hr_call *call,
-			void (*fn)(hr_call *call, int rc, const hr_strlist *rows,
-				   const hr_error *err));
+/* What a call does with the version rows (rc < 0: err says why). */
+typedef void (*hr_call_rows_fn)(hr_call *call, void *ud, int rc,
+				const hr_strlist *rows, const hr_error *err);
+/* Answer call from the rows: fn runs now or once the read finishes, and
+ * then ud is freed with free_ud (if not NULL). A call the client cancels
+ * or abandons meanwhile is finished CANCELLED without fn. fn must finish
+ * the call. */
+void hr_reader_for_call(hr_call *call, hr_call_rows_fn fn, void *ud,
+			void (*free_ud)(void *ud));
 /* Start: decide sync or async; on PostgreSQL connect in the background
  * (whether the database is up shows in the log, not in hrd's exit). */
 void hr_reader_init(hr_server *server);

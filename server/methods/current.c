@@ -8,14 +8,16 @@
 
 #include "methods.h"
 
-static void current_reply(hr_call *call, int rc, const hr_strlist *rows,
-			  const hr_error *err)
+static void current_reply(hr_call *call, void *ud, int rc,
+			  const hr_strlist *rows, const hr_error *err)
 {
 	Homerack__V1__CurrentReply reply = HOMERACK__V1__CURRENT_REPLY__INIT;
 	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
 	const hr_migration **implied = NULL;
 	hr_error implied_err;
+
+	(void)ud;
 
 	if (rc < 0) {
 		hr_call_finish(call, HR_UNAVAILABLE,
@@ -68,7 +70,7 @@ static void current_reply(hr_call *call, int rc, const hr_strlist *rows,
 static void current_start(hr_call *call, const ProtobufCMessage *request)
 {
 	(void)request;
-	hr_reader_for_call(call, current_reply);
+	hr_reader_for_call(call, current_reply, NULL, NULL);
 }
 
 const hr_method hr_method_current = {

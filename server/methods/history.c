@@ -58,7 +58,7 @@ static void history_start(hr_call *call, const ProtobufCMessage *request)
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	hr_method_read_rows(call, history_reply, range, free);
+	hr_reader_for_call(call, history_reply, range, free);
 }
 
 const hr_method hr_method_history = {

@@ -67,14 +67,6 @@ int hr_method_list_too_long(hr_call *call, const char *what, size_t n);
 /* The strings joined by spaces (malloc'd), or NULL when out of memory. */
 char *hr_strings_join(char *const *items, size_t n);
 
-/* Read alembic_version's rows for call (reader.c), then fn(call, ud, ...)
- * on the loop; free_ud(ud) afterwards, or when the call is cancelled
- * first (then finished CANCELLED without fn). fn must finish the call. */
-typedef void (*hr_rows_fn)(hr_call *call, void *ud, int rc,
-			   const hr_strlist *rows, const hr_error *err);
-void hr_method_read_rows(hr_call *call, hr_rows_fn fn, void *ud,
-			 void (*free_ud)(void *ud));
-
 /* A new revision for Revision and Merge (revision.c): checked against
  * the map, written into the migrations directory, loaded, and described
  * in call's reply. */

@@ -62,7 +62,7 @@ static void show_start(hr_call *call, const ProtobufCMessage *request)
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	hr_method_read_rows(call, show_rows, target, free);
+	hr_reader_for_call(call, show_rows, target, free);
 }
 
 const hr_method hr_method_show = {
