@@ -1106,16 +1106,21 @@ int hr_plan_implied_heads(const hr_revmap *map, const char *const *current,
 		rc = oom(err);
 		goto out;
 	}
+	/* The applied set holds every parent of its members, so an applied
+	 * revision has an applied descendant (through down_revision)
+	 * exactly when it has an applied child: look at its children only,
+	 * not at every applied revision (that was quadratic, and Current
+	 * asks this on every call). */
 	for (i = 0; i < n; i++) {
 		const hr_migration *m = hr_revmap_at(map, i);
+		size_t children = hr_revmap_child_count(map, m);
 		int below = 0;
 
 		if (!applied[i] || set_has(&p.current, m))
 			continue;
-		for (j = 0; j < n && !below; j++)
-			below = j != i && applied[j] &&
-				hr_revmap_is_parent_ancestor(
-					map, m, hr_revmap_at(map, j));
+		for (j = 0; j < children && !below; j++)
+			below = applied[hr_revmap_index(map,
+							hr_revmap_child(map, m, j))];
 		if (!below)
 			set_add(&implied, m);
 	}
