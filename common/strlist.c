@@ -39,6 +39,16 @@ void hr_strlist_free(hr_strlist *l)
 	memset(l, 0, sizeof *l);
 }
 
+int hr_strlist_equal(const hr_strlist *a, const hr_strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return 0;
+	return 1;
+}
+
 static int compare(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

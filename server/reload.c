@@ -85,6 +85,7 @@ int hr_server_reload(hr_server *server, hr_error *err)
 	}
 	server->map = map;
 	server->map_refs = 0;
+	server->map_generation++;
 	hr_error_clear(&server->map_error);
 	/* The heads may have moved: watchers hear of it. */
 	server->watch_known = 0;
@@ -165,4 +166,7 @@ void hr_reload_free(hr_server *server)
 	}
 	hr_revmap_free(server->map);
 	server->map = NULL;
+	free(server->implied_cache.implied);
+	hr_strlist_free(&server->implied_cache.rows);
+	server->implied_cache.valid = 0;
 }

@@ -303,6 +303,16 @@ void hr_reader_close(hr_server *server);
 /* The server                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Current's answer to "which applied revisions does a dependent's row
+ * stand for", kept for the rows and map it was computed for. */
+typedef struct hr_implied_cache {
+	uint64_t map_generation;
+	hr_strlist rows;
+	const hr_migration **implied;
+	size_t n;
+	int valid;
+} hr_implied_cache;
+
 struct hr_server {
 	uv_loop_t *loop;
 	hr_config cfg;
@@ -322,6 +332,8 @@ struct hr_server {
 	hr_revmap *map; /* NULL when the migrations failed to load */
 	hr_error map_error;
 	size_t map_refs; /* jobs holding `map` */
+	uint64_t map_generation; /* bumped by every successful (re)load */
+	hr_implied_cache implied_cache; /* methods/current.c */
 	struct hr_retired_map *retired; /* superseded maps jobs still hold */
 	uv_signal_t sighup;
 	uv_fs_event_t dir_watch;  /* the migrations directory */

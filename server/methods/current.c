@@ -8,14 +8,49 @@
 
 #include "methods.h"
 
+/*
+ * The applied revisions a dependent's row stands for (Alembic's current
+ * lists them), for rows and the loaded map: computed once per pair and
+ * kept, since Current asks it on every call and the rows rarely change.
+ * The array belongs to the cache. NULL with *n 0 when it cannot tell.
+ */
+static const hr_migration **implied_heads(hr_server *server,
+					  const hr_strlist *rows, size_t *n)
+{
+	hr_implied_cache *c = &server->implied_cache;
+
+	if (!c->valid || c->map_generation != server->map_generation ||
+	    !hr_strlist_equal(&c->rows, rows)) {
+		int ok = 1;
+
+		free(c->implied);
+		hr_strlist_free(&c->rows);
+		c->implied = NULL;
+		c->n = 0;
+		c->valid = 0;
+		/* Best effort: rows the map does not know imply nothing. */
+		if (hr_plan_implied_heads(server->map,
+					  (const char *const *)rows->items,
+					  rows->n, &c->implied, &c->n, NULL) < 0) {
+			*n = 0;
+			return NULL;
+		}
+		for (size_t i = 0; i < rows->n && ok; i++)
+			ok = hr_strlist_push(&c->rows, rows->items[i]) == 0;
+		c->map_generation = server->map_generation;
+		c->valid = ok;
+	}
+	*n = c->n;
+	return c->implied;
+}
+
 static void current_reply(hr_call *call, void *ud, int rc,
 			  const hr_strlist *rows, const hr_error *err)
 {
 	Homerack__V1__CurrentReply reply = HOMERACK__V1__CURRENT_REPLY__INIT;
 	Homerack__V1__Revision *revs, **ptrs;
 	hr_server *server = call->server;
-	const hr_migration **implied = NULL;
-	hr_error implied_err;
+	const hr_migration **implied;
 
 	(void)ud;
 
@@ -50,11 +85,8 @@ static void current_reply(hr_call *call, void *ud, int rc,
 	reply.database = server->url.redacted;
 	if (server->map == NULL)
 		reply.migrations_error = server->map_error.msg;
-	/* Best effort: rows the map does not know imply nothing. */
 	if (server->map != NULL &&
-	    hr_plan_implied_heads(server->map, (const char *const *)rows->items,
-				  rows->n, &implied, &reply.n_implied,
-				  &implied_err) == 0)
+	    (implied = implied_heads(server, rows, &reply.n_implied)) != NULL)
 		reply.implied = hr_revinfo_array(server->map, implied,
 						 reply.n_implied);
 	if (reply.implied == NULL)
@@ -64,7 +96,6 @@ static void current_reply(hr_call *call, void *ud, int rc,
 	free(revs);
 	free(ptrs);
 	free(reply.implied);
-	free(implied);
 }
 
 static void current_start(hr_call *call, const ProtobufCMessage *request)

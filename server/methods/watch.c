@@ -36,16 +36,6 @@ typedef struct watch_data {
 
 typedef Homerack__V1__SchemaState__Activity activity_t;
 
-static int rows_equal(const hr_strlist *a, const hr_strlist *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->items[i], b->items[i]) != 0)
-			return 0;
-	return 1;
-}
-
 /*
  * The rows the version table holds at head, sorted (empty when no map):
  * the `heads` target as the engine resolves it, so a head another head
@@ -76,7 +66,7 @@ static int target_reached(const hr_server *server, const char *target,
 	if (target[0] == '\0' || server->map == NULL)
 		return 0;
 	if (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0)
-		return heads->n > 0 && rows_equal(rows, heads);
+		return heads->n > 0 && hr_strlist_equal(rows, heads);
 	if (hr_revmap_lookup(server->map, target, &want, NULL) < 0)
 		return 0;
 	for (size_t i = 0; i < rows->n; i++) {
@@ -101,7 +91,7 @@ static void send_state(hr_call *call)
 	st.n_revisions = server->watch_rows.n;
 	st.heads = heads.items;
 	st.n_heads = heads.n;
-	st.at_head = heads.n > 0 && rows_equal(&server->watch_rows, &heads);
+	st.at_head = heads.n > 0 && hr_strlist_equal(&server->watch_rows, &heads);
 	st.activity = (activity_t)server->watch_activity;
 	st.detail = server->watch_detail;
 	st.target_reached =
@@ -170,7 +160,7 @@ static void refresh_done(hr_read *read, int rc, const hr_strlist *rows,
 	}
 	if (server->watch_known && activity == server->watch_activity &&
 	    strcmp(detail, server->watch_detail) == 0 &&
-	    rows_equal(&copy, &server->watch_rows)) {
+	    hr_strlist_equal(&copy, &server->watch_rows)) {
 		hr_strlist_free(&copy);
 	} else {
 		hr_strlist_free(&server->watch_rows);
