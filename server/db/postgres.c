@@ -18,7 +18,6 @@
  * printed redacted, and every message libpq hands us is scrubbed of the
  * password (as written in the URL and as decoded) before it goes on.
  */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "pqapi.h"
 #include "log.h"
 #include "sqlsplit.h"
 
@@ -181,7 +181,7 @@ static hr_code code_for(const char *state)
 
 static void session_drop(pg_session *s)
 {
-	PQfinish(s->conn);
+	hr_pq.PQfinish(s->conn);
 	s->conn = NULL;
 }
 
@@ -218,17 +218,17 @@ static int fail(pg_db *p, pg_session *s, const PGresult *res, hr_error *err)
 	const char *state = NULL, *primary = NULL, *detail = NULL;
 	char buf[HR_ERROR_MSG_MAX], dbuf[HR_ERROR_MSG_MAX];
 
-	if (PQstatus(s->conn) == CONNECTION_BAD)
-		return session_lost(p, s, PQerrorMessage(s->conn), err);
+	if (hr_pq.PQstatus(s->conn) == CONNECTION_BAD)
+		return session_lost(p, s, hr_pq.PQerrorMessage(s->conn), err);
 	if (res != NULL) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-		if (primary == NULL && PQresultStatus(res) != PGRES_FATAL_ERROR)
+		state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		primary = hr_pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		detail = hr_pq.PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		if (primary == NULL && hr_pq.PQresultStatus(res) != PGRES_FATAL_ERROR)
 			primary = "unexpected reply from the server";
 	}
 	if (primary == NULL)
-		primary = PQerrorMessage(s->conn);
+		primary = hr_pq.PQerrorMessage(s->conn);
 	clean(p, primary, buf, sizeof buf);
 	if (detail != NULL)
 		return hr_error_set(err, code_for(state), "%s (%s)", buf,
@@ -238,7 +238,7 @@ static int fail(pg_db *p, pg_session *s, const PGresult *res, hr_error *err)
 
 static int result_ok(const PGresult *res)
 {
-	ExecStatusType st = PQresultStatus(res);
+	ExecStatusType st = hr_pq.PQresultStatus(res);
 
 	return res != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
 }
@@ -261,25 +261,25 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 	uint64_t now = now_ms();
 	PGresult *res;
 
-	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
+	if (s->conn != NULL && hr_pq.PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
 	if (s->conn != NULL)
 		session_drop(s);
 	if (now < s->retry_at)
 		return hr_error_set(err, HR_UNAVAILABLE, "%s", s->down_msg);
-	s->conn = PQconnectdbParams(keys, vals, 1);
-	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
-		PQsetNoticeProcessor(s->conn, on_notice, p);
+	s->conn = hr_pq.PQconnectdbParams(keys, vals, 1);
+	if (s->conn != NULL && hr_pq.PQstatus(s->conn) == CONNECTION_OK) {
+		hr_pq.PQsetNoticeProcessor(s->conn, on_notice, p);
 		/* The history table's applied_at is written as UTC text. */
-		res = PQexec(s->conn, "SET TIME ZONE 'UTC'");
+		res = hr_pq.PQexec(s->conn, "SET TIME ZONE 'UTC'");
 		if (!result_ok(res)) {
 			int rc = fail(p, s, res, err);
 
-			PQclear(res);
+			hr_pq.PQclear(res);
 			session_drop(s);
 			return rc;
 		}
-		PQclear(res);
+		hr_pq.PQclear(res);
 		if (s->down)
 			hr_log(HR_LOG_INFO, "connected to %s again", p->redacted);
 		s->down = 0;
@@ -290,7 +290,7 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 	snprintf(s->down_msg, sizeof s->down_msg,
 		 "database unavailable: could not connect to %s: %s",
 		 p->redacted,
-		 s->conn ? clean(p, PQerrorMessage(s->conn), buf, sizeof buf)
+		 s->conn ? clean(p, hr_pq.PQerrorMessage(s->conn), buf, sizeof buf)
 			 : "out of memory");
 	session_drop(s);
 	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS
@@ -307,7 +307,7 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 static int main_ready(pg_db *p, hr_error *err)
 {
 	if (p->base.in_transaction &&
-	    (p->main.conn == NULL || PQstatus(p->main.conn) != CONNECTION_OK))
+	    (p->main.conn == NULL || hr_pq.PQstatus(p->main.conn) != CONNECTION_OK))
 		p->txn_lost = 1;
 	if (p->txn_lost)
 		return hr_error_set(err, HR_UNAVAILABLE,
@@ -372,6 +372,10 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 
 	if (p == NULL)
 		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	if (hr_pq_load(err) < 0) {
+		free(p);
+		return -(int)err->code;
+	}
 	p->base.ops = &hr_db_postgres_ops;
 	p->main.name = "connection";
 	p->lock.name = "lock connection";
@@ -384,19 +388,19 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	find_spelled_secrets(p);
 	/* Check the URL now: a typo is a configuration error hrd should
 	 * refuse to start with, unlike a server that is not up yet. */
-	opts = PQconninfoParse(p->conninfo, &perr);
+	opts = hr_pq.PQconninfoParse(p->conninfo, &perr);
 	if (opts == NULL) {
 		hr_error_set(err, HR_INVALID_ARGUMENT, "bad database url '%s': %s",
 			     p->redacted,
 			     perr ? clean(p, perr, buf, sizeof buf) : "out of memory");
-		PQfreemem(perr);
+		hr_pq.PQfreemem(perr);
 		pg_close(&p->base);
 		return -(int)err->code;
 	}
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
 			p->secrets[0] = strdup(o->val);
-	PQconninfoFree(opts);
+	hr_pq.PQconninfoFree(opts);
 	gethostname(host, sizeof host - 1);
 	snprintf(p->app_name, sizeof p->app_name, "hrd %.40s pid %ld", host,
 		 (long)getpid());
@@ -413,20 +417,20 @@ static int pg_exec(hr_db *db, const char *sql, const char *const *params,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = PQexecParams(p->main.conn, sql, (int)n_params, NULL, params, NULL,
+	res = hr_pq.PQexecParams(p->main.conn, sql, (int)n_params, NULL, params, NULL,
 			   NULL, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
 	} else if (strcmp(sql, "COMMIT") == 0 &&
-		   strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		   strcmp(hr_pq.PQcmdStatus(res), "ROLLBACK") == 0) {
 		/* COMMIT of a failed transaction "succeeds" as a rollback. */
 		rc = hr_error_set(err, HR_ABORTED,
 				  "the transaction had failed and was rolled "
 				  "back instead of committed");
 	} else if (changes != NULL) {
-		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+		*changes = strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
 	}
-	PQclear(res);
+	hr_pq.PQclear(res);
 	return rc;
 }
 
@@ -442,12 +446,12 @@ static void pg_rollback(hr_db *db)
 	}
 	if (p->main.conn == NULL)
 		return;
-	res = PQexec(p->main.conn, "ROLLBACK");
+	res = hr_pq.PQexec(p->main.conn, "ROLLBACK");
 	if (!result_ok(res)) {
 		fail(p, &p->main, res, &err);
 		hr_log(HR_LOG_WARN, "rollback failed: %s", err.msg);
 	}
-	PQclear(res);
+	hr_pq.PQclear(res);
 }
 
 static int pg_query_column(hr_db *db, const char *sql, hr_strlist *out,
@@ -459,19 +463,19 @@ static int pg_query_column(hr_db *db, const char *sql, hr_strlist *out,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = PQexecParams(p->main.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	res = hr_pq.PQexecParams(p->main.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
-		PQclear(res);
+		hr_pq.PQclear(res);
 		return rc;
 	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (hr_strlist_push(out, PQgetvalue(res, i, 0)) < 0) {
+	for (int i = 0; i < hr_pq.PQntuples(res); i++) {
+		if (hr_strlist_push(out, hr_pq.PQgetvalue(res, i, 0)) < 0) {
 			rc = hr_error_set(err, HR_INTERNAL, "out of memory");
 			break;
 		}
 	}
-	PQclear(res);
+	hr_pq.PQclear(res);
 	return rc;
 }
 
@@ -487,15 +491,15 @@ static int pg_table_exists(hr_db *db, const char *table, int *exists,
 		return rc;
 	/* to_regclass follows search_path: the table an unqualified
 	 * "alembic_version" means, as Alembic finds it. */
-	res = PQexecParams(p->main.conn, "SELECT to_regclass($1) IS NOT NULL", 1,
+	res = hr_pq.PQexecParams(p->main.conn, "SELECT to_regclass($1) IS NOT NULL", 1,
 			   NULL, params, NULL, NULL, 0);
-	if (!result_ok(res) || PQntuples(res) != 1) {
+	if (!result_ok(res) || hr_pq.PQntuples(res) != 1) {
 		rc = fail(p, &p->main, res, err);
-		PQclear(res);
+		hr_pq.PQclear(res);
 		return rc;
 	}
-	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	*exists = strcmp(hr_pq.PQgetvalue(res, 0, 0), "t") == 0;
+	hr_pq.PQclear(res);
 	return 0;
 }
 
@@ -546,13 +550,13 @@ static void refuse_copy(PGconn *conn, PGresult *res)
 {
 	char *row;
 
-	if (PQresultStatus(res) == PGRES_COPY_IN)
-		PQputCopyEnd(conn, "COPY with STDIN is not supported in migrations");
+	if (hr_pq.PQresultStatus(res) == PGRES_COPY_IN)
+		hr_pq.PQputCopyEnd(conn, "COPY with STDIN is not supported in migrations");
 	else
-		while (PQgetCopyData(conn, &row, 0) > 0)
-			PQfreemem(row);
-	while ((res = PQgetResult(conn)) != NULL)
-		PQclear(res);
+		while (hr_pq.PQgetCopyData(conn, &row, 0) > 0)
+			hr_pq.PQfreemem(row);
+	while ((res = hr_pq.PQgetResult(conn)) != NULL)
+		hr_pq.PQclear(res);
 }
 
 /* One statement of a script; *line_offset gets the line within it
@@ -573,8 +577,8 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 				    "transaction control statements are not "
 				    "allowed in a migration: hrd runs each "
 				    "migration in its own transaction");
-	res = PQexec(conn, stmt);
-	switch (PQresultStatus(res)) {
+	res = hr_pq.PQexec(conn, stmt);
+	switch (hr_pq.PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 	case PGRES_EMPTY_QUERY:
@@ -588,12 +592,12 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 				  "supported in migrations");
 		break;
 	default:
-		pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)
+		pos = res ? hr_pq.PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)
 			  : NULL;
 		if (pos != NULL)
 			*line_offset = lines_before(stmt, strtol(pos, NULL, 10));
 		rc = fail(p, &p->main, res, err);
-		state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		state = res ? hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		if (p->base.in_transaction && state != NULL &&
 		    strcmp(state, "25001") == 0) {
 			hr_error inner = *err;
@@ -605,11 +609,11 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 					  inner.msg);
 		}
 	}
-	PQclear(res);
-	if (rc == 0 && PQtransactionStatus(conn) != want) {
+	hr_pq.PQclear(res);
+	if (rc == 0 && hr_pq.PQtransactionStatus(conn) != want) {
 		/* Something that slipped past is_transaction_control. */
 		if (want == PQTRANS_IDLE)
-			PQclear(PQexec(conn, "ROLLBACK"));
+			hr_pq.PQclear(hr_pq.PQexec(conn, "ROLLBACK"));
 		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
 				  "the statement changed the transaction "
 				  "state: hrd runs each migration in its own "
@@ -659,10 +663,10 @@ static int lock_query(pg_db *p, const char *sql, PGresult **out, hr_error *err)
 
 	if ((rc = session_open(p, &p->lock, err)) < 0)
 		return rc;
-	res = PQexec(p->lock.conn, sql);
+	res = hr_pq.PQexec(p->lock.conn, sql);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->lock, res, err);
-		PQclear(res);
+		hr_pq.PQclear(res);
 		return rc;
 	}
 	*out = res;
@@ -692,17 +696,17 @@ static void describe_holder(pg_db *p, char *buf, size_t size)
 			 err.msg);
 		return;
 	}
-	if (PQntuples(res) != 1)
+	if (hr_pq.PQntuples(res) != 1)
 		snprintf(buf, size, "another session, which just let it go");
-	else if (PQgetvalue(res, 0, 1)[0] != '\0')
+	else if (hr_pq.PQgetvalue(res, 0, 1)[0] != '\0')
 		snprintf(buf, size, "'%.63s' (postgres pid %s, %s, role %.63s)",
-			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
-			 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+			 hr_pq.PQgetvalue(res, 0, 1), hr_pq.PQgetvalue(res, 0, 0),
+			 hr_pq.PQgetvalue(res, 0, 2), hr_pq.PQgetvalue(res, 0, 3));
 	else
 		snprintf(buf, size, "postgres pid %s (%s, role %.63s)",
-			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
-			 PQgetvalue(res, 0, 3));
-	PQclear(res);
+			 hr_pq.PQgetvalue(res, 0, 0), hr_pq.PQgetvalue(res, 0, 2),
+			 hr_pq.PQgetvalue(res, 0, 3));
+	hr_pq.PQclear(res);
 }
 
 /*
@@ -728,8 +732,8 @@ static int pg_lock(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 				&res, err);
 		if (rc < 0)
 			return rc;
-		got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
+		got = hr_pq.PQntuples(res) == 1 && strcmp(hr_pq.PQgetvalue(res, 0, 0), "t") == 0;
+		hr_pq.PQclear(res);
 		if (got) {
 			p->lock_held = 1;
 			if (waited)
@@ -767,7 +771,7 @@ static int pg_lock_check(hr_db *db, hr_error *err)
 	 * lock) is still there. */
 	if ((rc = lock_query(p, "SELECT 1", &res, err)) < 0)
 		return rc;
-	PQclear(res);
+	hr_pq.PQclear(res);
 	return 0;
 }
 
@@ -785,11 +789,11 @@ static void pg_unlock(hr_db *db)
 		session_drop(&p->lock); /* ending the session releases it */
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+	if (strcmp(hr_pq.PQgetvalue(res, 0, 0), "t") != 0) {
 		hr_log(HR_LOG_WARN, "the schema lock was not held at release");
 		session_drop(&p->lock);
 	}
-	PQclear(res);
+	hr_pq.PQclear(res);
 }
 
 const hr_db_ops hr_db_postgres_ops = {
