@@ -4,12 +4,6 @@
 /* More revisions than this on one command line are a mistake. */
 #define STAMP_TARGETS_MAX 64
 
-static void print_rows(char **items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", items[i]);
-}
-
 static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
 	const char *targets[STAMP_TARGETS_MAX];
@@ -54,9 +48,9 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 		printf("}\n");
 	} else {
 		printf("Running stamp_revision ");
-		print_rows(reply->previous, reply->n_previous);
+		hrctl_print_list(stdout, reply->previous, reply->n_previous);
 		printf(" -> ");
-		print_rows(reply->revisions, reply->n_revisions);
+		hrctl_print_list(stdout, reply->revisions, reply->n_revisions);
 		printf("\n");
 	}
 	protobuf_c_message_free_unpacked(&reply->base, NULL);

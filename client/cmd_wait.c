@@ -60,8 +60,7 @@ static void describe(FILE *out, const Homerack__V1__SchemaState *st)
 {
 	if (st->n_revisions == 0)
 		fprintf(out, "<base>");
-	for (size_t i = 0; i < st->n_revisions; i++)
-		fprintf(out, "%s%s", i ? ", " : "", st->revisions[i]);
+	hrctl_print_list(out, st->revisions, st->n_revisions);
 	if (st->at_head)
 		fprintf(out, " (head)");
 }

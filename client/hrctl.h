@@ -74,6 +74,8 @@ void hrctl_json_strings(FILE *out, char **items, size_t n);
 void hrctl_json_revision(FILE *out, const Homerack__V1__Revision *r);
 void hrctl_json_revisions(FILE *out, Homerack__V1__Revision *const *revs,
 			  size_t n);
+/* items joined by ", " (nothing for none). */
+void hrctl_print_list(FILE *out, char *const *items, size_t n);
 /* "a, b" or "<base>" */
 void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r);
 

@@ -43,12 +43,6 @@ static void print_duration(uint64_t us)
 		printf("done in %.1f s", (double)us / 1e6);
 }
 
-static void print_list(char **items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", items[i]);
-}
-
 static int print_event(void *ud, const uint8_t *data, size_t len)
 {
 	print_state *ps = ud;
@@ -81,9 +75,9 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 		if (ps->tty && ev->total > 1)
 			printf("[%u/%u] ", ev->step, ev->total);
 		printf("Running %s ", ev->direction);
-		print_list(ev->from_revisions, ev->n_from_revisions);
+		hrctl_print_list(stdout, ev->from_revisions, ev->n_from_revisions);
 		printf(" -> ");
-		print_list(ev->to_revisions, ev->n_to_revisions);
+		hrctl_print_list(stdout, ev->to_revisions, ev->n_to_revisions);
 		printf(", %s", ev->message);
 		if (ps->tty) {
 			printf(" ... ");

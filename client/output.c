@@ -84,7 +84,7 @@ void hrctl_json_revisions(FILE *out, Homerack__V1__Revision *const *revs,
 }
 
 /* "a, b" */
-static void print_list(FILE *out, char *const *items, size_t n)
+void hrctl_print_list(FILE *out, char *const *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? ", " : "", items[i]);
@@ -95,7 +95,7 @@ void hrctl_print_parents(FILE *out, const Homerack__V1__Revision *r)
 	if (r->n_down_revisions == 0)
 		fputs("<base>", out);
 	else
-		print_list(out, r->down_revisions, r->n_down_revisions);
+		hrctl_print_list(out, r->down_revisions, r->n_down_revisions);
 }
 
 void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show)
@@ -104,7 +104,7 @@ void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show)
 		hrctl_print_parents(out, r);
 		if (r->n_depends_on > 0) {
 			fputs(" (", out);
-			print_list(out, r->depends_on, r->n_depends_on);
+			hrctl_print_list(out, r->depends_on, r->n_depends_on);
 			fputc(')', out);
 		}
 		fputs(" -> ", out);
@@ -112,7 +112,7 @@ void hrctl_print_line(FILE *out, const Homerack__V1__Revision *r, int show)
 	fputs(r->revision, out);
 	if ((show & HRCTL_SHOW_BRANCHES) && r->n_branches > 0) {
 		fputs(" (", out);
-		print_list(out, r->branches, r->n_branches);
+		hrctl_print_list(out, r->branches, r->n_branches);
 		fputc(')', out);
 	}
 	/* A head something depends on is only an "effective" head: the
@@ -144,22 +144,22 @@ void hrctl_print_verbose(FILE *out, const Homerack__V1__Revision *r,
 	fputc('\n', out);
 	if (r->n_depends_on > 0) {
 		fputs("Also depends on: ", out);
-		print_list(out, r->depends_on, r->n_depends_on);
+		hrctl_print_list(out, r->depends_on, r->n_depends_on);
 		fputc('\n', out);
 	}
 	if (r->n_children > 1) {
 		fputs("Branches into: ", out);
-		print_list(out, r->children, r->n_children);
+		hrctl_print_list(out, r->children, r->n_children);
 		fputc('\n', out);
 	}
 	if (r->n_branches > 0) {
 		fputs("Branch names: ", out);
-		print_list(out, r->branches, r->n_branches);
+		hrctl_print_list(out, r->branches, r->n_branches);
 		fputc('\n', out);
 	}
 	fprintf(out, "Path: %s\n\n    %s\n\n    Revision ID: %s\n    Revises: ",
 		r->path, r->message, r->revision);
-	print_list(out, r->down_revisions, r->n_down_revisions);
+	hrctl_print_list(out, r->down_revisions, r->n_down_revisions);
 	fprintf(out, "\n    Create Date: %s\n\n", r->create_date);
 }
 

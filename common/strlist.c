@@ -39,6 +39,28 @@ void hr_strlist_free(hr_strlist *l)
 	memset(l, 0, sizeof *l);
 }
 
+char *hr_strlist_join(const hr_strlist *l)
+{
+	size_t len = 1, used = 0;
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->items[i]) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->items[i]);
+
+		if (i > 0)
+			s[used++] = ' ';
+		memcpy(s + used, l->items[i], n + 1);
+		used += n;
+	}
+	return s;
+}
+
 int hr_strlist_equal(const hr_strlist *a, const hr_strlist *b)
 {
 	if (a->n != b->n)

@@ -14,6 +14,9 @@ typedef struct hr_strlist {
 int hr_strlist_push(hr_strlist *l, const char *s);
 int hr_strlist_pushn(hr_strlist *l, const char *s, size_t len);
 void hr_strlist_free(hr_strlist *l);
+/* The strings joined by single spaces ("" for none), malloc'ed; NULL
+ * when out of memory. */
+char *hr_strlist_join(const hr_strlist *l);
 /* Whether a and b hold the same strings in the same order. */
 int hr_strlist_equal(const hr_strlist *a, const hr_strlist *b);
 /* Sort lexicographically (version rows are reported sorted). */

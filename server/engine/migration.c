@@ -667,6 +667,11 @@ void hr_migration_free(hr_migration *m)
 	free(m);
 }
 
+const char *hr_direction_name(hr_direction d)
+{
+	return d == HR_UPGRADE ? "upgrade" : "downgrade";
+}
+
 /*
  * A section for every dialect (NULL) applies everywhere; a NULL dialect
  * argument selects only those, so a caller that forgot its dialect never

@@ -73,6 +73,9 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
 
 void hr_migration_free(hr_migration *m);
 
+/* "upgrade" or "downgrade". */
+const char *hr_direction_name(hr_direction d);
+
 /* Whether section s is part of the script for direction d on dialect. */
 int hr_section_applies(const hr_sql_section *s, hr_direction d,
 		       const char *dialect);

@@ -13,31 +13,6 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static const char *direction_name(hr_direction d)
-{
-	return d == HR_UPGRADE ? "upgrade" : "downgrade";
-}
-
-/* The rows joined by spaces, for the history table ("" for none). */
-static char *join(const hr_strlist *l)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < l->n; i++)
-		len += strlen(l->items[i]) + 1;
-	s = malloc(len);
-	if (s == NULL)
-		return NULL;
-	s[0] = '\0';
-	for (size_t i = 0; i < l->n; i++) {
-		if (i > 0)
-			strcat(s, " ");
-		strcat(s, l->items[i]);
-	}
-	return s;
-}
-
 static int has_row(const hr_strlist *l, const char *rev)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -111,7 +86,7 @@ static int run_sections(hr_db *db, const hr_plan_step *s, hr_error *err)
 
 			return hr_error_set(err, db_err.code,
 					    "%s failed at %s (%s:%d): %s",
-					    direction_name(s->direction),
+					    hr_direction_name(s->direction),
 					    m->revision, m->path, line,
 					    db_err.msg);
 		}
@@ -129,7 +104,7 @@ static int record_and_commit(hr_db *db, hr_history_entry *e,
 			     hr_strlist *versions, hr_strlist *after,
 			     hr_error *err)
 {
-	char *from = join(versions), *to = join(after);
+	char *from = hr_strlist_join(versions), *to = hr_strlist_join(after);
 	int rc;
 
 	if (from == NULL || to == NULL) {
@@ -184,7 +159,7 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 	*duration_us = now_us() - start;
 	hr_history_entry e = {
 		.revision = m->revision,
-		.direction = direction_name(s->direction),
+		.direction = hr_direction_name(s->direction),
 		.checksum = m->checksum,
 		.message = m->message,
 		.duration_us = *duration_us,

@@ -64,9 +64,6 @@ void hr_versions_describe(const hr_strlist *rows, char *buf, size_t size);
  * HR_METHOD_LIST_MAX entries; returns 1 then. */
 int hr_method_list_too_long(hr_call *call, const char *what, size_t n);
 
-/* The strings joined by spaces (malloc'd), or NULL when out of memory. */
-char *hr_strings_join(char *const *items, size_t n);
-
 /* A new revision for Revision and Merge (revision.c): checked against
  * the map, written into the migrations directory, loaded, and described
  * in call's reply. */

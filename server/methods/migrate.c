@@ -38,11 +38,6 @@ static void migrate_job_free(void *data)
 	free(mj);
 }
 
-static const char *direction_name(hr_direction d)
-{
-	return d == HR_UPGRADE ? "upgrade" : "downgrade";
-}
-
 static void emit_step(migrate_job *mj, Homerack__V1__MigrationEvent__Kind kind,
 		      size_t index, const hr_plan_step *s, int64_t duration_us)
 {
@@ -51,7 +46,7 @@ static void emit_step(migrate_job *mj, Homerack__V1__MigrationEvent__Kind kind,
 	char *self[1] = {(char *)m->revision};
 
 	ev.kind = kind;
-	ev.direction = (char *)direction_name(s->direction);
+	ev.direction = (char *)hr_direction_name(s->direction);
 	ev.revision = (char *)m->revision;
 	ev.message = m->message;
 	ev.step = (uint32_t)index + 1;
@@ -119,7 +114,7 @@ static void hook_started(void *ud, size_t index, const hr_plan_step *s)
 	migrate_job *mj = ud;
 
 	hr_job_set_detail(mj->job, "%s %s (step %zu of %zu)",
-			  direction_name(s->direction), s->migration->revision,
+			  hr_direction_name(s->direction), s->migration->revision,
 			  index + 1, mj->total);
 	emit_step(ud, HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_STARTED, index,
 		  s, 0);
@@ -224,7 +219,7 @@ static void migrate_work(hr_job *job)
 	mj->lock_checked = uv_hrtime(); /* just taken */
 	hr_job_publish_rows(job, &rows);
 	ev.kind = HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_PLAN;
-	ev.direction = (char *)direction_name(mj->direction);
+	ev.direction = (char *)hr_direction_name(mj->direction);
 	ev.total = (uint32_t)plan.n_steps;
 	hr_job_emit(job, &ev.base);
 	rc = hr_runner_apply(db, &plan, &rows, &hooks, (int64_t)job->peer_uid,
@@ -240,7 +235,7 @@ static void migrate_work(hr_job *job)
 	} else if (plan.n_steps > 0) {
 		hr_versions_describe(&rows, where, sizeof where);
 		hr_log(HR_LOG_INFO, "%s to %s by uid %ld: %zu step(s)",
-		       direction_name(mj->direction), where,
+		       hr_direction_name(mj->direction), where,
 		       (long)job->peer_uid, done);
 	}
 out:
@@ -260,7 +255,7 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 	if (target[0] == '\0') {
 		hr_call_finish(call, HR_INVALID_ARGUMENT,
 			       "%s needs a target revision (e.g. %s)",
-			       direction_name(dir),
+			       hr_direction_name(dir),
 			       dir == HR_UPGRADE ? "head" : "-1");
 		return;
 	}

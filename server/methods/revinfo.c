@@ -108,21 +108,3 @@ int hr_method_list_too_long(hr_call *call, const char *what, size_t n)
 	return 1;
 }
 
-char *hr_strings_join(char *const *items, size_t n)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(items[i]) + 1;
-	s = malloc(len);
-	if (s == NULL)
-		return NULL;
-	s[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(s, " ");
-		strcat(s, items[i]);
-	}
-	return s;
-}

@@ -218,7 +218,7 @@ static int write_script(script_out *so, const hr_revmap *map,
 			step_comment(so, "stamp_revision", rows.items, rows.n,
 				     (char *const *)plan.final_heads,
 				     plan.n_final_heads, NULL);
-		what = rc == 0 ? hr_strings_join(ends.items, ends.n) : NULL;
+		what = rc == 0 ? hr_strlist_join(&ends) : NULL;
 		if (rc == 0 && what == NULL)
 			rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 					  "out of memory");

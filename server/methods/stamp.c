@@ -87,8 +87,7 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 		rc = hr_strlist_push(&sj->targets, req->target);
 	for (size_t i = 0; rc == 0 && i < req->n_targets; i++)
 		rc = hr_strlist_push(&sj->targets, req->targets[i]);
-	if (rc == 0 && (sj->what = hr_strings_join(sj->targets.items,
-						   sj->targets.n)) == NULL)
+	if (rc == 0 && (sj->what = hr_strlist_join(&sj->targets)) == NULL)
 		rc = -1;
 	if (rc < 0) {
 		stamp_job_free(sj);
