@@ -15,21 +15,6 @@
 #include "pballoc.h"
 #include "server.h"
 
-/* Send a status for a call id that never became an hr_call. */
-static void send_status(hr_conn *conn, uint64_t id, hr_code code,
-			const char *message)
-{
-	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
-	Homerack__V1__Status status = HOMERACK__V1__STATUS__INIT;
-
-	status.code = (int32_t)code;
-	status.message = (char *)message;
-	resp.call_id = id;
-	resp.body_case = HOMERACK__V1__RESPONSE__BODY_STATUS;
-	resp.status = &status;
-	hr_conn_write_response(conn, &resp);
-}
-
 static hr_call *find_call(hr_conn *conn, uint64_t id)
 {
 	for (hr_call *c = conn->calls; c != NULL; c = c->next)
@@ -88,7 +73,7 @@ void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
 	if (call->conn != NULL)
-		send_status(call->conn, call->id, code, message);
+		hr_conn_write_status(call->conn, call->id, code, message);
 	if (code != HR_OK)
 		hr_log(HR_LOG_INFO, "%s by uid %ld: %s: %s", call->method->path,
 		       (long)call->peer_uid, hr_code_name(code), message);
@@ -146,7 +131,8 @@ static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
 			 "speaks version %d",
 			 req->protocol_version,
 			 HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT);
-		send_status(conn, req->call_id, HR_FAILED_PRECONDITION, message);
+		hr_conn_write_status(conn, req->call_id, HR_FAILED_PRECONDITION,
+				     message);
 		hr_conn_close_after_writes(conn);
 		return -1;
 	}
@@ -158,7 +144,7 @@ static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
 		snprintf(message, sizeof message,
 			 "call id %llu is already in use on this connection",
 			 (unsigned long long)req->call_id);
-		send_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		hr_conn_write_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
 		return -1;
 	}
 	if (conn->n_calls >= conn->server->cfg.max_calls_per_conn) {
@@ -166,7 +152,7 @@ static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
 			 "too many calls in flight on this connection (limit "
 			 "%zu)",
 			 conn->server->cfg.max_calls_per_conn);
-		send_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED, message);
+		hr_conn_write_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED, message);
 		return -1;
 	}
 	return 0;
@@ -184,7 +170,7 @@ static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
 	if (method == NULL) {
 		snprintf(message, sizeof message, "unknown method '%.200s'",
 			 req->method);
-		send_status(conn, req->call_id, HR_UNIMPLEMENTED, message);
+		hr_conn_write_status(conn, req->call_id, HR_UNIMPLEMENTED, message);
 		return;
 	}
 	if (method->mutating && !conn->is_admin) {
@@ -192,7 +178,7 @@ static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
 			 "uid %ld may not call %s: changing the schema needs %s",
 			 (long)conn->uid, method->path,
 			 hr_peer_admin_description(conn->server));
-		send_status(conn, req->call_id, HR_PERMISSION_DENIED, message);
+		hr_conn_write_status(conn, req->call_id, HR_PERMISSION_DENIED, message);
 		return;
 	}
 	hr_pballoc_init(&alloc, HR_PBALLOC_REQUEST_LIMIT);
@@ -201,13 +187,13 @@ static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
 	if (payload == NULL) {
 		snprintf(message, sizeof message, "malformed %s payload",
 			 method->request_type->name);
-		send_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		hr_conn_write_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
 		return;
 	}
 	call = calloc(1, sizeof *call);
 	if (call == NULL) {
 		protobuf_c_message_free_unpacked(payload, &alloc.base);
-		send_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED,
+		hr_conn_write_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED,
 			    "out of memory");
 		return;
 	}
@@ -235,7 +221,7 @@ void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len)
 	if (req == NULL) {
 		hr_log(HR_LOG_WARN, "uid %ld sent an undecodable request frame",
 		       (long)conn->uid);
-		send_status(conn, 0, HR_INVALID_ARGUMENT,
+		hr_conn_write_status(conn, 0, HR_INVALID_ARGUMENT,
 			    "malformed request frame: not a homerack.v1.Request");
 		hr_conn_close_after_writes(conn);
 		return;

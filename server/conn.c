@@ -188,17 +188,24 @@ static int on_frame(void *ud, const uint8_t *payload, size_t len)
 	return conn->closing || uv_is_closing((uv_handle_t *)&conn->pipe);
 }
 
-/* Tell the peer why we hang up, with call id 0 (no call of theirs). */
-static void reject_stream(hr_conn *conn, const hr_error *err)
+int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
+			 const char *message)
 {
 	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
 	Homerack__V1__Status status = HOMERACK__V1__STATUS__INIT;
 
-	status.code = (int32_t)err->code;
-	status.message = (char *)err->msg;
+	status.code = (int32_t)code;
+	status.message = (char *)message;
+	resp.call_id = call_id;
 	resp.body_case = HOMERACK__V1__RESPONSE__BODY_STATUS;
 	resp.status = &status;
-	hr_conn_write_response(conn, &resp);
+	return hr_conn_write_response(conn, &resp);
+}
+
+/* Tell the peer why we hang up, with call id 0 (no call of theirs). */
+static void reject_stream(hr_conn *conn, const hr_error *err)
+{
+	hr_conn_write_status(conn, 0, err->code, err->msg);
 	hr_conn_close_after_writes(conn);
 }
 

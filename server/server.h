@@ -144,6 +144,10 @@ struct hr_conn {
 /* Accept a pending connection on the listener (conn.c). */
 void hr_conn_accept(hr_server *server);
 
+/* Write a status frame ending call_id (0: the connection itself). */
+int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
+			 const char *message);
+
 /* Write one Response frame; frees nothing of resp. */
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
 
