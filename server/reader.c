@@ -123,6 +123,25 @@ static void start_read(hr_server *server)
 	}
 }
 
+/*
+ * The rows without waiting, when they can be had so: from the job that
+ * is migrating (hr_writer_current_rows), or read on the loop (SQLite).
+ * Returns 1 with *rc (and rows or err) set; 0 when only a read on the
+ * pool can answer.
+ */
+static int rows_at_once(hr_server *server, hr_strlist *rows, int *rc,
+			hr_error *err)
+{
+	if (hr_writer_current_rows(server, rows)) {
+		*rc = 0;
+		return 1;
+	}
+	if (server->reads.async)
+		return 0;
+	*rc = read_now(server, rows, err);
+	return 1;
+}
+
 void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done)
 {
 	hr_reads *r = &server->reads;
@@ -131,13 +150,7 @@ void hr_reader_submit(hr_server *server, hr_read *read, hr_read_cb done)
 	int rc;
 
 	read->done = done;
-	if (hr_writer_current_rows(server, &rows)) {
-		done(read, 0, &rows, NULL);
-		hr_strlist_free(&rows);
-		return;
-	}
-	if (!r->async) {
-		rc = read_now(server, &rows, &err);
+	if (rows_at_once(server, &rows, &rc, &err)) {
 		done(read, rc, &rows, &err);
 		hr_strlist_free(&rows);
 		return;
@@ -213,12 +226,8 @@ void hr_reader_for_call(hr_call *call, hr_call_rows_fn fn, void *ud,
 	hr_error err;
 	int rc;
 
-	if (hr_writer_current_rows(server, &rows)) {
-		rc = 0;
-	} else if (!server->reads.async) {
-		/* The fast path: no allocation, no indirection. */
-		rc = read_now(server, &rows, &err);
-	} else {
+	/* The fast path: no allocation, no indirection. */
+	if (!rows_at_once(server, &rows, &rc, &err)) {
 		cr = calloc(1, sizeof *cr);
 		if (cr == NULL) {
 			if (free_ud != NULL)
