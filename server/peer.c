@@ -51,8 +51,6 @@ int hr_peer_identify(hr_conn *conn, hr_error *err)
 				    "cannot read peer credentials: %s",
 				    strerror(errno));
 	conn->uid = cred.uid;
-	conn->gid = cred.gid;
-	conn->pid = cred.pid;
 	conn->is_admin = cred.uid == 0 || cred.uid == geteuid() ||
 			 (server->have_admin_gid &&
 			  in_group(cred.uid, cred.gid, server->admin_gid));

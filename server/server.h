@@ -127,8 +127,6 @@ struct hr_conn {
 	hr_server *server;
 	hr_frame_reader reader;
 	uid_t uid;
-	gid_t gid;
-	pid_t pid;
 	int is_admin;
 	hr_call *calls;
 	size_t n_calls;
@@ -167,7 +165,7 @@ void hr_conn_sweep(hr_server *server);
 /* Peers                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Fill conn->uid/gid/pid from SO_PEERCRED and decide conn->is_admin. */
+/* Fill conn->uid from SO_PEERCRED and decide conn->is_admin. */
 int hr_peer_identify(hr_conn *conn, hr_error *err);
 /* Who may change the schema, for PERMISSION_DENIED messages. */
 const char *hr_peer_admin_description(const hr_server *server);
