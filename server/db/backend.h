@@ -38,6 +38,12 @@ typedef struct hr_db_ops {
 		    void *ud, hr_error *err);
 	int (*lock_check)(hr_db *db, hr_error *err);
 	void (*unlock)(hr_db *db);
+	/* A query's every row as text (db.h hr_db_query). */
+	int (*query_rows)(hr_db *db, const char *sql,
+			  const char *const *params, size_t n_params,
+			  hr_rows *out, hr_error *err);
+	/* A scratch database (db.h hr_db_open_scratch). */
+	int (*open_scratch)(const hr_dburl *url, hr_db **out, hr_error *err);
 	int may_block;          /* calls can wait on the network */
 	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
 	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */

@@ -477,3 +477,46 @@ char *hr_db_script_take(hr_db *db)
 	sd->len = sd->cap = 0;
 	return text;
 }
+
+/* ------------------------------------------------------------------ */
+/* Generic reads and scratch databases                                 */
+/* ------------------------------------------------------------------ */
+
+int hr_db_query(hr_db *db, const char *sql, const char *const *params,
+		size_t n_params, hr_rows *out, hr_error *err)
+{
+	*out = (hr_rows){0};
+	if (db->ops->query_rows == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "%s handles cannot run queries",
+				    db->ops->dialect);
+	return db->ops->query_rows(db, sql, params, n_params, out, err);
+}
+
+const char *hr_rows_get(const hr_rows *rows, size_t row, size_t col)
+{
+	if (row >= rows->n_rows || col >= rows->n_cols)
+		return NULL;
+	return rows->cells[row * rows->n_cols + col];
+}
+
+void hr_rows_free(hr_rows *rows)
+{
+	for (size_t i = 0; i < rows->n_rows * rows->n_cols; i++)
+		free(rows->cells[i]);
+	free(rows->cells);
+	*rows = (hr_rows){0};
+}
+
+int hr_db_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
+{
+	const hr_db_ops *ops = url->kind == HR_DB_SQLITE ? &hr_db_sqlite_ops
+							 : &hr_db_postgres_ops;
+
+	*out = NULL;
+	if (ops->open_scratch == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "no scratch databases on %s",
+				    ops->dialect);
+	return ops->open_scratch(url, out, err);
+}

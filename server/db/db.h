@@ -112,6 +112,40 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e,
 			 hr_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Generic reads and scratch databases (the schema differ's)           */
+/* ------------------------------------------------------------------ */
+
+/* A query's result as text: cells[row * n_cols + col], NULL for SQL
+ * NULL. */
+typedef struct hr_rows {
+	size_t n_rows, n_cols;
+	char **cells;
+} hr_rows;
+
+/* Run one query with text parameters ($1, $2, ...) and keep every row
+ * (at most HR_ROWS_MAX cells, else -HR_RESOURCE_EXHAUSTED). */
+#define HR_ROWS_MAX (1u << 20)
+int hr_db_query(hr_db *db, const char *sql, const char *const *params,
+		size_t n_params, hr_rows *out, hr_error *err);
+/* The cell, or NULL (SQL NULL, or out of range). */
+const char *hr_rows_get(const hr_rows *rows, size_t row, size_t col);
+void hr_rows_free(hr_rows *rows);
+
+/*
+ * A scratch database of url's dialect: a throwaway place to replay the
+ * migrations or load the models and read the result back through the
+ * catalog. SQLite: a private in-memory database (url's path unused).
+ * PostgreSQL: a new connection to url, inside one transaction, with a
+ * fresh empty schema first on its search_path (current_schema() is it);
+ * hr_db_begin/commit/rollback on it become a savepoint, its release and
+ * a rollback to it, so the runner works unchanged; CREATE INDEX
+ * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing.
+ * Closing the handle rolls everything back: nothing is left behind,
+ * even when hrd is killed. Never used for anything but scratch work.
+ */
+int hr_db_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err);
+
+/* ------------------------------------------------------------------ */
 /* History reads and offline scripts (the migration engine's)          */
 /* ------------------------------------------------------------------ */
 
