@@ -49,6 +49,8 @@ extern const hrctl_cmd hrctl_cmd_show;
 extern const hrctl_cmd hrctl_cmd_verify;
 extern const hrctl_cmd hrctl_cmd_revision;
 extern const hrctl_cmd hrctl_cmd_merge;
+extern const hrctl_cmd hrctl_cmd_models;
+extern const hrctl_cmd hrctl_cmd_check;
 
 /*
  * Parse argv (argv[0] is the command name) against flags; positional

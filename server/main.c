@@ -35,6 +35,9 @@ static void usage(FILE *out)
 		"  -m, --migrations DIR    migration files (env "
 		"HOMERACK_MIGRATIONS;\n"
 		"                          default ./migrations)\n"
+		"      --models DIR        the models, *.sql (env "
+		"HOMERACK_MODELS;\n"
+		"                          default ./models)\n"
 		"      --socket-mode MODE  socket permissions, octal (default "
 		"0660)\n"
 		"      --socket-group NAME the socket's group (default: hrd's)\n"
@@ -127,11 +130,13 @@ int main(int argc, char **argv)
 		OPT_MAX_FRAME,
 		OPT_FRAME_TIMEOUT,
 		OPT_IDLE_TIMEOUT,
+		OPT_MODELS,
 	};
 	static const struct option options[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"database", required_argument, NULL, 'd'},
 		{"migrations", required_argument, NULL, 'm'},
+		{"models", required_argument, NULL, OPT_MODELS},
 		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
 		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
@@ -161,6 +166,7 @@ int main(int argc, char **argv)
 	hr_config_defaults(&cfg);
 	cfg.database_url = env_or("DATABASE_URL", cfg.database_url);
 	cfg.migrations_dir = env_or("HOMERACK_MIGRATIONS", cfg.migrations_dir);
+	cfg.models_dir = env_or("HOMERACK_MODELS", cfg.models_dir);
 	while ((opt = getopt_long(argc, argv, "s:d:m:qvhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -172,6 +178,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			cfg.migrations_dir = optarg;
+			break;
+		case OPT_MODELS:
+			cfg.models_dir = optarg;
 			break;
 		case OPT_SOCKET_MODE:
 			cfg.socket_mode = (mode_t)strtoul(optarg, &end, 8);

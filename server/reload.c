@@ -109,6 +109,7 @@ static void on_sighup(uv_signal_t *handle, int signum)
 {
 	(void)signum;
 	reload_and_log(handle->data, "SIGHUP");
+	hr_server_models_reload_and_log(handle->data, "SIGHUP");
 }
 
 static void on_debounced(uv_timer_t *timer)

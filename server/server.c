@@ -17,6 +17,7 @@ void hr_config_defaults(hr_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->database_url = "sqlite:///./homerack.db";
 	cfg->migrations_dir = "./migrations";
+	cfg->models_dir = "./models";
 	cfg->socket_mode = 0660;
 	cfg->max_frame = HR_FRAME_REQUEST_MAX;
 	cfg->max_connections = 1024;
@@ -49,6 +50,7 @@ static void begin_shutdown(hr_server *server)
 	hr_watch_stop_all(server);
 	uv_close((uv_handle_t *)&server->sweep, NULL);
 	hr_reload_close(server);
+	hr_models_state_close(server);
 	hr_reader_close(server);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
@@ -123,6 +125,7 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 				  : cfg->idle_timeout_ms;
 	period = period / 4 > 0 ? period / 4 : 1;
 	hr_reload_init(server);
+	hr_models_state_init(server);
 	uv_timer_init(loop, &server->watch_poll);
 	server->watch_poll.data = server;
 	uv_timer_init(loop, &server->sweep);
@@ -152,6 +155,7 @@ void hr_server_free(hr_server *server)
 {
 	hr_strlist_free(&server->watch_rows);
 	hr_reload_free(server);
+	hr_models_state_free(server);
 	hr_db_close(server->reader);
 	hr_db_close(server->writer);
 	hr_dburl_free(&server->url);

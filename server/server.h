@@ -44,6 +44,7 @@ typedef struct hr_config {
 	const char *socket_path;
 	const char *database_url;
 	const char *migrations_dir;
+	const char *models_dir;
 	mode_t socket_mode;     /* default 0660 */
 	const char *socket_group; /* chown the socket to it; NULL: ours */
 	const char *admin_group; /* members may change the schema; NULL none */
@@ -196,6 +197,10 @@ struct hr_job {
 	void *data; /* method-specific */
 	void (*free_data)(void *data);
 	const char *method; /* the call's method path, for logs and watchers */
+	/* Loop thread, once work is done and while the call is still there:
+	 * the method's last word before the call ends with `result` (may
+	 * send replies, may set result). NULL: none. */
+	void (*after)(hr_job *job);
 	pthread_mutex_t lock; /* guards events and detail */
 	hr_job_event *events, **events_tail;
 	char detail[256];
@@ -337,6 +342,12 @@ struct hr_server {
 	uint64_t map_generation; /* bumped by every successful (re)load */
 	hr_implied_cache implied_cache; /* methods/current.c */
 	struct hr_retired_map *retired; /* superseded maps jobs still hold */
+	/* The models (models_state.c): NULL when they failed to load. */
+	struct hr_models *models;
+	hr_error models_error;
+	uint64_t models_generation; /* bumped by every successful (re)load */
+	uv_fs_event_t models_watch;
+	uv_timer_t models_timer;
 	uv_signal_t sighup;
 	uv_fs_event_t dir_watch;  /* the migrations directory */
 	uv_timer_t reload_timer;  /* debounces its events */
@@ -379,6 +390,19 @@ int hr_server_reload(hr_server *server, hr_error *err);
 void hr_reload_init(hr_server *server);
 void hr_reload_close(hr_server *server);
 void hr_reload_free(hr_server *server);
+
+/* The models (models_state.c): hr_models_ref'ed for the caller (unref
+ * it), or NULL with server->models_error saying why. */
+struct hr_models *hr_server_models_hold(hr_server *server);
+/* Reload the models directory; on failure the old models stay and err
+ * says why. */
+int hr_server_models_reload(hr_server *server, hr_error *err);
+/* Reload and log the outcome (SIGHUP, a file change). */
+void hr_server_models_reload_and_log(hr_server *server, const char *why);
+/* Load at start, watch the directory; close its handles; free. */
+void hr_models_state_init(hr_server *server);
+void hr_models_state_close(hr_server *server);
+void hr_models_state_free(hr_server *server);
 
 /* The listening socket (listener.c). */
 int hr_listener_open(hr_server *server, hr_error *err);

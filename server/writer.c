@@ -197,6 +197,8 @@ static void after_work_cb(uv_work_t *req, int status)
 		hr_error_set(&job->result, HR_CANCELLED, "cancelled");
 	hr_writer_drain(server);
 	server->running = NULL;
+	if (job->after != NULL && job->call != NULL)
+		job->after(job);
 	finish_job(job);
 	start_next(server);
 	if (server->running == NULL) {

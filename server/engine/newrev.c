@@ -133,9 +133,11 @@ char *hr_newrev_text(const hr_newrev *rev)
 		put_list(f, "depends_on", rev->depends_on, rev->n_depends_on);
 	fprintf(f, "-- message: %s\n-- create_date: %s\n", rev->message,
 		rev->create_date);
+	if (rev->foreign_keys_off)
+		fputs("-- foreign_keys: off\n", f);
 	if (rev->n_parents > 1)
 		fputs("\n-- A merge: usually no SQL of its own.\n", f);
-	fputs("\n-- +upgrade\n\n-- +downgrade\n", f);
+	fputs(rev->body ? rev->body : "\n-- +upgrade\n\n-- +downgrade\n", f);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -47,10 +47,15 @@ typedef struct hr_newrev {
 	size_t n_depends_on;
 	const char *message;
 	const char *create_date; /* "YYYY-MM-DD HH:MM:SS" */
+	int foreign_keys_off; /* write `-- foreign_keys: off` */
+	/* What follows the header (review notes and sections); NULL: empty
+	 * upgrade and downgrade sections. */
+	const char *body;
 } hr_newrev;
 
-/* The file's text: the header and empty upgrade/downgrade sections, or
- * NULL when out of memory. The caller frees it. */
+/* The file's text: the header and rev->body (by default empty upgrade
+ * and downgrade sections), or NULL when out of memory. The caller frees
+ * it. */
 char *hr_newrev_text(const hr_newrev *rev);
 
 /*

@@ -16,6 +16,8 @@ extern const hr_method hr_method_verify;
 extern const hr_method hr_method_script;
 extern const hr_method hr_method_revision;
 extern const hr_method hr_method_merge;
+extern const hr_method hr_method_models;
+extern const hr_method hr_method_check;
 
 /*
  * Describe migration m of map in r (initialised by the caller). r's
@@ -39,6 +41,11 @@ void hr_revinfo_reply(hr_call *call, const hr_migration *const *migs,
 /* Finish call with FAILED_PRECONDITION when the migrations did not load;
  * returns 1 then, 0 when the map is usable. */
 int hr_method_need_map(hr_call *call);
+
+/* The models for call, referenced (hr_models_unref it); NULL after
+ * finishing call with FAILED_PRECONDITION when they did not load or
+ * the models directory does not exist. */
+struct hr_models *hr_method_need_models(hr_call *call);
 
 /* Queue an Upgrade or Downgrade for call (migrate.c). */
 void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
@@ -76,7 +83,19 @@ typedef struct hr_new_revision {
 	size_t n_labels;
 	char **depends_on; /* targets or branch labels */
 	size_t n_depends_on;
+	int foreign_keys_off; /* the header's `foreign_keys: off` */
+	const char *body;     /* after the header; NULL: empty sections */
 } hr_new_revision;
 void hr_revision_create(hr_call *call, const hr_new_revision *nr);
+/* The part of hr_revision_create that checks, writes and loads the new
+ * revision (loop thread); *made is it in the reloaded map. */
+int hr_revision_write(hr_server *server, const hr_new_revision *nr,
+		      const hr_migration **made, hr_error *err);
+
+/* Revision with autogenerate (autogenerate.c): queue the comparison of
+ * the models with the migrations, then write nr with the SQL found. */
+void hr_autogenerate_start(hr_call *call,
+			   const Homerack__V1__RevisionRequest *req,
+			   const hr_new_revision *nr);
 
 #endif

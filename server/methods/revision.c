@@ -147,9 +147,8 @@ static int resolve_deps(const hr_revmap *map, char *const *deps, size_t n,
 	return 0;
 }
 
-/* Check the new revision, write its file, load it; err on failure. */
-static int create(hr_server *server, const hr_new_revision *nr,
-		  const hr_migration **made, hr_error *err)
+int hr_revision_write(hr_server *server, const hr_new_revision *nr,
+		      const hr_migration **made, hr_error *err)
 {
 	const hr_revmap *map = server->map;
 	char id[HR_REVISION_MAX + 1], date[32], *path = NULL;
@@ -201,6 +200,8 @@ static int create(hr_server *server, const hr_new_revision *nr,
 		.n_depends_on = deps.n,
 		.message = nr->message,
 		.create_date = date,
+		.foreign_keys_off = nr->foreign_keys_off,
+		.body = nr->body,
 	};
 	rc = hr_newrev_write(server->cfg.migrations_dir, &rev, &path, err);
 	if (rc < 0)
@@ -235,7 +236,7 @@ void hr_revision_create(hr_call *call, const hr_new_revision *nr)
 	const hr_migration *made = NULL;
 	hr_error err;
 
-	if (create(call->server, nr, &made, &err) < 0) {
+	if (hr_revision_write(call->server, nr, &made, &err) < 0) {
 		hr_call_finish(call, err.code, "%s", err.msg);
 		return;
 	}
@@ -311,7 +312,10 @@ static void revision_start(hr_call *call, const ProtobufCMessage *request)
 	nr.n_labels = req->n_branch_labels;
 	nr.depends_on = req->depends_on;
 	nr.n_depends_on = req->n_depends_on;
-	hr_revision_create(call, &nr);
+	if (req->autogenerate)
+		hr_autogenerate_start(call, req, &nr);
+	else
+		hr_revision_create(call, &nr);
 	free(parents);
 }
 

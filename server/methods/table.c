@@ -7,7 +7,8 @@ static const hr_method *const methods[] = {
 	&hr_method_current,  &hr_method_history, &hr_method_upgrade,
 	&hr_method_downgrade, &hr_method_stamp,   &hr_method_watch,
 	&hr_method_show,      &hr_method_verify,  &hr_method_script,
-	&hr_method_revision,  &hr_method_merge,
+	&hr_method_revision,  &hr_method_merge,   &hr_method_models,
+	&hr_method_check,
 };
 
 const hr_method *hr_method_find(const char *path)
