@@ -1,0 +1,661 @@
+/*
+ * test_schema_sqlite.c — SQLite's catalog read back, the differ and the
+ * SQLite renderer, proven by round trips on scratch databases: load
+ * schema A (with rows) and schema B, diff A->B, render, apply to A the
+ * way the runner does, read back: nothing may differ from B, and the
+ * downgrade (B->A) must bring A back, rows kept.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "db.h"
+#include "diff.h"
+#include "migration.h"
+
+/* ------------------------------------------------------------------ */
+/* Fixtures                                                            */
+/* ------------------------------------------------------------------ */
+
+static hr_db *scratch(void)
+{
+	hr_dburl url = {.kind = HR_DB_SQLITE,
+			.sqlite_path = (char *)":memory:",
+			.redacted = (char *)"sqlite://"};
+	hr_error err = {0};
+	hr_db *db = NULL;
+
+	if (hr_db_open_scratch(&url, &db, &err) != 0)
+		fail_msg("scratch: %s", err.msg);
+	return db;
+}
+
+static void exec_sql(hr_db *db, const char *sql)
+{
+	hr_error err = {0};
+	int line = 0;
+
+	if (hr_db_exec_script(db, sql, 1, &line, &err) != 0)
+		fail_msg("line %d: %s\n--- in:\n%s", line, err.msg, sql);
+}
+
+/* Every cell of a query's rows: cells '|'-joined, rows ';'-joined
+ * (NULL as "NULL"). Static storage. */
+static const char *query(hr_db *db, const char *sql)
+{
+	static char out[4096];
+	hr_error err = {0};
+	hr_rows rows;
+	size_t n = 0;
+
+	if (hr_db_query(db, sql, NULL, 0, &rows, &err) != 0)
+		fail_msg("%s: %s", sql, err.msg);
+	out[0] = '\0';
+	for (size_t r = 0; r < rows.n_rows; r++)
+		for (size_t c = 0; c < rows.n_cols; c++) {
+			const char *v = hr_rows_get(&rows, r, c);
+
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
+					      r + c == 0 ? "" : c ? "|" : ";",
+					      v ? v : "NULL");
+			assert_true(n < sizeof out);
+		}
+	hr_rows_free(&rows);
+	return out;
+}
+
+static void read_schema(hr_db *db, hr_schema *s)
+{
+	hr_error err = {0};
+
+	if (hr_catalog_read_sqlite(db, s, &err) != 0)
+		fail_msg("catalog: %s", err.msg);
+}
+
+/* The initial migration's SQLite upgrade: the HomeRack schema. */
+static char *initial_schema(void)
+{
+	hr_migration *m = NULL;
+	hr_error err = {0};
+	size_t len = 0;
+	char *sql = calloc(1, 1);
+
+	if (hr_migration_load(HR_SOURCE_DIR "/migrations/"
+					    "1f3c0a9d2b7e_initial_homerack_schema.sql",
+			      &m, &err) != 0)
+		fail_msg("%s", err.msg);
+	for (size_t i = 0; i < m->n_sections; i++) {
+		const char *part = m->sections[i].sql;
+
+		if (!hr_section_applies(&m->sections[i], HR_UPGRADE, "sqlite"))
+			continue;
+		sql = realloc(sql, len + strlen(part) + 1);
+		memcpy(sql + len, part, strlen(part) + 1);
+		len += strlen(part);
+	}
+	hr_migration_free(m);
+	return sql;
+}
+
+/* text with its one occurrence of old replaced by new (the test fails
+ * when old is absent). malloc'ed. */
+static char *replace(const char *text, const char *old, const char *new_text)
+{
+	const char *at = strstr(text, old);
+	size_t head, len;
+	char *out;
+
+	if (at == NULL)
+		fail_msg("'%s' not in the schema", old);
+	head = (size_t)(at - text);
+	len = strlen(text) - strlen(old) + strlen(new_text);
+	out = malloc(len + 1);
+	memcpy(out, text, head);
+	strcpy(out + head, new_text);
+	strcat(out, at + strlen(old));
+	return out;
+}
+
+static const char rows_sql[] =
+	"INSERT INTO device_specifications (id, brand, model, height_u) "
+	"VALUES (1, 'Dell', 'R740', 2);"
+	"INSERT INTO devices (id, custom_name, specification_id, notes) "
+	"VALUES (1, 'web1', 1, 'front');"
+	"INSERT INTO racks (id, name) VALUES (1, 'main');"
+	"INSERT INTO rack_positions (id, device_id, rack_id, start_u) "
+	"VALUES (1, 1, 1, 5);"
+	"INSERT INTO connections (id, from_device_id, to_device_id) "
+	"VALUES (1, 1, 1);";
+
+/* The diff's lines joined by '\n' (static storage). */
+static const char *describe(const hr_diff *d)
+{
+	static char out[8192];
+	hr_strlist lines = {0};
+	size_t n = 0;
+
+	assert_int_equal(hr_diff_describe(d, &lines), 0);
+	out[0] = '\0';
+	for (size_t i = 0; i < lines.n; i++)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s\n",
+				      lines.items[i]);
+	hr_strlist_free(&lines);
+	return out;
+}
+
+/* Fail unless a and b (read back) are the same structure. */
+static void assert_same(const hr_schema *a, const hr_schema *b,
+			const char *when)
+{
+	hr_error err = {0};
+	hr_diff d;
+
+	assert_int_equal(hr_schema_diff(a, b, &d, &err), 0);
+	if (!hr_diff_empty(&d))
+		fail_msg("%s: still differs:\n%s", when, describe(&d));
+	hr_diff_free(&d);
+}
+
+/* What rendering one direction gave. */
+typedef struct rendered {
+	char *sql;
+	char *description;
+	hr_render_notes notes;
+} rendered;
+
+static void rendered_free(rendered *r)
+{
+	free(r->sql);
+	free(r->description);
+	hr_render_notes_free(&r->notes);
+}
+
+static int notes_contain(const rendered *r, const char *needle)
+{
+	for (size_t i = 0; i < r->notes.review.n; i++)
+		if (strstr(r->notes.review.items[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Diff from -> to, render it, and apply it to db as the runner does:
+ * enforcement off when the header asks, one transaction, foreign keys
+ * checked before COMMIT. */
+static rendered migrate(hr_db *db, const hr_schema *from, const hr_schema *to)
+{
+	rendered r = {0};
+	hr_buf sql = {0};
+	hr_error err = {0};
+	hr_diff d;
+
+	assert_int_equal(hr_schema_diff(from, to, &d, &err), 0);
+	assert_false(hr_diff_empty(&d));
+	r.description = strdup(describe(&d));
+	if (hr_render_sqlite(&d, from, to, &sql, &r.notes, &err) != 0)
+		fail_msg("render: %s", err.msg);
+	hr_diff_free(&d);
+	r.sql = hr_buf_take(&sql);
+	if (r.notes.foreign_keys_off)
+		exec_sql(db, "PRAGMA foreign_keys = OFF");
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	exec_sql(db, r.sql);
+	assert_string_equal(query(db, "PRAGMA foreign_key_check"), "");
+	assert_int_equal(hr_db_commit(db, &err), 0);
+	exec_sql(db, "PRAGMA foreign_keys = ON");
+	return r;
+}
+
+/* Sets the models' `renamed from` annotations on the target schema. */
+typedef void (*annotate_fn)(hr_schema *to);
+
+/*
+ * The round trip: A (with rows) upgraded to B must read as B, and
+ * downgraded again as A. up/down get what each direction rendered.
+ */
+static void round_trip(const char *a_sql, const char *b_sql,
+		       annotate_fn annotate, rendered *up, rendered *down)
+{
+	hr_db *db = scratch(), *target = scratch();
+	hr_schema a, b, now;
+
+	exec_sql(db, "PRAGMA foreign_keys = ON");
+	exec_sql(db, a_sql);
+	exec_sql(db, rows_sql);
+	exec_sql(target, b_sql);
+	read_schema(db, &a);
+	read_schema(target, &b);
+	if (annotate != NULL)
+		annotate(&b);
+
+	*up = migrate(db, &a, &b);
+	read_schema(db, &now);
+	assert_same(&now, &b, up->sql);
+	hr_schema_free(&now);
+
+	*down = migrate(db, &b, &a);
+	read_schema(db, &now);
+	assert_same(&now, &a, down->sql);
+	hr_schema_free(&now);
+
+	hr_schema_free(&a);
+	hr_schema_free(&b);
+	hr_db_close(target);
+	hr_db_close(db);
+}
+
+/* Like round_trip, but leaves db upgraded for the caller to look at
+ * (and close). */
+static hr_db *upgraded(const char *a_sql, const char *b_sql,
+		       annotate_fn annotate, rendered *up)
+{
+	hr_db *db = scratch(), *target = scratch();
+	hr_schema a, b, now;
+
+	exec_sql(db, "PRAGMA foreign_keys = ON");
+	exec_sql(db, a_sql);
+	exec_sql(db, rows_sql);
+	exec_sql(target, b_sql);
+	read_schema(db, &a);
+	read_schema(target, &b);
+	if (annotate != NULL)
+		annotate(&b);
+	*up = migrate(db, &a, &b);
+	read_schema(db, &now);
+	assert_same(&now, &b, up->sql);
+	hr_schema_free(&now);
+	hr_schema_free(&a);
+	hr_schema_free(&b);
+	hr_db_close(target);
+	return db;
+}
+
+/* ------------------------------------------------------------------ */
+/* The catalog                                                         */
+/* ------------------------------------------------------------------ */
+
+static void catalog_reads_the_homerack_schema(void **state)
+{
+	char *sql = initial_schema();
+	hr_db *db = scratch();
+	hr_schema s;
+	const hr_table *t;
+	const hr_column *c;
+
+	(void)state;
+	exec_sql(db, sql);
+	exec_sql(db, "CREATE TABLE alembic_version (version_num VARCHAR(32) "
+		     "NOT NULL PRIMARY KEY)");
+	read_schema(db, &s);
+	assert_string_equal(s.dialect, "sqlite");
+	assert_int_equal(s.n_tables, 5);
+	assert_string_equal(s.tables[0].name, "connections");
+	assert_string_equal(s.tables[1].name, "device_specifications");
+	assert_string_equal(s.tables[2].name, "devices");
+	assert_string_equal(s.tables[3].name, "rack_positions");
+	assert_string_equal(s.tables[4].name, "racks");
+
+	t = hr_schema_table(&s, "racks");
+	assert_int_equal(t->n_columns, 9);
+	c = hr_table_column(t, "id");
+	assert_string_equal(c->type, "INTEGER");
+	assert_int_equal(c->pk_position, 1);
+	assert_true(c->not_null);
+	c = hr_table_column(t, "depth_mm");
+	assert_string_equal(c->type, "FLOAT");
+	/* DEFAULT 700 on a REAL column stores 700.0. */
+	assert_string_equal(c->default_expr, "700.0");
+	assert_string_equal(hr_table_column(t, "total_height_u")->default_expr,
+			    "42");
+	assert_string_equal(hr_table_column(t, "width_inches")->default_expr,
+			    "'19\"'");
+	assert_string_equal(hr_table_column(t, "width_inches")->type,
+			    "VARCHAR(3)");
+	assert_null(hr_table_column(t, "location")->default_expr);
+	assert_false(hr_table_column(t, "location")->not_null);
+	assert_string_equal(hr_table_column(t, "name")->definition,
+			    "name VARCHAR NOT NULL");
+	assert_int_equal(t->n_checks, 1);
+	assert_string_equal(t->checks[0].name, "widthtype");
+	assert_string_equal(t->checks[0].expr,
+			    "width_inches IN ('11\"', '18\"', '19\"', '23\"')");
+	assert_int_equal(t->n_indexes, 1);
+	assert_string_equal(t->indexes[0].name, "ix_racks_id");
+	assert_false(t->indexes[0].constraint);
+	assert_string_equal(t->indexes[0].definition,
+			    "CREATE INDEX ix_racks_id ON racks (id)");
+
+	t = hr_schema_table(&s, "device_specifications");
+	assert_int_equal(t->n_checks, 3);
+	assert_string_equal(t->checks[0].name, "confidencelevel");
+	assert_int_equal(t->n_indexes, 3);
+	assert_string_equal(t->indexes[0].name, "ix_device_specifications_brand");
+	assert_string_equal(t->indexes[0].columns.items[0], "brand");
+
+	t = hr_schema_table(&s, "connections");
+	assert_int_equal(t->n_fkeys, 2);
+	assert_string_equal(t->fkeys[0].columns.items[0], "from_device_id");
+	assert_string_equal(t->fkeys[0].ref_table, "devices");
+	assert_string_equal(t->fkeys[0].ref_columns.items[0], "id");
+	assert_string_equal(t->fkeys[0].on_delete, "NO ACTION");
+	assert_int_equal(t->n_checks, 2);
+
+	c = hr_table_column(hr_schema_table(&s, "rack_positions"), "locked");
+	assert_string_equal(c->type, "BOOLEAN");
+	assert_string_equal(c->default_expr, "0");
+
+	hr_schema_free(&s);
+	hr_db_close(db);
+	free(sql);
+}
+
+/* Two spellings of one structure read alike. */
+static void spellings_compare_equal(void **state)
+{
+	hr_db *x = scratch(), *y = scratch();
+	hr_schema sx, sy;
+
+	(void)state;
+	exec_sql(x, "CREATE TABLE p (id integer primary key);"
+		    "CREATE TABLE t (id integer primary key,"
+		    " a varchar ( 3 ) default (700),"
+		    " b float default 700, e datetime default current_timestamp,"
+		    " c text check ( c in ('x' , 'y') ),"
+		    " d int references p, u text unique,"
+		    " constraint ck check (b > 0 and a <> 'z'));"
+		    "create index ix_t on t (a desc, lower(c)) where b>1;");
+	exec_sql(y, "CREATE TABLE \"p\" (\"id\" INTEGER PRIMARY KEY);"
+		    "CREATE TABLE \"t\" ( \"id\" INTEGER PRIMARY KEY,"
+		    " a VARCHAR(3) DEFAULT '700',"
+		    " b FLOAT DEFAULT 700.0, e DATETIME DEFAULT CURRENT_TIMESTAMP,"
+		    " c TEXT CHECK (C IN ('x','y')),"
+		    " d INT REFERENCES p (id), u TEXT,"
+		    " CHECK (\"b\" > 0 AND a <> 'z'), UNIQUE (u));"
+		    "CREATE INDEX ix_other_name ON t (a DESC, LOWER(c))"
+		    " WHERE b > 1;");
+	read_schema(x, &sx);
+	read_schema(y, &sy);
+	assert_same(&sx, &sy, "two spellings");
+	hr_schema_free(&sx);
+	hr_schema_free(&sy);
+	hr_db_close(x);
+	hr_db_close(y);
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trips                                                         */
+/* ------------------------------------------------------------------ */
+
+static void new_column_is_added_in_place(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "    cooling_type VARCHAR DEFAULT 'front-to-back',",
+			  "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
+			  "    notes VARCHAR,");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected added column 'racks.notes'\n");
+	assert_string_equal(up.sql, "ALTER TABLE racks ADD COLUMN notes VARCHAR;\n");
+	assert_false(up.notes.foreign_keys_off);
+	assert_string_equal(down.sql, "ALTER TABLE racks DROP COLUMN notes;\n");
+	assert_true(notes_contain(&down, "dropped column 'racks.notes'"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+static void new_table_with_a_foreign_key(void **state)
+{
+	char *a = initial_schema();
+	size_t n = strlen(a);
+	static const char more[] =
+		"CREATE TABLE cables (id INTEGER NOT NULL, device_id INTEGER "
+		"NOT NULL REFERENCES devices (id), label TEXT, PRIMARY KEY (id));"
+		"CREATE INDEX ix_cables_device ON cables (device_id);";
+	char *b = malloc(n + sizeof more);
+	rendered up, down;
+
+	(void)state;
+	memcpy(b, a, n);
+	memcpy(b + n, more, sizeof more);
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description, "Detected added table 'cables'\n");
+	assert_non_null(strstr(up.sql, "CREATE INDEX ix_cables_device"));
+	assert_string_equal(down.sql, "DROP TABLE cables;\n");
+	assert_true(notes_contain(&down, "dropped table 'cables'"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+static void index_dropped_and_added(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "CREATE INDEX ix_devices_brand ON devices (brand);",
+			  "CREATE UNIQUE INDEX ux_devices_name ON devices "
+			  "(custom_name);");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected removed index 'ix_devices_brand' on "
+			    "'devices'\n"
+			    "Detected added index 'ux_devices_name' on "
+			    "'['custom_name']'\n");
+	assert_string_equal(up.sql,
+			    "DROP INDEX ix_devices_brand;\n"
+			    "CREATE UNIQUE INDEX ux_devices_name ON devices "
+			    "(custom_name);\n");
+	assert_true(notes_contain(&up, "new unique index 'ux_devices_name'"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+/* A parent table (devices: rack_positions and connections point at it)
+ * rebuilt for a new enum value: rows kept, foreign keys still hold. */
+static void enum_check_change_rebuilds(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "access_frequency IN ('low', 'medium', 'high')",
+			  "access_frequency IN ('low', 'medium', 'high', "
+			  "'never')");
+	rendered up;
+	hr_db *db;
+
+	(void)state;
+	db = upgraded(a, b, NULL, &up);
+	assert_string_equal(up.description,
+			    "Detected removed check constraint on 'devices'\n"
+			    "Detected added check constraint on 'devices'\n");
+	assert_true(up.notes.foreign_keys_off);
+	assert_non_null(strstr(up.sql, "CREATE TABLE new_devices"));
+	assert_non_null(strstr(up.sql, "ALTER TABLE new_devices RENAME TO "
+				       "devices;\n"));
+	assert_non_null(strstr(up.sql, "CREATE INDEX ix_devices_brand"));
+	assert_true(notes_contain(&up, "table 'devices' is rebuilt"));
+	assert_true(notes_contain(&up, "check constraints of 'devices'"));
+	assert_string_equal(query(db, "SELECT id, custom_name, access_frequency, "
+				      "notes FROM devices"),
+			    "1|web1|medium|front");
+	assert_string_equal(query(db, "PRAGMA foreign_key_check"), "");
+	/* The new value is allowed now, and the parent still enforced. */
+	exec_sql(db, "UPDATE devices SET access_frequency = 'never'");
+	exec_sql(db, "PRAGMA foreign_keys = ON");
+	assert_string_equal(query(db, "SELECT count(*) FROM rack_positions "
+				      "JOIN devices ON devices.id = device_id"),
+			    "1");
+	hr_db_close(db);
+	rendered_free(&up);
+
+	/* And back, with the rows. */
+	rendered down;
+
+	round_trip(a, b, NULL, &up, &down);
+	assert_true(down.notes.foreign_keys_off);
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+static void annotate_renames(hr_schema *to)
+{
+	hr_table *cabinets = (hr_table *)hr_schema_table(to, "cabinets");
+	hr_table *devices = (hr_table *)hr_schema_table(to, "devices");
+	hr_column *remarks = (hr_column *)hr_table_column(devices, "remarks");
+
+	assert_non_null(cabinets);
+	assert_non_null(remarks);
+	cabinets->renamed_from = strdup("racks");
+	remarks->renamed_from = strdup("notes");
+}
+
+static void renames_through_annotations(void **state)
+{
+	char *a = initial_schema();
+	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
+	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
+	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
+	char *b = replace(b3, "    notes VARCHAR,", "    remarks VARCHAR,");
+	rendered up, down;
+	hr_db *db;
+
+	(void)state;
+	round_trip(a, b, annotate_renames, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected renamed table 'racks' to 'cabinets'\n"
+			    "Detected renamed column 'devices.notes' to "
+			    "'devices.remarks'\n");
+	assert_string_equal(up.sql,
+			    "ALTER TABLE racks RENAME TO cabinets;\n"
+			    "ALTER TABLE devices RENAME COLUMN notes TO remarks;\n");
+	assert_false(up.notes.foreign_keys_off);
+	/* Alters go in the target's table order. */
+	assert_string_equal(down.sql,
+			    "ALTER TABLE devices RENAME COLUMN remarks TO notes;\n"
+			    "ALTER TABLE cabinets RENAME TO racks;\n");
+	rendered_free(&up);
+	rendered_free(&down);
+
+	db = upgraded(a, b, annotate_renames, &up);
+	assert_string_equal(query(db, "SELECT remarks FROM devices"), "front");
+	assert_string_equal(query(db, "SELECT name FROM cabinets"), "main");
+	rendered_free(&up);
+	hr_db_close(db);
+	free(a);
+	free(b1);
+	free(b2);
+	free(b3);
+	free(b);
+}
+
+static void column_made_not_null_with_a_default(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "    location VARCHAR,",
+			  "    location VARCHAR NOT NULL DEFAULT 'garage',");
+	rendered up, down;
+	hr_db *db;
+
+	(void)state;
+	db = upgraded(a, b, NULL, &up);
+	assert_string_equal(up.description,
+			    "Detected NOT NULL on column 'racks.location'\n"
+			    "Detected default change on 'racks.location'\n");
+	assert_non_null(strstr(up.sql, "COALESCE(location, 'garage')"));
+	assert_true(notes_contain(&up, "rows holding NULL get its default"));
+	assert_string_equal(query(db, "SELECT location FROM racks"), "garage");
+	hr_db_close(db);
+	rendered_free(&up);
+
+	round_trip(a, b, NULL, &up, &down);
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+static void dropped_column_in_place(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "    notes VARCHAR,\n", "");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected removed column 'devices.notes'\n");
+	assert_string_equal(up.sql, "ALTER TABLE devices DROP COLUMN notes;\n");
+	assert_true(notes_contain(&up, "dropped column 'devices.notes' (its "
+				       "data is lost)"));
+	assert_string_equal(down.sql,
+			    "ALTER TABLE devices ADD COLUMN notes VARCHAR;\n");
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+static void changed_default_rebuilds(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "total_height_u INTEGER DEFAULT 42",
+			  "total_height_u INTEGER DEFAULT 48");
+	rendered up, down;
+	hr_db *db;
+
+	(void)state;
+	db = upgraded(a, b, NULL, &up);
+	assert_string_equal(up.description,
+			    "Detected default change on 'racks.total_height_u'\n");
+	assert_true(up.notes.foreign_keys_off);
+	/* The row keeps its value; new rows get the new default. */
+	assert_string_equal(query(db, "SELECT total_height_u FROM racks"), "42");
+	exec_sql(db, "INSERT INTO racks (id, name) VALUES (2, 'b')");
+	assert_string_equal(query(db, "SELECT total_height_u FROM racks "
+				      "WHERE id = 2"),
+			    "48");
+	assert_string_equal(query(db, "SELECT count(*) FROM rack_positions "
+				      "JOIN racks ON racks.id = rack_id"),
+			    "1");
+	hr_db_close(db);
+	rendered_free(&up);
+
+	round_trip(a, b, NULL, &up, &down);
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(catalog_reads_the_homerack_schema),
+		cmocka_unit_test(spellings_compare_equal),
+		cmocka_unit_test(new_column_is_added_in_place),
+		cmocka_unit_test(new_table_with_a_foreign_key),
+		cmocka_unit_test(index_dropped_and_added),
+		cmocka_unit_test(enum_check_change_rebuilds),
+		cmocka_unit_test(renames_through_annotations),
+		cmocka_unit_test(column_made_not_null_with_a_default),
+		cmocka_unit_test(dropped_column_in_place),
+		cmocka_unit_test(changed_default_rebuilds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
