@@ -642,6 +642,280 @@ static void changed_default_rebuilds(void **state)
 	free(b);
 }
 
+/* Renamed and rebuilt at once: the rename runs in place first, so the
+ * tables pointing at it follow, and the rebuild starts from the new
+ * name. */
+static void annotate_cabinets(hr_schema *to)
+{
+	hr_table *cabinets = (hr_table *)hr_schema_table(to, "cabinets");
+
+	assert_non_null(cabinets);
+	cabinets->renamed_from = strdup("racks");
+}
+
+static void renamed_and_rebuilt_parent(void **state)
+{
+	char *a = initial_schema();
+	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
+	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
+	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
+	char *b = replace(b3, "width_inches IN ('11\"', '18\"', '19\"', '23\"')",
+			  "width_inches IN ('10\"', '11\"', '18\"', '19\"', "
+			  "'23\"')");
+	rendered up, down;
+	hr_db *db;
+
+	(void)state;
+	db = upgraded(a, b, annotate_cabinets, &up);
+	assert_string_equal(up.description,
+			    "Detected renamed table 'racks' to 'cabinets'\n"
+			    "Detected removed check constraint on 'cabinets'\n"
+			    "Detected added check constraint on 'cabinets'\n");
+	assert_non_null(strstr(up.sql, "ALTER TABLE racks RENAME TO cabinets;\n"
+				       "CREATE TABLE new_cabinets"));
+	assert_non_null(strstr(up.sql, "INSERT INTO new_cabinets (id, name, "));
+	assert_non_null(strstr(up.sql, "CREATE INDEX ix_racks_id ON cabinets"));
+	assert_string_equal(query(db, "SELECT \"table\" FROM "
+				      "pragma_foreign_key_list('rack_positions') "
+				      "ORDER BY id"),
+			    "cabinets;devices");
+	assert_string_equal(query(db, "SELECT p.start_u, c.name FROM "
+				      "rack_positions p JOIN cabinets c ON "
+				      "c.id = p.rack_id"),
+			    "5|main");
+	hr_db_close(db);
+	rendered_free(&up);
+
+	round_trip(a, b, annotate_cabinets, &up, &down);
+	assert_non_null(strstr(down.sql, "ALTER TABLE cabinets RENAME TO racks;\n"
+					 "CREATE TABLE new_racks"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b1);
+	free(b2);
+	free(b3);
+	free(b);
+}
+
+/* ADD COLUMN takes a column's own CHECK and REFERENCES along; dropping
+ * such a column again needs a rebuild. */
+static void constrained_columns_added_in_place(void **state)
+{
+	char *a = initial_schema();
+	char *b1 = replace(a, "    cooling_type VARCHAR DEFAULT 'front-to-back',",
+			   "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
+			   "    kind VARCHAR(5) DEFAULT 'a' CHECK (kind IN "
+			   "('a', 'b')),");
+	char *b = replace(b1, "    notes VARCHAR,",
+			  "    notes VARCHAR,\n"
+			  "    rack_id INTEGER REFERENCES racks (id),");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected added column 'devices.rack_id'\n"
+			    "Detected added foreign key (rack_id)(id) on table "
+			    "devices\n"
+			    "Detected added column 'racks.kind'\n"
+			    "Detected added check constraint on 'racks'\n");
+	assert_string_equal(up.sql,
+			    "ALTER TABLE devices ADD COLUMN rack_id INTEGER "
+			    "REFERENCES racks(id);\n"
+			    "ALTER TABLE racks ADD COLUMN kind VARCHAR(5) "
+			    "DEFAULT 'a' CHECK (kind IN ('a', 'b'));\n");
+	assert_false(up.notes.foreign_keys_off);
+	assert_true(down.notes.foreign_keys_off);
+	assert_non_null(strstr(down.sql, "CREATE TABLE new_devices"));
+	assert_non_null(strstr(down.sql, "CREATE TABLE new_racks"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b1);
+	free(b);
+}
+
+/* An indexed column goes in place: its index first. */
+static void indexed_column_dropped_in_place(void **state)
+{
+	char *a = initial_schema();
+	char *b1 = replace(a, "    brand VARCHAR,\n    model VARCHAR,\n"
+			      "    access_frequency",
+			   "    model VARCHAR,\n    access_frequency");
+	char *b = replace(b1, "CREATE INDEX ix_devices_brand ON devices (brand);",
+			  "");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.sql, "DROP INDEX ix_devices_brand;\n"
+				    "ALTER TABLE devices DROP COLUMN brand;\n");
+	assert_string_equal(down.sql,
+			    "ALTER TABLE devices ADD COLUMN brand VARCHAR;\n"
+			    "CREATE INDEX ix_devices_brand ON devices (brand);\n");
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b1);
+	free(b);
+}
+
+/* Without an annotation a rename is a drop and an add, and the review
+ * says what to write. */
+static void unannotated_rename_is_flagged(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "    notes VARCHAR,", "    remarks VARCHAR,");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected added column 'devices.remarks'\n"
+			    "Detected removed column 'devices.notes'\n");
+	assert_string_equal(up.sql,
+			    "ALTER TABLE devices DROP COLUMN notes;\n"
+			    "ALTER TABLE devices ADD COLUMN remarks VARCHAR;\n");
+	assert_true(notes_contain(&up, "write `-- renamed from: notes` after "
+				       "'remarks'"));
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b);
+}
+
+/* A type change, a new UNIQUE constraint and a new primary key: each a
+ * rebuild, each flagged. */
+static void constraint_changes_rebuild(void **state)
+{
+	char *a = initial_schema();
+	char *b1 = replace(a, "    name VARCHAR NOT NULL,\n    location",
+			   "    name TEXT NOT NULL,\n    location");
+	char *b2 = replace(b1, "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
+			       "    PRIMARY KEY (id),",
+			   "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
+			   "    PRIMARY KEY (id),\n    UNIQUE (name),");
+	char *b = replace(b2, "    locked BOOLEAN DEFAULT 0,\n    PRIMARY KEY (id),",
+			  "    locked BOOLEAN DEFAULT 0,\n"
+			  "    PRIMARY KEY (id, rack_id),");
+	rendered up, down;
+
+	(void)state;
+	round_trip(a, b, NULL, &up, &down);
+	assert_string_equal(up.description,
+			    "Detected primary key change on 'rack_positions'\n"
+			    "Detected type change from VARCHAR to TEXT on "
+			    "'racks.name'\n"
+			    "Detected added unique constraint "
+			    "'sqlite_autoindex_racks_1' on '['name']'\n");
+	assert_true(notes_contain(&up, "the primary key of 'rack_positions' "
+				       "changes"));
+	assert_true(notes_contain(&up, "the type of 'racks.name' changes from "
+				       "VARCHAR to TEXT"));
+	assert_true(notes_contain(&up, "table 'racks' is rebuilt"));
+	assert_true(notes_contain(&up, "table 'rack_positions' is rebuilt"));
+	assert_true(up.notes.foreign_keys_off);
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b1);
+	free(b2);
+	free(b);
+}
+
+/* A new NOT NULL column without a default cannot fill existing rows:
+ * rendered as a rebuild, and flagged. */
+static void new_not_null_without_default_is_flagged(void **state)
+{
+	char *a = initial_schema();
+	char *b = replace(a, "    notes VARCHAR,",
+			  "    notes VARCHAR,\n    serial VARCHAR NOT NULL,");
+	hr_db *x = scratch(), *y = scratch();
+	hr_schema sa, sb;
+	hr_diff d;
+	hr_buf sql = {0};
+	hr_render_notes notes = {0};
+	hr_error err = {0};
+	char *text;
+
+	(void)state;
+	exec_sql(x, a);
+	exec_sql(y, b);
+	read_schema(x, &sa);
+	read_schema(y, &sb);
+	assert_int_equal(hr_schema_diff(&sa, &sb, &d, &err), 0);
+	assert_int_equal(hr_render_sqlite(&d, &sa, &sb, &sql, &notes, &err), 0);
+	text = hr_buf_take(&sql);
+	assert_non_null(strstr(text, "CREATE TABLE new_devices"));
+	assert_int_equal(notes.review.n, 2);
+	assert_string_equal(notes.review.items[0],
+			    "column 'devices.serial' is added NOT NULL without a "
+			    "default: the migration fails if 'devices' has rows");
+	/* With rows, it does fail, and nothing is half-applied. */
+	exec_sql(x, rows_sql);
+	assert_int_equal(hr_db_begin(x, &err), 0);
+	{
+		int line = 0;
+
+		assert_int_not_equal(hr_db_exec_script(x, text, 1, &line, &err),
+				     0);
+		assert_non_null(strstr(err.msg, "NOT NULL constraint failed"));
+	}
+	hr_db_rollback(x);
+	assert_string_equal(query(x, "SELECT custom_name FROM devices"), "web1");
+	free(text);
+	hr_render_notes_free(&notes);
+	hr_diff_free(&d);
+	hr_schema_free(&sa);
+	hr_schema_free(&sb);
+	hr_db_close(x);
+	hr_db_close(y);
+	free(a);
+	free(b);
+}
+
+/* A dropped table that a created one resembles is flagged as a possible
+ * rename; creates go parents first, drops children first. */
+static void table_order_and_rename_hint(void **state)
+{
+	hr_db *x = scratch(), *y = scratch();
+	hr_schema sa, sb;
+	hr_diff d;
+	hr_buf sql = {0};
+	hr_render_notes notes = {0};
+	hr_error err = {0};
+
+	(void)state;
+	exec_sql(x, "CREATE TABLE a_child (id INTEGER PRIMARY KEY, p INTEGER "
+		    "REFERENCES z_parent (id));"
+		    "CREATE TABLE z_parent (id INTEGER PRIMARY KEY, v TEXT);");
+	exec_sql(y, "CREATE TABLE b_child (id INTEGER PRIMARY KEY, p INTEGER "
+		    "REFERENCES y_parent (id));"
+		    "CREATE TABLE y_parent (id INTEGER PRIMARY KEY, v TEXT);");
+	read_schema(x, &sa);
+	read_schema(y, &sb);
+	assert_int_equal(hr_schema_diff(&sa, &sb, &d, &err), 0);
+	assert_string_equal(describe(&d), "Detected added table 'y_parent'\n"
+					  "Detected added table 'b_child'\n"
+					  "Detected removed table 'a_child'\n"
+					  "Detected removed table 'z_parent'\n");
+	assert_int_equal(hr_render_sqlite(&d, &sa, &sb, &sql, &notes, &err), 0);
+	assert_true(notes.review.n == 4);
+	assert_string_equal(notes.review.items[2],
+			    "table 'a_child' is dropped and 'b_child' created "
+			    "with the same columns: if it is a rename, write "
+			    "`-- renamed from: a_child` before 'b_child' in the "
+			    "model");
+	hr_buf_free(&sql);
+	hr_render_notes_free(&notes);
+	hr_diff_free(&d);
+	hr_schema_free(&sa);
+	hr_schema_free(&sb);
+	hr_db_close(x);
+	hr_db_close(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +929,13 @@ int main(void)
 		cmocka_unit_test(column_made_not_null_with_a_default),
 		cmocka_unit_test(dropped_column_in_place),
 		cmocka_unit_test(changed_default_rebuilds),
+		cmocka_unit_test(renamed_and_rebuilt_parent),
+		cmocka_unit_test(constrained_columns_added_in_place),
+		cmocka_unit_test(indexed_column_dropped_in_place),
+		cmocka_unit_test(unannotated_rename_is_flagged),
+		cmocka_unit_test(constraint_changes_rebuild),
+		cmocka_unit_test(new_not_null_without_default_is_flagged),
+		cmocka_unit_test(table_order_and_rename_hint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
