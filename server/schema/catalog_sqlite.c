@@ -254,21 +254,6 @@ static char *normalize_type(const char *type)
 	return out;
 }
 
-/* SQLite's column affinity for an upper-cased declared type
- * (datatype3.html §3.1). */
-static const char *affinity(const char *type)
-{
-	if (strstr(type, "INT") != NULL)
-		return "INTEGER";
-	if (strstr(type, "CHAR") || strstr(type, "CLOB") || strstr(type, "TEXT"))
-		return "TEXT";
-	if (strstr(type, "BLOB") || *type == '\0')
-		return "BLOB";
-	if (strstr(type, "REAL") || strstr(type, "FLOA") || strstr(type, "DOUB"))
-		return "REAL";
-	return "NUMERIC";
-}
-
 /* Whether expr is made of literals only (numbers, strings, blobs, NULL,
  * TRUE, FALSE, signs and parentheses): a value, not a computation
  * (CURRENT_TIMESTAMP, functions) that would differ per evaluation. */
@@ -300,17 +285,19 @@ static int is_constant(const char *expr)
 static int canonical_default(hr_db *db, const char *dflt, const char *type,
 			     char **out)
 {
-	const char *aff = affinity(type), *cast;
+	const char *aff = hr_sqlite_affinity(type), *cast;
 	hr_buf sql = {0};
 	hr_rows rows;
 	hr_error err;
-	int rc;
+	int rc, numeric;
 
 	*out = NULL;
 	if (!is_constant(dflt)) {
 		*out = hr_sqltok_normalize(dflt, dflt + strlen(dflt));
 		return *out ? 0 : -1;
 	}
+	/* v0 the value; v with a numeric column's conversion of
+	 * well-formed number text ('5' stored as 5); then the cast. */
 	if (strcmp(aff, "REAL") == 0)
 		cast = "CASE WHEN typeof(v) = 'integer' THEN CAST(v AS REAL) "
 		       "ELSE v END";
@@ -322,8 +309,13 @@ static int canonical_default(hr_db *db, const char *dflt, const char *type,
 	else /* INTEGER, NUMERIC: an integral real is stored as an integer */
 		cast = "CASE WHEN typeof(v) = 'real' AND v = CAST(v AS INTEGER) "
 		       "THEN CAST(v AS INTEGER) ELSE v END";
-	hr_buf_printf(&sql, "SELECT quote(%s) FROM (SELECT (%s) AS v)", cast,
-		      dflt);
+	numeric = strcmp(aff, "TEXT") != 0 && strcmp(aff, "BLOB") != 0;
+	hr_buf_printf(&sql,
+		      "SELECT quote(%s) FROM (SELECT CASE WHEN %d AND "
+		      "typeof(v0) = 'text' AND CAST(CAST(v0 AS NUMERIC) AS "
+		      "TEXT) = v0 THEN CAST(v0 AS NUMERIC) ELSE v0 END AS v "
+		      "FROM (SELECT (%s) AS v0))",
+		      cast, numeric, dflt);
 	if (sql.failed)
 		return -1;
 	rc = hr_db_query(db, sql.data, NULL, 0, &rows, &err);

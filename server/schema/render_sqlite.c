@@ -446,11 +446,12 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 				const hr_column *a = tc->columns[k].to;
 
 				if (tc->columns[k].from == NULL &&
-				    strcasecmp(a->type, f->type) == 0)
+				    strcmp(hr_sqlite_affinity(a->type),
+					   hr_sqlite_affinity(f->type)) == 0)
 					rc |= review(notes,
 						     "column '%s.%s' is dropped "
-						     "and '%s.%s' added with the "
-						     "same type: if it is a rename, "
+						     "and '%s.%s' added with a "
+						     "like type: if it is a rename, "
 						     "write `-- renamed from: %s` "
 						     "after '%s' in the model",
 						     t, f->name, t, a->name,

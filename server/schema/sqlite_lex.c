@@ -249,3 +249,16 @@ char *hr_sqltok_join(const char *s, const char *end)
 {
 	return join_tokens(s, end, 0);
 }
+
+const char *hr_sqlite_affinity(const char *type)
+{
+	if (strstr(type, "INT") != NULL)
+		return "INTEGER";
+	if (strstr(type, "CHAR") || strstr(type, "CLOB") || strstr(type, "TEXT"))
+		return "TEXT";
+	if (strstr(type, "BLOB") || *type == '\0')
+		return "BLOB";
+	if (strstr(type, "REAL") || strstr(type, "FLOA") || strstr(type, "DOUB"))
+		return "REAL";
+	return "NUMERIC";
+}

@@ -1,8 +1,9 @@
 /*
  * sqlite_lex.h — SQLite's tokens, as far as reading the stored CREATE
- * text back needs them (private to server/schema): the catalog reader
- * finds CHECK constraints and column definitions in it, the renderer
- * renames the table a CREATE TABLE makes.
+ * text back needs them, and its type affinities (private to
+ * server/schema): the catalog reader finds CHECK constraints and column
+ * definitions in the text, the renderer renames the table a CREATE
+ * TABLE makes.
  *
  * Blanks and comments (-- and slash-star) separate tokens and are never
  * tokens themselves. Strings '...' (with '' inside), quoted identifiers
@@ -61,5 +62,10 @@ char *hr_sqltok_join(const char *s, const char *end);
 
 /* Whether name can be written bare (not a keyword, [A-Za-z_][A-Za-z0-9_]*). */
 int hr_sqlite_bare_ident(const char *name);
+
+/* SQLite's column affinity for an upper-cased declared type
+ * (datatype3.html §3.1): "INTEGER", "TEXT", "BLOB", "REAL" or
+ * "NUMERIC". */
+const char *hr_sqlite_affinity(const char *type);
 
 #endif

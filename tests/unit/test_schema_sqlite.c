@@ -368,6 +368,7 @@ static void spellings_compare_equal(void **state)
 		    " b float default 700, e datetime default current_timestamp,"
 		    " c text check ( c in ('x' , 'y') ),"
 		    " d int references p, u text unique,"
+		    " f boolean default '1', g real default '2',"
 		    " constraint ck check (b > 0 and a <> 'z'));"
 		    "create index ix_t on t (a desc, lower(c)) where b>1;");
 	exec_sql(y, "CREATE TABLE \"p\" (\"id\" INTEGER PRIMARY KEY);"
@@ -376,6 +377,7 @@ static void spellings_compare_equal(void **state)
 		    " b FLOAT DEFAULT 700.0, e DATETIME DEFAULT CURRENT_TIMESTAMP,"
 		    " c TEXT CHECK (C IN ('x','y')),"
 		    " d INT REFERENCES p (id), u TEXT,"
+		    " f BOOLEAN DEFAULT TRUE, g REAL DEFAULT 2.0,"
 		    " CHECK (\"b\" > 0 AND a <> 'z'), UNIQUE (u));"
 		    "CREATE INDEX ix_other_name ON t (a DESC, LOWER(c))"
 		    " WHERE b > 1;");
