@@ -7,6 +7,7 @@
  * rolls back the whole migration, tables created before it included.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,17 +124,27 @@ static int sqlite_open_scratch(const hr_dburl *url, hr_db **out,
 	return open_path(":memory:", "(scratch)", out, err);
 }
 
-/* Bind text parameters ($1, $2, ... in order of appearance) to stmt;
- * NULL binds SQL NULL. SQLITE_OK or SQLite's code. */
+/* Bind text parameters to stmt: params[i] to $<i+1> wherever it is
+ * (SQLite numbers named parameters by first appearance, so "$2 ... $1"
+ * must be bound by name); NULL binds SQL NULL. SQLITE_OK or SQLite's
+ * code. */
 static int bind_params(sqlite3_stmt *stmt, const char *const *params,
 		       size_t n_params)
 {
 	int rc = SQLITE_OK;
 
-	for (size_t i = 0; i < n_params && rc == SQLITE_OK; i++)
-		rc = params[i] ? sqlite3_bind_text(stmt, (int)i + 1, params[i],
-						   -1, SQLITE_STATIC)
-			       : sqlite3_bind_null(stmt, (int)i + 1);
+	for (size_t i = 0; i < n_params && rc == SQLITE_OK; i++) {
+		char name[24];
+		int at;
+
+		snprintf(name, sizeof name, "$%zu", i + 1);
+		at = sqlite3_bind_parameter_index(stmt, name);
+		if (at == 0)
+			continue; /* not used by this statement */
+		rc = params[i] ? sqlite3_bind_text(stmt, at, params[i], -1,
+						   SQLITE_STATIC)
+			       : sqlite3_bind_null(stmt, at);
+	}
 	return rc;
 }
 

@@ -582,6 +582,9 @@ static int resolve_implicit_references(hr_schema *s)
 /* Tables                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Virtual tables' shadow tables (an FTS index's storage) belong to the
+ * virtual table and are left out. */
+
 int hr_catalog_read_sqlite(hr_db *db, hr_schema *out, hr_error *err)
 {
 	hr_rows rows;
@@ -592,7 +595,9 @@ int hr_catalog_read_sqlite(hr_db *db, hr_schema *out, hr_error *err)
 			 "SELECT name, sql FROM sqlite_schema WHERE type = "
 			 "'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
 			 "AND name NOT IN ('" HR_VERSION_TABLE "', '"
-			 HR_HISTORY_TABLE "') ORDER BY name",
+			 HR_HISTORY_TABLE "') AND name NOT IN (SELECT name "
+			 "FROM pragma_table_list WHERE schema = 'main' AND "
+			 "type = 'shadow') ORDER BY name",
 			 NULL, 0, &rows, err);
 	if (rc < 0)
 		return rc;

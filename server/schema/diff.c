@@ -710,6 +710,17 @@ static int describe_columns(const hr_table_change *tc, hr_strlist *lines)
 	return 0;
 }
 
+static int describe_added_index(const hr_index *ix, hr_strlist *lines)
+{
+	hr_buf b = {0};
+
+	hr_buf_printf(&b, "Detected added %s '%s' on '",
+		      ix->constraint ? "unique constraint" : "index", ix->name);
+	put_pylist(&b, &ix->columns);
+	hr_buf_puts(&b, "'");
+	return emit(&b, lines);
+}
+
 static int describe_constraints(const hr_table_change *tc, hr_strlist *lines)
 {
 	const char *t = tc->to->name;
@@ -729,17 +740,9 @@ static int describe_constraints(const hr_table_change *tc, hr_strlist *lines)
 		if (emit(&b, lines) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < tc->n_add_indexes; i++) {
-		const hr_index *ix = tc->add_indexes[i];
-
-		hr_buf_printf(&b, "Detected added %s '%s' on '",
-			      ix->constraint ? "unique constraint" : "index",
-			      ix->name);
-		put_pylist(&b, &ix->columns);
-		hr_buf_puts(&b, "'");
-		if (emit(&b, lines) < 0)
+	for (size_t i = 0; i < tc->n_add_indexes; i++)
+		if (describe_added_index(tc->add_indexes[i], lines) < 0)
 			return -1;
-	}
 	for (size_t k = 0; k < tc->n_drop_fkeys + tc->n_add_fkeys; k++) {
 		int added = k >= tc->n_drop_fkeys;
 		const hr_fkey *fk = added ? tc->add_fkeys[k - tc->n_drop_fkeys]
@@ -824,8 +827,18 @@ int hr_diff_describe(const hr_diff *d, hr_strlist *lines)
 		hr_buf b = {0};
 
 		if (tc->kind == HR_TABLE_CREATE) {
+			/* A new table's indexes are listed too, as Alembic
+			 * does (constraints come with the table). */
 			hr_buf_printf(&b, "Detected added table '%s'",
 				      tc->to->name);
+			if (emit(&b, lines) < 0)
+				return -1;
+			for (size_t k = 0; k < tc->to->n_indexes; k++)
+				if (!tc->to->indexes[k].constraint &&
+				    describe_added_index(&tc->to->indexes[k],
+							 lines) < 0)
+					return -1;
+			continue;
 		} else if (tc->kind == HR_TABLE_DROP) {
 			hr_buf_printf(&b, "Detected removed table '%s'",
 				      tc->from->name);

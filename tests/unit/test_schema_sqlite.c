@@ -277,6 +277,48 @@ static hr_db *upgraded(const char *a_sql, const char *b_sql,
 }
 
 /* ------------------------------------------------------------------ */
+/* Scratch databases and row queries                                   */
+/* ------------------------------------------------------------------ */
+
+static void scratch_and_query_rows(void **state)
+{
+	hr_db *one = scratch(), *two = scratch();
+	const char *params[] = {"b", NULL};
+	hr_error err = {0};
+	hr_rows rows;
+
+	(void)state;
+	assert_string_equal(hr_db_dialect(one), "sqlite");
+	exec_sql(one, "CREATE TABLE t (k TEXT, v INTEGER);"
+		      "INSERT INTO t VALUES ('a', 1), ('b', NULL), ('b', 3)");
+	assert_int_equal(hr_db_query(one,
+				     "SELECT k, v, $2 FROM t WHERE k = $1 "
+				     "ORDER BY v",
+				     params, 2, &rows, &err),
+			 0);
+	assert_int_equal(rows.n_rows, 2);
+	assert_int_equal(rows.n_cols, 3);
+	assert_string_equal(hr_rows_get(&rows, 0, 0), "b");
+	assert_null(hr_rows_get(&rows, 0, 1)); /* SQL NULL */
+	assert_string_equal(hr_rows_get(&rows, 1, 1), "3");
+	assert_null(hr_rows_get(&rows, 1, 2));
+	assert_null(hr_rows_get(&rows, 2, 0)); /* out of range */
+	assert_null(hr_rows_get(&rows, 0, 3));
+	hr_rows_free(&rows);
+
+	/* Each scratch database is its own. */
+	assert_int_equal(hr_db_query(two, "SELECT * FROM t", NULL, 0, &rows,
+				     &err),
+			 -HR_ABORTED);
+	assert_string_equal(err.msg, "no such table: t");
+	assert_int_equal(rows.n_rows, 0);
+	assert_string_equal(query(two, "SELECT count(*) FROM sqlite_schema"),
+			    "0");
+	hr_db_close(one);
+	hr_db_close(two);
+}
+
+/* ------------------------------------------------------------------ */
 /* The catalog                                                         */
 /* ------------------------------------------------------------------ */
 
@@ -291,10 +333,15 @@ static void catalog_reads_the_homerack_schema(void **state)
 	(void)state;
 	exec_sql(db, sql);
 	exec_sql(db, "CREATE TABLE alembic_version (version_num VARCHAR(32) "
-		     "NOT NULL PRIMARY KEY)");
+		     "NOT NULL PRIMARY KEY);"
+		     "CREATE TABLE homerack_schema_history (id INTEGER);"
+		     "CREATE VIRTUAL TABLE search USING fts5(text);");
 	read_schema(db, &s);
 	assert_string_equal(s.dialect, "sqlite");
-	assert_int_equal(s.n_tables, 5);
+	/* The version and history tables and the FTS index's storage are
+	 * left out; the virtual table itself is one of the schema's. */
+	assert_int_equal(s.n_tables, 6);
+	assert_string_equal(s.tables[5].name, "search");
 	assert_string_equal(s.tables[0].name, "connections");
 	assert_string_equal(s.tables[1].name, "device_specifications");
 	assert_string_equal(s.tables[2].name, "devices");
@@ -431,7 +478,10 @@ static void new_table_with_a_foreign_key(void **state)
 	memcpy(b, a, n);
 	memcpy(b + n, more, sizeof more);
 	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description, "Detected added table 'cables'\n");
+	assert_string_equal(up.description,
+			    "Detected added table 'cables'\n"
+			    "Detected added index 'ix_cables_device' on "
+			    "'['device_id']'\n");
 	assert_non_null(strstr(up.sql, "CREATE INDEX ix_cables_device"));
 	assert_string_equal(down.sql, "DROP TABLE cables;\n");
 	assert_true(notes_contain(&down, "dropped table 'cables'"));
@@ -921,6 +971,7 @@ static void table_order_and_rename_hint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(scratch_and_query_rows),
 		cmocka_unit_test(catalog_reads_the_homerack_schema),
 		cmocka_unit_test(spellings_compare_equal),
 		cmocka_unit_test(new_column_is_added_in_place),
