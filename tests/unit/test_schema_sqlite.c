@@ -968,6 +968,59 @@ static void table_order_and_rename_hint(void **state)
 	hr_db_close(y);
 }
 
+/* Many changes in one migration, each kind at once, both ways. */
+static void everything_at_once(void **state)
+{
+	static const char cables[] =
+		"CREATE TABLE cables (id INTEGER NOT NULL, device_id INTEGER "
+		"NOT NULL REFERENCES devices (id), PRIMARY KEY (id));"
+		"CREATE INDEX ix_connections_cable ON connections (cable_type);";
+	char *a = initial_schema();
+	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
+	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
+	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
+	char *b4 = replace(b3, "width_inches IN ('11\"', ",
+			   "width_inches IN ('10\"', '11\"', ");
+	char *b5 = replace(b4, "    notes VARCHAR,\n", "");
+	char *b6 = replace(b5, "confidence VARCHAR(6) DEFAULT 'medium'",
+			   "confidence VARCHAR(6) DEFAULT 'low'");
+	char *b = malloc(strlen(b6) + sizeof cables);
+	rendered up, down;
+
+	(void)state;
+	strcpy(b, b6);
+	strcat(b, cables);
+	round_trip(a, b, annotate_cabinets, &up, &down);
+	assert_string_equal(
+		up.description,
+		"Detected added table 'cables'\n"
+		"Detected renamed table 'racks' to 'cabinets'\n"
+		"Detected removed check constraint on 'cabinets'\n"
+		"Detected added check constraint on 'cabinets'\n"
+		"Detected added index 'ix_connections_cable' on '['cable_type']'\n"
+		"Detected default change on 'device_specifications.confidence'\n"
+		"Detected removed column 'devices.notes'\n");
+	assert_string_equal(
+		down.description,
+		"Detected removed index 'ix_connections_cable' on 'connections'\n"
+		"Detected default change on 'device_specifications.confidence'\n"
+		"Detected added column 'devices.notes'\n"
+		"Detected renamed table 'cabinets' to 'racks'\n"
+		"Detected removed check constraint on 'racks'\n"
+		"Detected added check constraint on 'racks'\n"
+		"Detected removed table 'cables'\n");
+	rendered_free(&up);
+	rendered_free(&down);
+	free(a);
+	free(b1);
+	free(b2);
+	free(b3);
+	free(b4);
+	free(b5);
+	free(b6);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -989,6 +1042,7 @@ int main(void)
 		cmocka_unit_test(constraint_changes_rebuild),
 		cmocka_unit_test(new_not_null_without_default_is_flagged),
 		cmocka_unit_test(table_order_and_rename_hint),
+		cmocka_unit_test(everything_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
