@@ -215,65 +215,60 @@ static rendered migrate(hr_db *db, const hr_schema *from, const hr_schema *to)
 /* Sets the models' `renamed from` annotations on the target schema. */
 typedef void (*annotate_fn)(hr_schema *to);
 
-/*
- * The round trip: A (with rows) upgraded to B must read as B, and
- * downgraded again as A. up/down get what each direction rendered.
- */
-static void round_trip(const char *a_sql, const char *b_sql,
-		       annotate_fn annotate, rendered *up, rendered *down)
+/* A round trip: database db holds A with rows; upgraded to B it must
+ * read as B, downgraded again as A. */
+typedef struct trip {
+	hr_db *db;
+	hr_schema a, b;
+	rendered up, down; /* what each direction rendered */
+} trip;
+
+static void trip_up(trip *t, const char *a_sql, const char *b_sql,
+		    annotate_fn annotate)
 {
-	hr_db *db = scratch(), *target = scratch();
-	hr_schema a, b, now;
+	hr_db *target = scratch();
+	hr_schema now;
 
-	exec_sql(db, "PRAGMA foreign_keys = ON");
-	exec_sql(db, a_sql);
-	exec_sql(db, rows_sql);
+	*t = (trip){.db = scratch()};
+	exec_sql(t->db, "PRAGMA foreign_keys = ON");
+	exec_sql(t->db, a_sql);
+	exec_sql(t->db, rows_sql);
 	exec_sql(target, b_sql);
-	read_schema(db, &a);
-	read_schema(target, &b);
-	if (annotate != NULL)
-		annotate(&b);
-
-	*up = migrate(db, &a, &b);
-	read_schema(db, &now);
-	assert_same(&now, &b, up->sql);
-	hr_schema_free(&now);
-
-	*down = migrate(db, &b, &a);
-	read_schema(db, &now);
-	assert_same(&now, &a, down->sql);
-	hr_schema_free(&now);
-
-	hr_schema_free(&a);
-	hr_schema_free(&b);
+	read_schema(t->db, &t->a);
+	read_schema(target, &t->b);
 	hr_db_close(target);
-	hr_db_close(db);
+	if (annotate != NULL)
+		annotate(&t->b);
+	t->up = migrate(t->db, &t->a, &t->b);
+	read_schema(t->db, &now);
+	assert_same(&now, &t->b, t->up.sql);
+	hr_schema_free(&now);
 }
 
-/* Like round_trip, but leaves db upgraded for the caller to look at
- * (and close). */
-static hr_db *upgraded(const char *a_sql, const char *b_sql,
-		       annotate_fn annotate, rendered *up)
+static void trip_down(trip *t)
 {
-	hr_db *db = scratch(), *target = scratch();
-	hr_schema a, b, now;
+	hr_schema now;
 
-	exec_sql(db, "PRAGMA foreign_keys = ON");
-	exec_sql(db, a_sql);
-	exec_sql(db, rows_sql);
-	exec_sql(target, b_sql);
-	read_schema(db, &a);
-	read_schema(target, &b);
-	if (annotate != NULL)
-		annotate(&b);
-	*up = migrate(db, &a, &b);
-	read_schema(db, &now);
-	assert_same(&now, &b, up->sql);
+	t->down = migrate(t->db, &t->b, &t->a);
+	read_schema(t->db, &now);
+	assert_same(&now, &t->a, t->down.sql);
 	hr_schema_free(&now);
-	hr_schema_free(&a);
-	hr_schema_free(&b);
-	hr_db_close(target);
-	return db;
+}
+
+static void round_trip(trip *t, const char *a_sql, const char *b_sql,
+		       annotate_fn annotate)
+{
+	trip_up(t, a_sql, b_sql, annotate);
+	trip_down(t);
+}
+
+static void trip_end(trip *t)
+{
+	rendered_free(&t->up);
+	rendered_free(&t->down);
+	hr_schema_free(&t->a);
+	hr_schema_free(&t->b);
+	hr_db_close(t->db);
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,18 +442,17 @@ static void new_column_is_added_in_place(void **state)
 	char *b = replace(a, "    cooling_type VARCHAR DEFAULT 'front-to-back',",
 			  "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
 			  "    notes VARCHAR,");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected added column 'racks.notes'\n");
-	assert_string_equal(up.sql, "ALTER TABLE racks ADD COLUMN notes VARCHAR;\n");
-	assert_false(up.notes.foreign_keys_off);
-	assert_string_equal(down.sql, "ALTER TABLE racks DROP COLUMN notes;\n");
-	assert_true(notes_contain(&down, "dropped column 'racks.notes'"));
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_string_equal(t.up.sql, "ALTER TABLE racks ADD COLUMN notes VARCHAR;\n");
+	assert_false(t.up.notes.foreign_keys_off);
+	assert_string_equal(t.down.sql, "ALTER TABLE racks DROP COLUMN notes;\n");
+	assert_true(notes_contain(&t.down, "dropped column 'racks.notes'"));
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -472,21 +466,20 @@ static void new_table_with_a_foreign_key(void **state)
 		"NOT NULL REFERENCES devices (id), label TEXT, PRIMARY KEY (id));"
 		"CREATE INDEX ix_cables_device ON cables (device_id);";
 	char *b = malloc(n + sizeof more);
-	rendered up, down;
+	trip t;
 
 	(void)state;
 	memcpy(b, a, n);
 	memcpy(b + n, more, sizeof more);
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected added table 'cables'\n"
 			    "Detected added index 'ix_cables_device' on "
 			    "'['device_id']'\n");
-	assert_non_null(strstr(up.sql, "CREATE INDEX ix_cables_device"));
-	assert_string_equal(down.sql, "DROP TABLE cables;\n");
-	assert_true(notes_contain(&down, "dropped table 'cables'"));
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_non_null(strstr(t.up.sql, "CREATE INDEX ix_cables_device"));
+	assert_string_equal(t.down.sql, "DROP TABLE cables;\n");
+	assert_true(notes_contain(&t.down, "dropped table 'cables'"));
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -497,22 +490,21 @@ static void index_dropped_and_added(void **state)
 	char *b = replace(a, "CREATE INDEX ix_devices_brand ON devices (brand);",
 			  "CREATE UNIQUE INDEX ux_devices_name ON devices "
 			  "(custom_name);");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected removed index 'ix_devices_brand' on "
 			    "'devices'\n"
 			    "Detected added index 'ux_devices_name' on "
 			    "'['custom_name']'\n");
-	assert_string_equal(up.sql,
+	assert_string_equal(t.up.sql,
 			    "DROP INDEX ix_devices_brand;\n"
 			    "CREATE UNIQUE INDEX ux_devices_name ON devices "
 			    "(custom_name);\n");
-	assert_true(notes_contain(&up, "new unique index 'ux_devices_name'"));
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_true(notes_contain(&t.up, "new unique index 'ux_devices_name'"));
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -525,21 +517,22 @@ static void enum_check_change_rebuilds(void **state)
 	char *b = replace(a, "access_frequency IN ('low', 'medium', 'high')",
 			  "access_frequency IN ('low', 'medium', 'high', "
 			  "'never')");
-	rendered up;
+	trip t;
 	hr_db *db;
 
 	(void)state;
-	db = upgraded(a, b, NULL, &up);
-	assert_string_equal(up.description,
+	trip_up(&t, a, b, NULL);
+	db = t.db;
+	assert_string_equal(t.up.description,
 			    "Detected removed check constraint on 'devices'\n"
 			    "Detected added check constraint on 'devices'\n");
-	assert_true(up.notes.foreign_keys_off);
-	assert_non_null(strstr(up.sql, "CREATE TABLE new_devices"));
-	assert_non_null(strstr(up.sql, "ALTER TABLE new_devices RENAME TO "
+	assert_true(t.up.notes.foreign_keys_off);
+	assert_non_null(strstr(t.up.sql, "CREATE TABLE new_devices"));
+	assert_non_null(strstr(t.up.sql, "ALTER TABLE new_devices RENAME TO "
 				       "devices;\n"));
-	assert_non_null(strstr(up.sql, "CREATE INDEX ix_devices_brand"));
-	assert_true(notes_contain(&up, "table 'devices' is rebuilt"));
-	assert_true(notes_contain(&up, "check constraints of 'devices'"));
+	assert_non_null(strstr(t.up.sql, "CREATE INDEX ix_devices_brand"));
+	assert_true(notes_contain(&t.up, "table 'devices' is rebuilt"));
+	assert_true(notes_contain(&t.up, "check constraints of 'devices'"));
 	assert_string_equal(query(db, "SELECT id, custom_name, access_frequency, "
 				      "notes FROM devices"),
 			    "1|web1|medium|front");
@@ -550,16 +543,15 @@ static void enum_check_change_rebuilds(void **state)
 	assert_string_equal(query(db, "SELECT count(*) FROM rack_positions "
 				      "JOIN devices ON devices.id = device_id"),
 			    "1");
-	hr_db_close(db);
-	rendered_free(&up);
 
-	/* And back, with the rows. */
-	rendered down;
-
-	round_trip(a, b, NULL, &up, &down);
-	assert_true(down.notes.foreign_keys_off);
-	rendered_free(&up);
-	rendered_free(&down);
+	/* And back, with the rows (holding a value the old CHECK takes). */
+	exec_sql(db, "UPDATE devices SET access_frequency = 'high'");
+	trip_down(&t);
+	assert_true(t.down.notes.foreign_keys_off);
+	assert_string_equal(query(db, "SELECT id, custom_name, access_frequency, "
+				      "notes FROM devices"),
+			    "1|web1|high|front");
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -583,31 +575,28 @@ static void renames_through_annotations(void **state)
 	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
 	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
 	char *b = replace(b3, "    notes VARCHAR,", "    remarks VARCHAR,");
-	rendered up, down;
-	hr_db *db;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, annotate_renames, &up, &down);
-	assert_string_equal(up.description,
+	trip_up(&t, a, b, annotate_renames);
+	assert_string_equal(query(t.db, "SELECT remarks FROM devices"), "front");
+	assert_string_equal(query(t.db, "SELECT name FROM cabinets"), "main");
+	trip_down(&t);
+	assert_string_equal(query(t.db, "SELECT notes FROM devices"), "front");
+	assert_string_equal(query(t.db, "SELECT name FROM racks"), "main");
+	assert_string_equal(t.up.description,
 			    "Detected renamed table 'racks' to 'cabinets'\n"
 			    "Detected renamed column 'devices.notes' to "
 			    "'devices.remarks'\n");
-	assert_string_equal(up.sql,
+	assert_string_equal(t.up.sql,
 			    "ALTER TABLE racks RENAME TO cabinets;\n"
 			    "ALTER TABLE devices RENAME COLUMN notes TO remarks;\n");
-	assert_false(up.notes.foreign_keys_off);
+	assert_false(t.up.notes.foreign_keys_off);
 	/* Alters go in the target's table order. */
-	assert_string_equal(down.sql,
+	assert_string_equal(t.down.sql,
 			    "ALTER TABLE devices RENAME COLUMN remarks TO notes;\n"
 			    "ALTER TABLE cabinets RENAME TO racks;\n");
-	rendered_free(&up);
-	rendered_free(&down);
-
-	db = upgraded(a, b, annotate_renames, &up);
-	assert_string_equal(query(db, "SELECT remarks FROM devices"), "front");
-	assert_string_equal(query(db, "SELECT name FROM cabinets"), "main");
-	rendered_free(&up);
-	hr_db_close(db);
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b2);
@@ -620,23 +609,19 @@ static void column_made_not_null_with_a_default(void **state)
 	char *a = initial_schema();
 	char *b = replace(a, "    location VARCHAR,",
 			  "    location VARCHAR NOT NULL DEFAULT 'garage',");
-	rendered up, down;
-	hr_db *db;
+	trip t;
 
 	(void)state;
-	db = upgraded(a, b, NULL, &up);
-	assert_string_equal(up.description,
+	trip_up(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected NOT NULL on column 'racks.location'\n"
 			    "Detected default change on 'racks.location'\n");
-	assert_non_null(strstr(up.sql, "COALESCE(location, 'garage')"));
-	assert_true(notes_contain(&up, "rows holding NULL get its default"));
-	assert_string_equal(query(db, "SELECT location FROM racks"), "garage");
-	hr_db_close(db);
-	rendered_free(&up);
-
-	round_trip(a, b, NULL, &up, &down);
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_non_null(strstr(t.up.sql, "COALESCE(location, 'garage')"));
+	assert_true(notes_contain(&t.up, "rows holding NULL get its default"));
+	assert_string_equal(query(t.db, "SELECT location FROM racks"), "garage");
+	trip_down(&t);
+	assert_string_equal(query(t.db, "SELECT location FROM racks"), "garage");
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -645,19 +630,18 @@ static void dropped_column_in_place(void **state)
 {
 	char *a = initial_schema();
 	char *b = replace(a, "    notes VARCHAR,\n", "");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected removed column 'devices.notes'\n");
-	assert_string_equal(up.sql, "ALTER TABLE devices DROP COLUMN notes;\n");
-	assert_true(notes_contain(&up, "dropped column 'devices.notes' (its "
+	assert_string_equal(t.up.sql, "ALTER TABLE devices DROP COLUMN notes;\n");
+	assert_true(notes_contain(&t.up, "dropped column 'devices.notes' (its "
 				       "data is lost)"));
-	assert_string_equal(down.sql,
+	assert_string_equal(t.down.sql,
 			    "ALTER TABLE devices ADD COLUMN notes VARCHAR;\n");
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -667,14 +651,15 @@ static void changed_default_rebuilds(void **state)
 	char *a = initial_schema();
 	char *b = replace(a, "total_height_u INTEGER DEFAULT 42",
 			  "total_height_u INTEGER DEFAULT 48");
-	rendered up, down;
+	trip t;
 	hr_db *db;
 
 	(void)state;
-	db = upgraded(a, b, NULL, &up);
-	assert_string_equal(up.description,
+	trip_up(&t, a, b, NULL);
+	db = t.db;
+	assert_string_equal(t.up.description,
 			    "Detected default change on 'racks.total_height_u'\n");
-	assert_true(up.notes.foreign_keys_off);
+	assert_true(t.up.notes.foreign_keys_off);
 	/* The row keeps its value; new rows get the new default. */
 	assert_string_equal(query(db, "SELECT total_height_u FROM racks"), "42");
 	exec_sql(db, "INSERT INTO racks (id, name) VALUES (2, 'b')");
@@ -684,12 +669,10 @@ static void changed_default_rebuilds(void **state)
 	assert_string_equal(query(db, "SELECT count(*) FROM rack_positions "
 				      "JOIN racks ON racks.id = rack_id"),
 			    "1");
-	hr_db_close(db);
-	rendered_free(&up);
-
-	round_trip(a, b, NULL, &up, &down);
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_down(&t);
+	assert_string_equal(query(db, "SELECT id, total_height_u FROM racks"),
+			    "1|42;2|48");
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -714,19 +697,20 @@ static void renamed_and_rebuilt_parent(void **state)
 	char *b = replace(b3, "width_inches IN ('11\"', '18\"', '19\"', '23\"')",
 			  "width_inches IN ('10\"', '11\"', '18\"', '19\"', "
 			  "'23\"')");
-	rendered up, down;
+	trip t;
 	hr_db *db;
 
 	(void)state;
-	db = upgraded(a, b, annotate_cabinets, &up);
-	assert_string_equal(up.description,
+	trip_up(&t, a, b, annotate_cabinets);
+	db = t.db;
+	assert_string_equal(t.up.description,
 			    "Detected renamed table 'racks' to 'cabinets'\n"
 			    "Detected removed check constraint on 'cabinets'\n"
 			    "Detected added check constraint on 'cabinets'\n");
-	assert_non_null(strstr(up.sql, "ALTER TABLE racks RENAME TO cabinets;\n"
+	assert_non_null(strstr(t.up.sql, "ALTER TABLE racks RENAME TO cabinets;\n"
 				       "CREATE TABLE new_cabinets"));
-	assert_non_null(strstr(up.sql, "INSERT INTO new_cabinets (id, name, "));
-	assert_non_null(strstr(up.sql, "CREATE INDEX ix_racks_id ON cabinets"));
+	assert_non_null(strstr(t.up.sql, "INSERT INTO new_cabinets (id, name, "));
+	assert_non_null(strstr(t.up.sql, "CREATE INDEX ix_racks_id ON cabinets"));
 	assert_string_equal(query(db, "SELECT \"table\" FROM "
 				      "pragma_foreign_key_list('rack_positions') "
 				      "ORDER BY id"),
@@ -735,14 +719,10 @@ static void renamed_and_rebuilt_parent(void **state)
 				      "rack_positions p JOIN cabinets c ON "
 				      "c.id = p.rack_id"),
 			    "5|main");
-	hr_db_close(db);
-	rendered_free(&up);
-
-	round_trip(a, b, annotate_cabinets, &up, &down);
-	assert_non_null(strstr(down.sql, "ALTER TABLE cabinets RENAME TO racks;\n"
+	trip_down(&t);
+	assert_non_null(strstr(t.down.sql, "ALTER TABLE cabinets RENAME TO racks;\n"
 					 "CREATE TABLE new_racks"));
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b2);
@@ -762,27 +742,26 @@ static void constrained_columns_added_in_place(void **state)
 	char *b = replace(b1, "    notes VARCHAR,",
 			  "    notes VARCHAR,\n"
 			  "    rack_id INTEGER REFERENCES racks (id),");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected added column 'devices.rack_id'\n"
 			    "Detected added foreign key (rack_id)(id) on table "
 			    "devices\n"
 			    "Detected added column 'racks.kind'\n"
 			    "Detected added check constraint on 'racks'\n");
-	assert_string_equal(up.sql,
+	assert_string_equal(t.up.sql,
 			    "ALTER TABLE devices ADD COLUMN rack_id INTEGER "
 			    "REFERENCES racks(id);\n"
 			    "ALTER TABLE racks ADD COLUMN kind VARCHAR(5) "
 			    "DEFAULT 'a' CHECK (kind IN ('a', 'b'));\n");
-	assert_false(up.notes.foreign_keys_off);
-	assert_true(down.notes.foreign_keys_off);
-	assert_non_null(strstr(down.sql, "CREATE TABLE new_devices"));
-	assert_non_null(strstr(down.sql, "CREATE TABLE new_racks"));
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_false(t.up.notes.foreign_keys_off);
+	assert_true(t.down.notes.foreign_keys_off);
+	assert_non_null(strstr(t.down.sql, "CREATE TABLE new_devices"));
+	assert_non_null(strstr(t.down.sql, "CREATE TABLE new_racks"));
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b);
@@ -797,17 +776,16 @@ static void indexed_column_dropped_in_place(void **state)
 			   "    model VARCHAR,\n    access_frequency");
 	char *b = replace(b1, "CREATE INDEX ix_devices_brand ON devices (brand);",
 			  "");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.sql, "DROP INDEX ix_devices_brand;\n"
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.sql, "DROP INDEX ix_devices_brand;\n"
 				    "ALTER TABLE devices DROP COLUMN brand;\n");
-	assert_string_equal(down.sql,
+	assert_string_equal(t.down.sql,
 			    "ALTER TABLE devices ADD COLUMN brand VARCHAR;\n"
 			    "CREATE INDEX ix_devices_brand ON devices (brand);\n");
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b);
@@ -819,20 +797,19 @@ static void unannotated_rename_is_flagged(void **state)
 {
 	char *a = initial_schema();
 	char *b = replace(a, "    notes VARCHAR,", "    remarks VARCHAR,");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected added column 'devices.remarks'\n"
 			    "Detected removed column 'devices.notes'\n");
-	assert_string_equal(up.sql,
+	assert_string_equal(t.up.sql,
 			    "ALTER TABLE devices DROP COLUMN notes;\n"
 			    "ALTER TABLE devices ADD COLUMN remarks VARCHAR;\n");
-	assert_true(notes_contain(&up, "write `-- renamed from: notes` after "
+	assert_true(notes_contain(&t.up, "write `-- renamed from: notes` after "
 				       "'remarks'"));
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_end(&t);
 	free(a);
 	free(b);
 }
@@ -851,25 +828,24 @@ static void constraint_changes_rebuild(void **state)
 	char *b = replace(b2, "    locked BOOLEAN DEFAULT 0,\n    PRIMARY KEY (id),",
 			  "    locked BOOLEAN DEFAULT 0,\n"
 			  "    PRIMARY KEY (id, rack_id),");
-	rendered up, down;
+	trip t;
 
 	(void)state;
-	round_trip(a, b, NULL, &up, &down);
-	assert_string_equal(up.description,
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
 			    "Detected primary key change on 'rack_positions'\n"
 			    "Detected type change from VARCHAR to TEXT on "
 			    "'racks.name'\n"
 			    "Detected added unique constraint "
 			    "'sqlite_autoindex_racks_1' on '['name']'\n");
-	assert_true(notes_contain(&up, "the primary key of 'rack_positions' "
+	assert_true(notes_contain(&t.up, "the primary key of 'rack_positions' "
 				       "changes"));
-	assert_true(notes_contain(&up, "the type of 'racks.name' changes from "
+	assert_true(notes_contain(&t.up, "the type of 'racks.name' changes from "
 				       "VARCHAR to TEXT"));
-	assert_true(notes_contain(&up, "table 'racks' is rebuilt"));
-	assert_true(notes_contain(&up, "table 'rack_positions' is rebuilt"));
-	assert_true(up.notes.foreign_keys_off);
-	rendered_free(&up);
-	rendered_free(&down);
+	assert_true(notes_contain(&t.up, "table 'racks' is rebuilt"));
+	assert_true(notes_contain(&t.up, "table 'rack_positions' is rebuilt"));
+	assert_true(t.up.notes.foreign_keys_off);
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b2);
@@ -985,14 +961,14 @@ static void everything_at_once(void **state)
 	char *b6 = replace(b5, "confidence VARCHAR(6) DEFAULT 'medium'",
 			   "confidence VARCHAR(6) DEFAULT 'low'");
 	char *b = malloc(strlen(b6) + sizeof cables);
-	rendered up, down;
+	trip t;
 
 	(void)state;
 	strcpy(b, b6);
 	strcat(b, cables);
-	round_trip(a, b, annotate_cabinets, &up, &down);
+	round_trip(&t, a, b, annotate_cabinets);
 	assert_string_equal(
-		up.description,
+		t.up.description,
 		"Detected added table 'cables'\n"
 		"Detected renamed table 'racks' to 'cabinets'\n"
 		"Detected removed check constraint on 'cabinets'\n"
@@ -1001,7 +977,7 @@ static void everything_at_once(void **state)
 		"Detected default change on 'device_specifications.confidence'\n"
 		"Detected removed column 'devices.notes'\n");
 	assert_string_equal(
-		down.description,
+		t.down.description,
 		"Detected removed index 'ix_connections_cable' on 'connections'\n"
 		"Detected default change on 'device_specifications.confidence'\n"
 		"Detected added column 'devices.notes'\n"
@@ -1009,8 +985,7 @@ static void everything_at_once(void **state)
 		"Detected removed check constraint on 'racks'\n"
 		"Detected added check constraint on 'racks'\n"
 		"Detected removed table 'cables'\n");
-	rendered_free(&up);
-	rendered_free(&down);
+	trip_end(&t);
 	free(a);
 	free(b1);
 	free(b2);
