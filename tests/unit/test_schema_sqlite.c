@@ -104,9 +104,9 @@ static char *initial_schema(void)
 	return sql;
 }
 
-/* text with its one occurrence of old replaced by new (the test fails
- * when old is absent). malloc'ed. */
-static char *replace(const char *text, const char *old, const char *new_text)
+/* text with its one occurrence of old replaced by new_text (the test
+ * fails when old is absent). Takes text (malloc'ed) and frees it. */
+static char *edit(char *text, const char *old, const char *new_text)
 {
 	const char *at = strstr(text, old);
 	size_t head, len;
@@ -120,7 +120,18 @@ static char *replace(const char *text, const char *old, const char *new_text)
 	memcpy(out, text, head);
 	strcpy(out + head, new_text);
 	strcat(out, at + strlen(old));
+	free(text);
 	return out;
+}
+
+/* The schema a with racks renamed to cabinets, references and index
+ * following. malloc'ed. */
+static char *racks_renamed(const char *a)
+{
+	char *b = edit(strdup(a), "CREATE TABLE racks (", "CREATE TABLE cabinets (");
+
+	b = edit(b, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
+	return edit(b, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
 }
 
 static const char rows_sql[] =
@@ -439,7 +450,7 @@ static void spellings_compare_equal(void **state)
 static void new_column_is_added_in_place(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "    cooling_type VARCHAR DEFAULT 'front-to-back',",
+	char *b = edit(strdup(a), "    cooling_type VARCHAR DEFAULT 'front-to-back',",
 			  "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
 			  "    notes VARCHAR,");
 	trip t;
@@ -487,7 +498,7 @@ static void new_table_with_a_foreign_key(void **state)
 static void index_dropped_and_added(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "CREATE INDEX ix_devices_brand ON devices (brand);",
+	char *b = edit(strdup(a), "CREATE INDEX ix_devices_brand ON devices (brand);",
 			  "CREATE UNIQUE INDEX ux_devices_name ON devices "
 			  "(custom_name);");
 	trip t;
@@ -514,7 +525,7 @@ static void index_dropped_and_added(void **state)
 static void enum_check_change_rebuilds(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "access_frequency IN ('low', 'medium', 'high')",
+	char *b = edit(strdup(a), "access_frequency IN ('low', 'medium', 'high')",
 			  "access_frequency IN ('low', 'medium', 'high', "
 			  "'never')");
 	trip t;
@@ -571,10 +582,8 @@ static void annotate_renames(hr_schema *to)
 static void renames_through_annotations(void **state)
 {
 	char *a = initial_schema();
-	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
-	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
-	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
-	char *b = replace(b3, "    notes VARCHAR,", "    remarks VARCHAR,");
+	char *cabinets = racks_renamed(a);
+	char *b = edit(cabinets, "    notes VARCHAR,", "    remarks VARCHAR,");
 	trip t;
 
 	(void)state;
@@ -598,16 +607,13 @@ static void renames_through_annotations(void **state)
 			    "ALTER TABLE cabinets RENAME TO racks;\n");
 	trip_end(&t);
 	free(a);
-	free(b1);
-	free(b2);
-	free(b3);
 	free(b);
 }
 
 static void column_made_not_null_with_a_default(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "    location VARCHAR,",
+	char *b = edit(strdup(a), "    location VARCHAR,",
 			  "    location VARCHAR NOT NULL DEFAULT 'garage',");
 	trip t;
 
@@ -629,7 +635,7 @@ static void column_made_not_null_with_a_default(void **state)
 static void dropped_column_in_place(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "    notes VARCHAR,\n", "");
+	char *b = edit(strdup(a), "    notes VARCHAR,\n", "");
 	trip t;
 
 	(void)state;
@@ -649,7 +655,7 @@ static void dropped_column_in_place(void **state)
 static void changed_default_rebuilds(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "total_height_u INTEGER DEFAULT 42",
+	char *b = edit(strdup(a), "total_height_u INTEGER DEFAULT 42",
 			  "total_height_u INTEGER DEFAULT 48");
 	trip t;
 	hr_db *db;
@@ -691,10 +697,8 @@ static void annotate_cabinets(hr_schema *to)
 static void renamed_and_rebuilt_parent(void **state)
 {
 	char *a = initial_schema();
-	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
-	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
-	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
-	char *b = replace(b3, "width_inches IN ('11\"', '18\"', '19\"', '23\"')",
+	char *cabinets = racks_renamed(a);
+	char *b = edit(cabinets, "width_inches IN ('11\"', '18\"', '19\"', '23\"')",
 			  "width_inches IN ('10\"', '11\"', '18\"', '19\"', "
 			  "'23\"')");
 	trip t;
@@ -724,9 +728,6 @@ static void renamed_and_rebuilt_parent(void **state)
 					 "CREATE TABLE new_racks"));
 	trip_end(&t);
 	free(a);
-	free(b1);
-	free(b2);
-	free(b3);
 	free(b);
 }
 
@@ -735,11 +736,11 @@ static void renamed_and_rebuilt_parent(void **state)
 static void constrained_columns_added_in_place(void **state)
 {
 	char *a = initial_schema();
-	char *b1 = replace(a, "    cooling_type VARCHAR DEFAULT 'front-to-back',",
+	char *b1 = edit(strdup(a), "    cooling_type VARCHAR DEFAULT 'front-to-back',",
 			   "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
 			   "    kind VARCHAR(5) DEFAULT 'a' CHECK (kind IN "
 			   "('a', 'b')),");
-	char *b = replace(b1, "    notes VARCHAR,",
+	char *b = edit(b1, "    notes VARCHAR,",
 			  "    notes VARCHAR,\n"
 			  "    rack_id INTEGER REFERENCES racks (id),");
 	trip t;
@@ -763,7 +764,6 @@ static void constrained_columns_added_in_place(void **state)
 	assert_non_null(strstr(t.down.sql, "CREATE TABLE new_racks"));
 	trip_end(&t);
 	free(a);
-	free(b1);
 	free(b);
 }
 
@@ -771,10 +771,10 @@ static void constrained_columns_added_in_place(void **state)
 static void indexed_column_dropped_in_place(void **state)
 {
 	char *a = initial_schema();
-	char *b1 = replace(a, "    brand VARCHAR,\n    model VARCHAR,\n"
+	char *b1 = edit(strdup(a), "    brand VARCHAR,\n    model VARCHAR,\n"
 			      "    access_frequency",
 			   "    model VARCHAR,\n    access_frequency");
-	char *b = replace(b1, "CREATE INDEX ix_devices_brand ON devices (brand);",
+	char *b = edit(b1, "CREATE INDEX ix_devices_brand ON devices (brand);",
 			  "");
 	trip t;
 
@@ -787,7 +787,6 @@ static void indexed_column_dropped_in_place(void **state)
 			    "CREATE INDEX ix_devices_brand ON devices (brand);\n");
 	trip_end(&t);
 	free(a);
-	free(b1);
 	free(b);
 }
 
@@ -796,7 +795,7 @@ static void indexed_column_dropped_in_place(void **state)
 static void unannotated_rename_is_flagged(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "    notes VARCHAR,", "    remarks VARCHAR,");
+	char *b = edit(strdup(a), "    notes VARCHAR,", "    remarks VARCHAR,");
 	trip t;
 
 	(void)state;
@@ -819,13 +818,13 @@ static void unannotated_rename_is_flagged(void **state)
 static void constraint_changes_rebuild(void **state)
 {
 	char *a = initial_schema();
-	char *b1 = replace(a, "    name VARCHAR NOT NULL,\n    location",
+	char *b1 = edit(strdup(a), "    name VARCHAR NOT NULL,\n    location",
 			   "    name TEXT NOT NULL,\n    location");
-	char *b2 = replace(b1, "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
+	char *b2 = edit(b1, "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
 			       "    PRIMARY KEY (id),",
 			   "    cooling_type VARCHAR DEFAULT 'front-to-back',\n"
 			   "    PRIMARY KEY (id),\n    UNIQUE (name),");
-	char *b = replace(b2, "    locked BOOLEAN DEFAULT 0,\n    PRIMARY KEY (id),",
+	char *b = edit(b2, "    locked BOOLEAN DEFAULT 0,\n    PRIMARY KEY (id),",
 			  "    locked BOOLEAN DEFAULT 0,\n"
 			  "    PRIMARY KEY (id, rack_id),");
 	trip t;
@@ -847,8 +846,6 @@ static void constraint_changes_rebuild(void **state)
 	assert_true(t.up.notes.foreign_keys_off);
 	trip_end(&t);
 	free(a);
-	free(b1);
-	free(b2);
 	free(b);
 }
 
@@ -857,7 +854,7 @@ static void constraint_changes_rebuild(void **state)
 static void new_not_null_without_default_is_flagged(void **state)
 {
 	char *a = initial_schema();
-	char *b = replace(a, "    notes VARCHAR,",
+	char *b = edit(strdup(a), "    notes VARCHAR,",
 			  "    notes VARCHAR,\n    serial VARCHAR NOT NULL,");
 	hr_db *x = scratch(), *y = scratch();
 	hr_schema sa, sb;
@@ -951,20 +948,16 @@ static void everything_at_once(void **state)
 		"CREATE TABLE cables (id INTEGER NOT NULL, device_id INTEGER "
 		"NOT NULL REFERENCES devices (id), PRIMARY KEY (id));"
 		"CREATE INDEX ix_connections_cable ON connections (cable_type);";
-	char *a = initial_schema();
-	char *b1 = replace(a, "CREATE TABLE racks (", "CREATE TABLE cabinets (");
-	char *b2 = replace(b1, "REFERENCES racks (id)", "REFERENCES cabinets (id)");
-	char *b3 = replace(b2, "ix_racks_id ON racks", "ix_racks_id ON cabinets");
-	char *b4 = replace(b3, "width_inches IN ('11\"', ",
-			   "width_inches IN ('10\"', '11\"', ");
-	char *b5 = replace(b4, "    notes VARCHAR,\n", "");
-	char *b6 = replace(b5, "confidence VARCHAR(6) DEFAULT 'medium'",
-			   "confidence VARCHAR(6) DEFAULT 'low'");
-	char *b = malloc(strlen(b6) + sizeof cables);
+	char *a = initial_schema(), *b = racks_renamed(a);
 	trip t;
 
 	(void)state;
-	strcpy(b, b6);
+	b = edit(b, "width_inches IN ('11\"', ",
+		 "width_inches IN ('10\"', '11\"', ");
+	b = edit(b, "    notes VARCHAR,\n", "");
+	b = edit(b, "confidence VARCHAR(6) DEFAULT 'medium'",
+		 "confidence VARCHAR(6) DEFAULT 'low'");
+	b = realloc(b, strlen(b) + sizeof cables);
 	strcat(b, cables);
 	round_trip(&t, a, b, annotate_cabinets);
 	assert_string_equal(
@@ -987,12 +980,6 @@ static void everything_at_once(void **state)
 		"Detected removed table 'cables'\n");
 	trip_end(&t);
 	free(a);
-	free(b1);
-	free(b2);
-	free(b3);
-	free(b4);
-	free(b5);
-	free(b6);
 	free(b);
 }
 
