@@ -92,6 +92,23 @@ static int has_word(const char *def, const char *w)
 	return 0;
 }
 
+/* Whether a column definition makes a generated column (GENERATED
+ * ALWAYS AS (...), or just AS (...)): one nobody inserts into. */
+static int is_generated(const char *def)
+{
+	const char *p = def, *end = def + strlen(def);
+	hr_sqltok tok;
+	int after_as = 0;
+
+	while (hr_sqltok_next(&p, end, &tok)) {
+		if (hr_sqltok_is(&tok, "GENERATED") ||
+		    (after_as && hr_sqltok_punct(&tok, '(')))
+			return 1;
+		after_as = hr_sqltok_is(&tok, "AS");
+	}
+	return 0;
+}
+
 /* Whether a column definition has a CHECK whose normalised expression
  * is expr (a column-level check ADD COLUMN brings along). */
 static int has_check(const char *def, const char *expr)
@@ -193,9 +210,8 @@ static int can_add(const hr_column *c)
 {
 	if (c->definition == NULL || c->pk_position > 0 ||
 	    has_word(c->definition, "PRIMARY") ||
-	    has_word(c->definition, "UNIQUE") ||
-	    has_word(c->definition, "GENERATED") ||
-	    has_word(c->definition, "AS") || !constant_default(c->default_expr))
+	    has_word(c->definition, "UNIQUE") || is_generated(c->definition) ||
+	    !constant_default(c->default_expr))
 		return 0;
 	if (c->not_null && null_default(c->default_expr))
 		return 0;
@@ -337,8 +353,9 @@ static int rebuild(const hr_table_change *tc, const hr_schema *from,
 		for (size_t k = 0; k < tc->n_columns && f == NULL; k++)
 			if (tc->columns[k].to == c)
 				f = tc->columns[k].from;
-		if (f == NULL && added_column(tc, c->name) != NULL)
-			continue; /* new: gets its default */
+		if ((f == NULL && added_column(tc, c->name) != NULL) ||
+		    (c->definition != NULL && is_generated(c->definition)))
+			continue; /* new: gets its default; or computed */
 		if (f == NULL) /* unchanged, so one name on both sides */
 			f = hr_table_column(tc->from, c->name);
 		hr_buf_puts(&cols, first ? "" : ", ");

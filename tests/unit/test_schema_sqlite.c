@@ -652,11 +652,15 @@ static void dropped_column_in_place(void **state)
 	free(b);
 }
 
+/* A changed default, and a new generated column (STORED: only a rebuild
+ * makes one). */
 static void changed_default_rebuilds(void **state)
 {
 	char *a = initial_schema();
 	char *b = edit(strdup(a), "total_height_u INTEGER DEFAULT 42",
-			  "total_height_u INTEGER DEFAULT 48");
+			  "total_height_u INTEGER DEFAULT 48,\n"
+			  "    label TEXT GENERATED ALWAYS AS (name || '@' || "
+			  "coalesce(location, '?')) STORED");
 	trip t;
 	hr_db *db;
 
@@ -664,10 +668,13 @@ static void changed_default_rebuilds(void **state)
 	trip_up(&t, a, b, NULL);
 	db = t.db;
 	assert_string_equal(t.up.description,
-			    "Detected default change on 'racks.total_height_u'\n");
+			    "Detected default change on 'racks.total_height_u'\n"
+			    "Detected added column 'racks.label'\n");
 	assert_true(t.up.notes.foreign_keys_off);
-	/* The row keeps its value; new rows get the new default. */
-	assert_string_equal(query(db, "SELECT total_height_u FROM racks"), "42");
+	/* The row keeps its value; new rows get the new default; the
+	 * generated column is computed, not copied. */
+	assert_string_equal(query(db, "SELECT total_height_u, label FROM racks"),
+			    "42|main@?");
 	exec_sql(db, "INSERT INTO racks (id, name) VALUES (2, 'b')");
 	assert_string_equal(query(db, "SELECT total_height_u FROM racks "
 				      "WHERE id = 2"),
