@@ -652,15 +652,16 @@ static void dropped_column_in_place(void **state)
 	free(b);
 }
 
-/* A changed default, and a new generated column (STORED: only a rebuild
- * makes one). */
+/* A changed default: a rebuild, which must leave the generated column
+ * to SQLite. */
 static void changed_default_rebuilds(void **state)
 {
-	char *a = initial_schema();
+	char *a = edit(initial_schema(), "total_height_u INTEGER DEFAULT 42",
+		       "total_height_u INTEGER DEFAULT 42,\n"
+		       "    label TEXT GENERATED ALWAYS AS (name || '@' || "
+		       "coalesce(location, '?')) STORED");
 	char *b = edit(strdup(a), "total_height_u INTEGER DEFAULT 42",
-			  "total_height_u INTEGER DEFAULT 48,\n"
-			  "    label TEXT GENERATED ALWAYS AS (name || '@' || "
-			  "coalesce(location, '?')) STORED");
+		       "total_height_u INTEGER DEFAULT 48");
 	trip t;
 	hr_db *db;
 
@@ -668,8 +669,7 @@ static void changed_default_rebuilds(void **state)
 	trip_up(&t, a, b, NULL);
 	db = t.db;
 	assert_string_equal(t.up.description,
-			    "Detected default change on 'racks.total_height_u'\n"
-			    "Detected added column 'racks.label'\n");
+			    "Detected default change on 'racks.total_height_u'\n");
 	assert_true(t.up.notes.foreign_keys_off);
 	/* The row keeps its value; new rows get the new default; the
 	 * generated column is computed, not copied. */
