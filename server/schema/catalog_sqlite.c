@@ -330,6 +330,41 @@ static int canonical_default(hr_db *db, const char *dflt, const char *type,
 	return *out ? 0 : -1;
 }
 
+/* Whether a CREATE TABLE makes a WITHOUT ROWID table. */
+static int without_rowid(const char *definition)
+{
+	const char *p = definition, *end = definition + strlen(definition);
+	hr_sqltok tok;
+	int after_without = 0;
+
+	while (hr_sqltok_next(&p, end, &tok)) {
+		if (after_without && hr_sqltok_is(&tok, "ROWID"))
+			return 1;
+		after_without = hr_sqltok_is(&tok, "WITHOUT");
+	}
+	return 0;
+}
+
+/*
+ * A rowid table's sole INTEGER primary key column is the rowid itself,
+ * never NULL whether or not it says NOT NULL (SQLite reports notnull 0
+ * for `id INTEGER PRIMARY KEY`): read it as NOT NULL either way.
+ */
+static void rowid_is_not_null(hr_table *t)
+{
+	hr_column *pk = NULL;
+	size_t n_pk = 0;
+
+	for (size_t i = 0; i < t->n_columns; i++)
+		if (t->columns[i].pk_position > 0) {
+			pk = &t->columns[i];
+			n_pk++;
+		}
+	if (n_pk == 1 && strcmp(pk->type, "INTEGER") == 0 &&
+	    !without_rowid(t->definition))
+		pk->not_null = 1;
+}
+
 static int read_columns(hr_db *db, hr_table *t, hr_error *err)
 {
 	const char *params[] = {t->name};
@@ -376,7 +411,10 @@ static int read_columns(hr_db *db, hr_table *t, hr_error *err)
 	hr_rows_free(&rows);
 	hr_strlist_free(&names);
 	hr_strlist_free(&defs);
-	return failed ? oom(err) : 0;
+	if (failed)
+		return oom(err);
+	rowid_is_not_null(t);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -423,7 +423,10 @@ static void spellings_compare_equal(void **state)
 		    " d int references p, u text unique,"
 		    " f boolean default '1', g real default '2',"
 		    " constraint ck check (b > 0 and a <> 'z'));"
-		    "create index ix_t on t (a desc, lower(c)) where b>1;");
+		    "create index ix_t on t (a desc, lower(c)) where b>1;"
+		    "create table r (id integer primary key, v text);"
+		    "create table w (id integer primary key, v text) "
+		    "without rowid;");
 	exec_sql(y, "CREATE TABLE \"p\" (\"id\" INTEGER PRIMARY KEY);"
 		    "CREATE TABLE \"t\" ( \"id\" INTEGER PRIMARY KEY,"
 		    " a VARCHAR(3) DEFAULT '700',"
@@ -433,7 +436,12 @@ static void spellings_compare_equal(void **state)
 		    " f BOOLEAN DEFAULT TRUE, g REAL DEFAULT 2.0,"
 		    " CHECK (\"b\" > 0 AND a <> 'z'), UNIQUE (u));"
 		    "CREATE INDEX ix_other_name ON t (a DESC, LOWER(c))"
-		    " WHERE b > 1;");
+		    " WHERE b > 1;"
+		    /* The rowid is never NULL, said or not. */
+		    "CREATE TABLE r (id INTEGER NOT NULL, v TEXT, "
+		    "PRIMARY KEY (id));"
+		    "CREATE TABLE w (id INTEGER NOT NULL PRIMARY KEY, v TEXT) "
+		    "WITHOUT ROWID;");
 	read_schema(x, &sx);
 	read_schema(y, &sy);
 	assert_same(&sx, &sy, "two spellings");
