@@ -7,6 +7,7 @@
  * rolls back the whole migration, tables created before it included.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,10 @@ static void sqlite_close(hr_db *db)
 	free(db);
 }
 
-static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
+/* Open path (a file, or ":memory:") as a handle: the one way both a
+ * configured database and a scratch one are opened. */
+static int open_path(const char *path, const char *redacted, hr_db **out,
+		     hr_error *err)
 {
 	static int configured; /* opens happen on the loop thread only */
 	sqlite_db *s = calloc(1, sizeof *s);
@@ -82,13 +86,13 @@ static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 		configured = 1;
 	}
-	rc = sqlite3_open_v2(url->sqlite_path, &s->conn,
+	rc = sqlite3_open_v2(path, &s->conn,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		hr_error_set(err, code_for(rc), "cannot open sqlite database %s: %s",
-			     url->redacted,
+			     redacted,
 			     s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
 		sqlite_close(&s->base);
 		return -(int)err->code;
@@ -99,12 +103,49 @@ static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	rc = sqlite3_exec(s->conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		hr_error_set(err, code_for(rc), "cannot use sqlite database %s: %s",
-			     url->redacted, sqlite3_errmsg(s->conn));
+			     redacted, sqlite3_errmsg(s->conn));
 		sqlite_close(&s->base);
 		return -(int)err->code;
 	}
 	*out = &s->base;
 	return 0;
+}
+
+static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
+{
+	return open_path(url->sqlite_path, url->redacted, out, err);
+}
+
+/* A private in-memory database: every ":memory:" open is a new one. */
+static int sqlite_open_scratch(const hr_dburl *url, hr_db **out,
+			       hr_error *err)
+{
+	(void)url;
+	return open_path(":memory:", "(scratch)", out, err);
+}
+
+/* Bind text parameters to stmt: params[i] to $<i+1> wherever it is
+ * (SQLite numbers named parameters by first appearance, so "$2 ... $1"
+ * must be bound by name); NULL binds SQL NULL. SQLITE_OK or SQLite's
+ * code. */
+static int bind_params(sqlite3_stmt *stmt, const char *const *params,
+		       size_t n_params)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < n_params && rc == SQLITE_OK; i++) {
+		char name[24];
+		int at;
+
+		snprintf(name, sizeof name, "$%zu", i + 1);
+		at = sqlite3_bind_parameter_index(stmt, name);
+		if (at == 0)
+			continue; /* not used by this statement */
+		rc = params[i] ? sqlite3_bind_text(stmt, at, params[i], -1,
+						   SQLITE_STATIC)
+			       : sqlite3_bind_null(stmt, at);
+	}
+	return rc;
 }
 
 static int sqlite_exec(hr_db *db, const char *sql, const char *const *params,
@@ -116,13 +157,7 @@ static int sqlite_exec(hr_db *db, const char *sql, const char *const *params,
 
 	if (rc != SQLITE_OK)
 		return fail(db, code_for(rc), err);
-	for (size_t i = 0; i < n_params; i++) {
-		rc = params[i] ? sqlite3_bind_text(stmt, (int)i + 1, params[i],
-						   -1, SQLITE_STATIC)
-			       : sqlite3_bind_null(stmt, (int)i + 1);
-		if (rc != SQLITE_OK)
-			break;
-	}
+	rc = bind_params(stmt, params, n_params);
 	if (rc == SQLITE_OK)
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 			;
@@ -154,6 +189,78 @@ static int sqlite_query_column(hr_db *db, const char *sql, hr_strlist *out,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return fail(db, code_for(rc), err);
+	return 0;
+}
+
+/* Append one row of stmt (n_cols cells, as text) to out's cells. */
+static int keep_row(sqlite3_stmt *stmt, hr_rows *out, size_t *cap)
+{
+	size_t need = (out->n_rows + 1) * out->n_cols;
+
+	if (need > HR_ROWS_MAX)
+		return -HR_RESOURCE_EXHAUSTED;
+	if (need > *cap) {
+		size_t grown = *cap ? *cap * 2 : 64;
+		char **cells;
+
+		while (grown < need)
+			grown *= 2;
+		cells = realloc(out->cells, grown * sizeof *cells);
+		if (cells == NULL)
+			return -HR_RESOURCE_EXHAUSTED;
+		out->cells = cells;
+		*cap = grown;
+	}
+	for (size_t c = 0; c < out->n_cols; c++) {
+		const char *text =
+			(const char *)sqlite3_column_text(stmt, (int)c);
+		char **cell = &out->cells[out->n_rows * out->n_cols + c];
+
+		*cell = NULL;
+		if (text == NULL)
+			continue;
+		*cell = strndup(text, (size_t)sqlite3_column_bytes(stmt, (int)c));
+		if (*cell == NULL) {
+			/* The row is not counted: free what it has so far. */
+			while (c-- > 0)
+				free(out->cells[out->n_rows * out->n_cols + c]);
+			return -HR_RESOURCE_EXHAUSTED;
+		}
+	}
+	out->n_rows++;
+	return 0;
+}
+
+static int sqlite_query_rows(hr_db *db, const char *sql,
+			     const char *const *params, size_t n_params,
+			     hr_rows *out, hr_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &stmt, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, code_for(rc), err);
+	out->n_cols = (size_t)sqlite3_column_count(stmt);
+	rc = bind_params(stmt, params, n_params);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (keep_row(stmt, out, &cap) < 0) {
+			sqlite3_finalize(stmt);
+			hr_rows_free(out);
+			return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+					    "query result too large or out of "
+					    "memory");
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		int code = fail(db, code_for(rc), err);
+
+		sqlite3_finalize(stmt);
+		hr_rows_free(out);
+		return code;
+	}
+	sqlite3_finalize(stmt);
 	return 0;
 }
 
@@ -301,6 +408,8 @@ const hr_db_ops hr_db_sqlite_ops = {
 	.table_exists = sqlite_table_exists,
 	.read_versions = sqlite_read_versions,
 	.exec_script = sqlite_exec_script,
+	.query_rows = sqlite_query_rows,
+	.open_scratch = sqlite_open_scratch,
 	.begin_sql = "BEGIN IMMEDIATE",
 	.history_ddl =
 		"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " ("
