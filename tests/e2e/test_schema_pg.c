@@ -1,0 +1,391 @@
+/*
+ * test_schema_pg.c — scratch schemas, the catalog reader and the SQL
+ * renderer on a real PostgreSQL server (test_schema_pg.sh starts a
+ * throwaway cluster and passes its URL as DATABASE_URL; SRCDIR names
+ * the checkout, whose migrations/ is replayed).
+ *
+ *   test_schema_pg            the cmocka tests
+ *   test_schema_pg hold       open a scratch, create a table in it, print
+ *                             "holding SCHEMA BACKEND_PID" and wait for
+ *                             stdin to close (the script SIGKILLs it)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "db.h"
+#include "dburl.h"
+#include "plan.h"
+#include "revmap.h"
+#include "runner.h"
+
+static hr_dburl url;
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static hr_db *open_scratch(void)
+{
+	hr_db *db = NULL;
+	hr_error err;
+	int rc = hr_db_open_scratch(&url, &db, &err);
+
+	if (rc < 0)
+		fail_msg("open scratch: %s", err.msg);
+	return db;
+}
+
+static hr_db *open_live(void)
+{
+	hr_db *db = NULL;
+	hr_error err;
+
+	if (hr_db_open(&url, &db, &err) < 0)
+		fail_msg("open: %s", err.msg);
+	return db;
+}
+
+/* Run a script; fail the test on error. */
+static void run(hr_db *db, const char *sql)
+{
+	hr_error err;
+	int line = 0;
+
+	if (hr_db_exec_script(db, sql, 1, &line, &err) < 0)
+		fail_msg("line %d: %s\n%s", line, err.msg, sql);
+}
+
+/* The one value a query returns (malloc'ed; NULL for SQL NULL). */
+static char *value(hr_db *db, const char *sql)
+{
+	hr_rows rows;
+	hr_error err;
+	char *v;
+
+	if (hr_db_query(db, sql, NULL, 0, &rows, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	if (rows.n_rows != 1 || rows.n_cols != 1)
+		fail_msg("%s: %zu rows, %zu columns", sql, rows.n_rows,
+			 rows.n_cols);
+	v = hr_rows_get(&rows, 0, 0) ? strdup(hr_rows_get(&rows, 0, 0)) : NULL;
+	hr_rows_free(&rows);
+	return v;
+}
+
+static void assert_value(hr_db *db, const char *sql, const char *want)
+{
+	char *v = value(db, sql);
+
+	if (v == NULL || strcmp(v, want) != 0)
+		fail_msg("%s: got '%s', want '%s'", sql, v ? v : "(null)", want);
+	free(v);
+}
+
+/* Scratch schemas a live session can see (none, when all is well). */
+static const char visible_scratch_sql[] =
+	"SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'hr\\_scratch\\_%'";
+
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_query_rows(void **state)
+{
+	hr_db *db = open_live();
+	const char *params[] = {"b", NULL};
+	hr_rows rows;
+	hr_error err;
+
+	(void)state;
+	assert_int_equal(hr_db_query(db,
+				     "SELECT x, $1::text, $2::text FROM "
+				     "generate_series(1, 3) x ORDER BY x",
+				     params, 2, &rows, &err),
+			 0);
+	assert_int_equal(rows.n_rows, 3);
+	assert_int_equal(rows.n_cols, 3);
+	assert_string_equal(hr_rows_get(&rows, 2, 0), "3");
+	assert_string_equal(hr_rows_get(&rows, 1, 1), "b");
+	assert_null(hr_rows_get(&rows, 1, 2)); /* SQL NULL */
+	assert_null(hr_rows_get(&rows, 3, 0)); /* out of range */
+	hr_rows_free(&rows);
+
+	assert_int_equal(hr_db_query(db, "SELECT 1 WHERE false", NULL, 0,
+				     &rows, &err),
+			 0);
+	assert_int_equal(rows.n_rows, 0);
+	hr_rows_free(&rows);
+
+	assert_true(hr_db_query(db, "SELECT nosuchcolumn", NULL, 0, &rows,
+				&err) < 0);
+	assert_non_null(strstr(err.msg, "nosuchcolumn"));
+	assert_int_equal(rows.n_rows, 0);
+	hr_db_close(db);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scratch schemas                                                     */
+/* ------------------------------------------------------------------ */
+
+static void test_scratch_private_and_rolled_back(void **state)
+{
+	hr_db *live = open_live(), *a = open_scratch(), *b = open_scratch();
+	char *sa = value(a, "SELECT current_schema()");
+	char *sb = value(b, "SELECT current_schema()");
+
+	(void)state;
+	assert_non_null(sa);
+	assert_non_null(sb);
+	assert_int_equal(strncmp(sa, "hr_scratch_", 11), 0);
+	assert_string_not_equal(sa, sb);
+	run(a, "CREATE TABLE t (id integer PRIMARY KEY)");
+	run(b, "CREATE TABLE t (id text)"); /* same name, another scratch */
+	assert_value(a, "SELECT format_type(atttypid, atttypmod) FROM "
+			"pg_attribute WHERE attrelid = 't'::regclass AND "
+			"attname = 'id'",
+		     "integer");
+	/* Nothing leaks into the database before or after. */
+	assert_value(live, "SELECT to_regclass('t') IS NULL", "t");
+	assert_value(live, visible_scratch_sql, "0");
+	hr_db_close(a);
+	hr_db_close(b);
+	assert_value(live, visible_scratch_sql, "0");
+	/* Closing waits for the ROLLBACK: no session of ours is left
+	 * inside a transaction. */
+	assert_value(live,
+		     "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+		     "current_database() AND pid <> pg_backend_pid() AND "
+		     "state LIKE 'idle in transaction%'",
+		     "0");
+	free(sa);
+	free(sb);
+	hr_db_close(live);
+}
+
+static void test_scratch_transactions_are_savepoints(void **state)
+{
+	hr_db *db = open_scratch();
+	hr_error err;
+	int line = 0;
+
+	(void)state;
+	run(db, "CREATE TABLE kept (id integer)");
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, "CREATE TABLE gone (id integer)");
+	hr_db_rollback(db);
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, "CREATE TABLE committed (id integer)");
+	assert_int_equal(hr_db_commit(db, &err), 0);
+	/* A failed statement in a step: the step goes, the scratch stays. */
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, "CREATE TABLE also_gone (id integer)");
+	assert_true(hr_db_exec_script(db, "INSERT INTO nosuch VALUES (1)", 1,
+				      &line, &err) < 0);
+	hr_db_rollback(db);
+	/* A failed script outside a step leaves the scratch usable too. */
+	assert_true(hr_db_exec_script(db,
+				      "CREATE TABLE half (id integer);\n"
+				      "SELECT nosuch",
+				      1, &line, &err) < 0);
+	assert_int_equal(line, 2);
+	/* Transaction control in a script is refused, as in migrations. */
+	assert_true(hr_db_exec_script(db, "COMMIT", 1, &line, &err) < 0);
+	assert_value(db,
+		     "SELECT string_agg(relname, ',' ORDER BY relname) FROM "
+		     "pg_class WHERE relnamespace = current_schema()::regnamespace",
+		     "committed,kept");
+	/* The lock is a no-op: even while another session holds it. */
+	{
+		hr_db *live = open_live();
+
+		assert_int_equal(hr_db_lock(live, NULL, NULL, &err), 0);
+		assert_int_equal(hr_db_lock(db, NULL, NULL, &err), 0);
+		assert_int_equal(hr_db_lock_check(db, &err), 0);
+		hr_db_unlock(db);
+		hr_db_unlock(live);
+		hr_db_close(live);
+	}
+	hr_db_close(db);
+}
+
+/* Write a migration file into dir. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Apply every migration of dir to heads on db: 0 or the runner's rc. */
+static int upgrade_heads(hr_db *db, const char *dir, hr_error *err)
+{
+	hr_revmap *map = NULL;
+	hr_plan plan;
+	hr_strlist versions = {0};
+	hr_runner_hooks hooks = {0};
+	size_t done = 0;
+	int rc;
+
+	if ((rc = hr_revmap_load_dir(dir, &map, err)) < 0)
+		return rc;
+	rc = hr_plan_build(map, HR_UPGRADE, NULL, 0, "heads", &plan, err);
+	if (rc == 0) {
+		rc = hr_runner_apply(db, &plan, &versions, &hooks, -1, &done,
+				     err);
+		hr_plan_free(&plan);
+	}
+	hr_strlist_free(&versions);
+	hr_revmap_free(map);
+	return rc;
+}
+
+static void test_scratch_runs_the_runner(void **state)
+{
+	char dir[] = "/tmp/hr-schema-pg.XXXXXX", mig[600];
+	hr_db *db = open_scratch(), *live = open_live();
+	hr_error err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(mig, sizeof mig, "%s/migrations", getenv("SRCDIR"));
+	if (upgrade_heads(db, mig, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_value(db, "SELECT version_num FROM alembic_version",
+		     "1f3c0a9d2b7e");
+	assert_value(db, "SELECT count(*) FROM pg_class WHERE relkind = 'r' "
+			 "AND relnamespace = current_schema()::regnamespace",
+		     "7"); /* five tables, alembic_version, history */
+
+	/* A non-transactional migration with CREATE INDEX CONCURRENTLY runs
+	 * inside the scratch's transaction, as a plain CREATE INDEX. */
+	write_file(dir, "a1_base.sql",
+		   "-- revision: a1a1a1a1a1a1\n-- down_revision:\n"
+		   "-- message: base\n\n-- +upgrade\n"
+		   "CREATE TABLE t (id integer, v text);\n");
+	write_file(dir, "b2_concurrently.sql",
+		   "-- revision: b2b2b2b2b2b2\n-- down_revision: a1a1a1a1a1a1\n"
+		   "-- message: index\n-- transactional: false\n\n"
+		   "-- +upgrade postgresql\n"
+		   "create  unique index\n  CONCURRENTLY ix_t_id ON t (id);\n"
+		   "DROP INDEX CONCURRENTLY ix_t_id;\n"
+		   "CREATE INDEX CONCURRENTLY ix_t_v ON t (v);\n");
+	hr_db_close(db);
+	db = open_scratch();
+	if (upgrade_heads(db, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_value(db, "SELECT version_num FROM alembic_version",
+		     "b2b2b2b2b2b2");
+	assert_value(db, "SELECT indexname FROM pg_indexes WHERE tablename = 't' "
+			 "AND schemaname = current_schema()",
+		     "ix_t_v");
+
+	/* A failing migration: the runner rolls its step back, and the
+	 * scratch goes on at the step before. */
+	write_file(dir, "c3_broken.sql",
+		   "-- revision: c3c3c3c3c3c3\n-- down_revision: b2b2b2b2b2b2\n"
+		   "-- message: broken\n\n-- +upgrade\n"
+		   "CREATE TABLE u (id integer);\nSELECT nosuch;\n");
+	hr_db_close(db);
+	db = open_scratch();
+	assert_true(upgrade_heads(db, dir, &err) < 0);
+	assert_non_null(strstr(err.msg, "c3c3c3c3c3c3"));
+	assert_value(db, "SELECT version_num FROM alembic_version",
+		     "b2b2b2b2b2b2");
+	assert_value(db, "SELECT to_regclass('u') IS NULL", "t");
+	hr_db_close(db);
+
+	/* None of it reached the database itself. */
+	assert_value(live, "SELECT to_regclass('public.alembic_version') IS NULL",
+		     "t");
+	assert_value(live, visible_scratch_sql, "0");
+	hr_db_close(live);
+	unlink(strcat(strcpy(mig, dir), "/a1_base.sql"));
+	unlink(strcat(strcpy(mig, dir), "/b2_concurrently.sql"));
+	unlink(strcat(strcpy(mig, dir), "/c3_broken.sql"));
+	rmdir(dir);
+}
+
+static void test_scratch_url_errors_keep_the_password(void **state)
+{
+	hr_dburl bad;
+	hr_db *db = NULL;
+	hr_error err;
+
+	(void)state;
+	/* A server that is not there, with a password in the URL. */
+	assert_int_equal(hr_dburl_parse("postgresql://u:s3cr3tpw@/nodb?host="
+					"/nonexistent-dir&connect_timeout=2",
+					&bad, &err),
+			 0);
+	assert_true(hr_db_open_scratch(&bad, &db, &err) < 0);
+	assert_null(db);
+	assert_int_equal(err.code, HR_UNAVAILABLE);
+	assert_null(strstr(err.msg, "s3cr3tpw"));
+	assert_non_null(strstr(err.msg, "scratch"));
+	hr_dburl_free(&bad);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* `hold`: a scratch with a table in it, until stdin closes. */
+static int hold(void)
+{
+	hr_db *db = open_scratch();
+	char *schema = value(db, "SELECT current_schema()");
+	char *pid = value(db, "SELECT pg_backend_pid()");
+	int c;
+
+	run(db, "CREATE TABLE held (id integer)");
+	printf("holding %s %s\n", schema, pid);
+	fflush(stdout);
+	while ((c = getchar()) != EOF)
+		;
+	free(schema);
+	free(pid);
+	hr_db_close(db);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_query_rows),
+		cmocka_unit_test(test_scratch_private_and_rolled_back),
+		cmocka_unit_test(test_scratch_transactions_are_savepoints),
+		cmocka_unit_test(test_scratch_runs_the_runner),
+		cmocka_unit_test(test_scratch_url_errors_keep_the_password),
+	};
+	const char *u = getenv("DATABASE_URL");
+	hr_error err;
+	int rc;
+
+	if (u == NULL || getenv("SRCDIR") == NULL) {
+		fprintf(stderr, "test_schema_pg: DATABASE_URL and SRCDIR must "
+				"be set (test_schema_pg.sh sets them)\n");
+		return 2;
+	}
+	if (hr_dburl_parse(u, &url, &err) < 0) {
+		fprintf(stderr, "test_schema_pg: %s\n", err.msg);
+		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "hold") == 0)
+		rc = hold();
+	else
+		rc = cmocka_run_group_tests(tests, NULL, NULL);
+	hr_dburl_free(&url);
+	return rc;
+}
