@@ -21,7 +21,11 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
+#include "catalog.h"
 #include "db.h"
+#include "diff.h"
+#include "migration.h"
 #include "dburl.h"
 #include "plan.h"
 #include "revmap.h"
@@ -88,6 +92,112 @@ static void assert_value(hr_db *db, const char *sql, const char *want)
 	if (v == NULL || strcmp(v, want) != 0)
 		fail_msg("%s: got '%s', want '%s'", sql, v ? v : "(null)", want);
 	free(v);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Schemas as text                                                     */
+/* ------------------------------------------------------------------ */
+
+static void dump_list(hr_buf *b, const hr_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		hr_buf_printf(b, "%s%s", i ? "," : "", l->items[i]);
+}
+
+/*
+ * Everything the catalog says about s, one line per object; with_names
+ * 0 leaves out constraint names (unique constraints, foreign keys,
+ * checks), which a rename keeps from the table's old name while the
+ * differ matches constraints by what they do.
+ */
+static char *dump(const hr_schema *s, int with_names)
+{
+	hr_buf b = {0};
+
+	for (size_t i = 0; i < s->n_enums; i++) {
+		hr_buf_printf(&b, "enum %s: ", s->enums[i].name);
+		dump_list(&b, &s->enums[i].values);
+		hr_buf_puts(&b, "\n");
+	}
+	for (size_t i = 0; i < s->n_tables; i++) {
+		const hr_table *t = &s->tables[i];
+
+		hr_buf_printf(&b, "table %s\n", t->name);
+		for (size_t j = 0; j < t->n_columns; j++) {
+			const hr_column *c = &t->columns[j];
+
+			hr_buf_printf(&b, "  column %s %s%s default=%s pk=%d\n",
+				      c->name, c->type,
+				      c->not_null ? " not null" : "",
+				      c->default_expr ? c->default_expr : "-",
+				      c->pk_position);
+		}
+		for (size_t j = 0; j < t->n_indexes; j++) {
+			const hr_index *x = &t->indexes[j];
+			int named = with_names || !x->constraint;
+
+			hr_buf_printf(&b, "  index %s%s%s (", named ? x->name : "",
+				      x->unique ? " unique" : "",
+				      x->constraint ? " constraint" : "");
+			dump_list(&b, &x->columns);
+			hr_buf_printf(&b, ") where=%s def=%s\n",
+				      x->where ? x->where : "-",
+				      x->definition ? x->definition : "-");
+		}
+		for (size_t j = 0; j < t->n_fkeys; j++) {
+			const hr_fkey *f = &t->fkeys[j];
+
+			hr_buf_printf(&b, "  fkey %s (",
+				      with_names && f->name ? f->name : "");
+			dump_list(&b, &f->columns);
+			hr_buf_printf(&b, ") -> %s (", f->ref_table);
+			dump_list(&b, &f->ref_columns);
+			hr_buf_printf(&b, ") on update %s on delete %s\n",
+				      f->on_update, f->on_delete);
+		}
+		for (size_t j = 0; j < t->n_checks; j++)
+			hr_buf_printf(&b, "  check %s %s\n",
+				      with_names && t->checks[j].name
+					      ? t->checks[j].name
+					      : "",
+				      t->checks[j].expr);
+	}
+	assert_false(b.failed);
+	return hr_buf_take(&b);
+}
+
+static void read_schema(hr_db *db, hr_schema *s)
+{
+	hr_error err;
+
+	if (hr_catalog_read_postgresql(db, s, &err) < 0)
+		fail_msg("catalog: %s", err.msg);
+	assert_string_equal(s->dialect, "postgresql");
+}
+
+/* Fail with both texts when they differ. */
+static void assert_same_text(const char *got, const char *want,
+			     const char *what)
+{
+	if (strcmp(got, want) != 0)
+		fail_msg("%s differ\n--- got:\n%s--- want:\n%s", what, got,
+			 want);
+}
+
+/* The migration's upgrade sections for postgresql, run on db. */
+static void run_migration_sections(hr_db *db, const char *path)
+{
+	hr_migration *m = NULL;
+	hr_error err;
+
+	if (hr_migration_load(path, &m, &err) < 0)
+		fail_msg("%s: %s", path, err.msg);
+	for (size_t i = 0; i < m->n_sections; i++)
+		if (hr_section_applies(&m->sections[i], HR_UPGRADE,
+				       "postgresql"))
+			run(db, m->sections[i].sql);
+	hr_migration_free(m);
 }
 
 /* Scratch schemas a live session can see (none, when all is well). */
@@ -339,6 +449,152 @@ static void test_scratch_url_errors_keep_the_password(void **state)
 	hr_dburl_free(&bad);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* The catalog                                                         */
+/* ------------------------------------------------------------------ */
+
+static const hr_column *column_of(const hr_schema *s, const char *table,
+				  const char *column)
+{
+	const hr_table *t = hr_schema_table(s, table);
+	const hr_column *c = t ? hr_table_column(t, column) : NULL;
+
+	if (c == NULL)
+		fail_msg("no column %s.%s", table, column);
+	return c;
+}
+
+static void test_catalog_initial_migration(void **state)
+{
+	char dir[600], path[700];
+	hr_db *a = open_scratch(), *b = open_scratch();
+	hr_schema sa, sb;
+	hr_error err;
+	char *da, *db_text;
+	const hr_table *t;
+
+	(void)state;
+	/* a: the runner replays the migrations (version tables and all);
+	 * b: the same file's postgresql sections run by hand. */
+	snprintf(dir, sizeof dir, "%s/migrations", getenv("SRCDIR"));
+	snprintf(path, sizeof path, "%s/1f3c0a9d2b7e_initial_homerack_schema.sql",
+		 dir);
+	if (upgrade_heads(a, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	run_migration_sections(b, path);
+	read_schema(a, &sa);
+	read_schema(b, &sb);
+	da = dump(&sa, 1);
+	db_text = dump(&sb, 1);
+	assert_same_text(da, db_text, "two scratches of the initial migration");
+
+	/* What the reader made of it. */
+	assert_int_equal(sa.n_tables, 5); /* no alembic_version, no history */
+	assert_null(hr_schema_table(&sa, "alembic_version"));
+	assert_string_equal(column_of(&sa, "devices", "id")->type, "serial");
+	assert_null(column_of(&sa, "devices", "id")->default_expr);
+	assert_int_equal(column_of(&sa, "devices", "id")->pk_position, 1);
+	assert_true(column_of(&sa, "devices", "id")->not_null);
+	assert_string_equal(column_of(&sa, "devices", "custom_name")->type,
+			    "character varying");
+	assert_string_equal(column_of(&sa, "racks", "width_inches")->type,
+			    "widthtype");
+	assert_string_equal(column_of(&sa, "racks", "width_inches")->default_expr,
+			    "'19\"'::widthtype");
+	assert_string_equal(column_of(&sa, "racks", "depth_mm")->type,
+			    "double precision");
+	assert_string_equal(column_of(&sa, "rack_positions", "locked")->default_expr,
+			    "false");
+	assert_int_equal(column_of(&sa, "racks", "name")->pk_position, 0);
+	t = hr_schema_table(&sa, "devices");
+	assert_int_equal(t->n_indexes, 3);
+	assert_string_equal(t->indexes[0].name, "ix_devices_brand");
+	assert_string_equal(t->indexes[0].definition,
+			    "CREATE INDEX ix_devices_brand ON devices USING "
+			    "btree (brand)");
+	assert_string_equal(t->indexes[0].columns.items[0], "brand");
+	assert_int_equal(t->n_fkeys, 1);
+	assert_string_equal(t->fkeys[0].ref_table, "device_specifications");
+	assert_string_equal(t->fkeys[0].columns.items[0], "specification_id");
+	assert_string_equal(t->fkeys[0].ref_columns.items[0], "id");
+	assert_string_equal(t->fkeys[0].on_delete, "NO ACTION");
+	assert_int_equal(hr_schema_table(&sa, "connections")->n_fkeys, 2);
+	assert_int_equal(sa.n_enums, 6);
+	assert_string_equal(hr_schema_enum(&sa, "confidencelevel")->values.items[0],
+			    "high");
+	assert_string_equal(hr_schema_enum(&sa, "confidencelevel")->values.items[2],
+			    "low");
+
+	free(da);
+	free(db_text);
+	hr_schema_free(&sa);
+	hr_schema_free(&sb);
+	hr_db_close(a);
+	hr_db_close(b);
+}
+
+static void test_catalog_constraints(void **state)
+{
+	hr_db *db = open_scratch();
+	hr_schema s;
+	const hr_table *t;
+	char *text;
+
+	(void)state;
+	run(db, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
+		"ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';\n"
+		"CREATE TABLE p (a int, b text, PRIMARY KEY (b, a));\n"
+		"CREATE TABLE c (\n"
+		"  id bigserial PRIMARY KEY,\n"
+		"  ident int GENERATED ALWAYS AS IDENTITY,\n"
+		"  twice int GENERATED ALWAYS AS (ident * 2) STORED,\n"
+		"  pa int, pb text, m mood DEFAULT 'ok' NOT NULL,\n"
+		"  code varchar(8) CONSTRAINT c_code_key UNIQUE,\n"
+		"  n numeric(10, 2) CHECK (n > 0),\n"
+		"  CONSTRAINT c_p_fk FOREIGN KEY (pb, pa) REFERENCES p (b, a)\n"
+		"    ON DELETE CASCADE ON UPDATE SET NULL\n"
+		");\n"
+		"CREATE UNIQUE INDEX ix_c_lower ON c (lower(pb), pa) WHERE pa > 1;\n");
+	read_schema(db, &s);
+	t = hr_schema_table(&s, "p");
+	assert_int_equal(hr_table_column(t, "b")->pk_position, 1);
+	assert_int_equal(hr_table_column(t, "a")->pk_position, 2);
+	assert_int_equal(t->n_indexes, 0); /* the primary key is no index */
+	t = hr_schema_table(&s, "c");
+	assert_string_equal(hr_table_column(t, "id")->type, "bigserial");
+	assert_string_equal(hr_table_column(t, "ident")->default_expr,
+			    "GENERATED ALWAYS AS IDENTITY");
+	assert_string_equal(hr_table_column(t, "twice")->default_expr,
+			    "GENERATED ALWAYS AS ((ident * 2)) STORED");
+	assert_string_equal(hr_table_column(t, "m")->default_expr,
+			    "'ok'::mood");
+	assert_string_equal(hr_table_column(t, "n")->type, "numeric(10,2)");
+	assert_int_equal(t->n_indexes, 2);
+	assert_string_equal(t->indexes[0].name, "c_code_key");
+	assert_true(t->indexes[0].unique && t->indexes[0].constraint);
+	assert_null(t->indexes[0].definition);
+	assert_string_equal(t->indexes[1].name, "ix_c_lower");
+	assert_true(t->indexes[1].unique && !t->indexes[1].constraint);
+	assert_string_equal(t->indexes[1].columns.items[0], "lower(pb)");
+	assert_string_equal(t->indexes[1].columns.items[1], "pa");
+	assert_string_equal(t->indexes[1].where, "(pa > 1)");
+	assert_int_equal(t->n_fkeys, 1);
+	assert_string_equal(t->fkeys[0].name, "c_p_fk");
+	assert_string_equal(t->fkeys[0].columns.items[0], "pb");
+	assert_string_equal(t->fkeys[0].ref_columns.items[1], "a");
+	assert_string_equal(t->fkeys[0].on_delete, "CASCADE");
+	assert_string_equal(t->fkeys[0].on_update, "SET NULL");
+	assert_int_equal(t->n_checks, 1);
+	assert_string_equal(t->checks[0].name, "c_n_check");
+	assert_string_equal(t->checks[0].expr, "(n > (0)::numeric)");
+	text = dump(&s, 1);
+	assert_non_null(strstr(text, "enum mood: sad,meh,ok,happy\n"));
+	free(text);
+	hr_schema_free(&s);
+	hr_db_close(db);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* `hold`: a scratch with a table in it, until stdin closes. */
@@ -368,6 +624,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_scratch_transactions_are_savepoints),
 		cmocka_unit_test(test_scratch_runs_the_runner),
 		cmocka_unit_test(test_scratch_url_errors_keep_the_password),
+		cmocka_unit_test(test_catalog_initial_migration),
+		cmocka_unit_test(test_catalog_constraints),
 	};
 	const char *u = getenv("DATABASE_URL");
 	hr_error err;

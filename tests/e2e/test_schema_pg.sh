@@ -22,7 +22,7 @@ for _ in $(seq 600); do
 	kill -0 "$HOLD_PID" 2>/dev/null || break
 	sleep 0.05
 done
-read -r _ SCHEMA BACKEND <"$TMP/hold.out"
+read -r SCHEMA BACKEND < <(sed -n 's/^holding //p' "$TMP/hold.out")
 if [ -z "${BACKEND:-}" ]; then
 	fail "the holder never opened its scratch" "$(cat "$TMP/hold.out")"
 	finish
