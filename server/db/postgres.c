@@ -677,6 +677,128 @@ static void drop_concurrently(char *stmt)
 		memset(w, ' ', len);
 }
 
+/* A name part at s (an identifier or a "quoted" one): its length. */
+static size_t name_part(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] != '"')
+		return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$");
+	for (n = 1; s[n] != '\0'; n++)
+		if (s[n] == '"' && s[++n] != '"')
+			return n;
+	return 0; /* unterminated */
+}
+
+/* For `ALTER TYPE name ADD VALUE ...`: a copy of name as written
+ * (possibly qualified and quoted); else NULL. */
+static char *enum_added_to(char *stmt)
+{
+	size_t len, n;
+	char *w = next_word(stmt, &len), *name;
+
+	if (!word_is(w, len, "alter"))
+		return NULL;
+	w = next_word(w + len, &len);
+	if (!word_is(w, len, "type"))
+		return NULL;
+	name = w + len + strspn(w + len, " \t\r\n");
+	for (n = 0;;) {
+		size_t part = name_part(name + n);
+
+		if (part == 0)
+			return NULL;
+		n += part;
+		if (name[n] != '.')
+			break;
+		n++;
+	}
+	w = next_word(name + n, &len);
+	if (!word_is(w, len, "add"))
+		return NULL;
+	w = next_word(w + len, &len);
+	return word_is(w, len, "value") ? strndup(name, n) : NULL;
+}
+
+/*
+ * PostgreSQL refuses to use an enum value added by ALTER TYPE ... ADD
+ * VALUE until the transaction that added it commits, and a scratch
+ * never commits: a replay whose later migration uses the value would
+ * fail where the real upgrade works. So on a scratch the type is rebuilt
+ * right after, with the same labels in the same order (values a CREATE
+ * TYPE made are usable at once) and its columns cast over, defaults
+ * kept. Columns of arrays of the type, or views and functions using it,
+ * make the rebuild fail with the server's message.
+ */
+static const char launder_sql[] =
+	"DO $hr$\n"
+	"DECLARE\n"
+	"  old regtype := to_regtype(%s);\n"
+	"  nsp text; typ text; labels text; r record;\n"
+	"  rels text[] := '{}'; cols text[] := '{}'; defs text[] := '{}';\n"
+	"BEGIN\n"
+	"  SELECT n.nspname, t.typname INTO nsp, typ FROM pg_type t\n"
+	"    JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = old;\n"
+	"  SELECT string_agg(quote_literal(enumlabel), ', '\n"
+	"    ORDER BY enumsortorder) INTO labels FROM pg_enum\n"
+	"    WHERE enumtypid = old;\n"
+	"  FOR r IN SELECT a.attrelid::regclass::text AS rel, a.attname::text\n"
+	"      AS col, pg_get_expr(d.adbin, d.adrelid) AS def\n"
+	"    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid\n"
+	"    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid\n"
+	"      AND d.adnum = a.attnum\n"
+	"    WHERE a.atttypid = old AND a.attnum > 0 AND NOT a.attisdropped\n"
+	"      AND c.relkind IN ('r', 'p') LOOP\n"
+	"    rels := rels || r.rel; cols := cols || r.col; defs := defs || r.def;\n"
+	"  END LOOP;\n"
+	"  EXECUTE format('ALTER TYPE %%I.%%I RENAME TO %%I', nsp, typ,\n"
+	"    typ || '_hr_scratch');\n"
+	"  EXECUTE format('CREATE TYPE %%I.%%I AS ENUM (%%s)', nsp, typ, labels);\n"
+	"  FOR i IN 1 .. coalesce(array_length(rels, 1), 0) LOOP\n"
+	"    IF defs[i] IS NOT NULL THEN\n"
+	"      EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I DROP DEFAULT',\n"
+	"        rels[i], cols[i]);\n"
+	"    END IF;\n"
+	"    EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I TYPE %%I.%%I '\n"
+	"      'USING %%I::text::%%I.%%I', rels[i], cols[i], nsp, typ, cols[i],\n"
+	"      nsp, typ);\n"
+	"    IF defs[i] IS NOT NULL THEN\n"
+	"      EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I SET DEFAULT %%s',\n"
+	"        rels[i], cols[i], defs[i]);\n"
+	"    END IF;\n"
+	"  END LOOP;\n"
+	"  EXECUTE format('DROP TYPE %%I.%%I', nsp, typ || '_hr_scratch');\n"
+	"END $hr$";
+
+static int launder_enum(pg_db *p, const char *type, hr_error *err)
+{
+	size_t n = strlen(type);
+	char *lit = malloc(2 * n + 3), *sql, *o = lit;
+	int rc;
+
+	if (lit == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	*o++ = '\'';
+	for (const char *c = type; *c != '\0'; c++) {
+		if (*c == '\'')
+			*o++ = '\'';
+		*o++ = *c;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	sql = malloc(sizeof launder_sql + strlen(lit));
+	if (sql == NULL) {
+		free(lit);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
+	sprintf(sql, launder_sql, lit);
+	rc = pg_exec(&p->base, sql, NULL, 0, NULL, err);
+	free(sql);
+	free(lit);
+	return rc;
+}
+
 static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 			  int *fail_line, hr_error *err)
 {
@@ -686,7 +808,7 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 	hr_sql_stmt st;
 
 	while (hr_sql_next(&pos, &st)) {
-		char *stmt;
+		char *stmt, *added;
 
 		line += count_lines(counted, st.start);
 		counted = st.start;
@@ -699,6 +821,11 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		if (p->scratch)
 			drop_concurrently(stmt);
 		rc = run_statement(p, stmt, &offset, err);
+		if (rc == 0 && p->scratch &&
+		    (added = enum_added_to(stmt)) != NULL) {
+			rc = launder_enum(p, added, err);
+			free(added);
+		}
 		free(stmt);
 		if (rc < 0) {
 			*fail_line = line + offset;
