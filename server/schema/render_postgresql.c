@@ -977,10 +977,10 @@ static void render_fkeys(render *r)
 /* 5. Drops                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Whether the diff drops a table of this name after position `after`. */
-static int dropped_after(render *r, const char *name, size_t after)
+/* Whether the diff drops a table of this name before position `at`. */
+static int dropped_before(render *r, const char *name, size_t at)
 {
-	for (size_t i = after + 1; i < r->d->n_tables; i++)
+	for (size_t i = 0; i < at; i++)
 		if (r->d->tables[i].kind == HR_TABLE_DROP &&
 		    strcmp(r->d->tables[i].from->name, name) == 0)
 			return 1;
@@ -1011,8 +1011,8 @@ static void suspect_table_rename(render *r, const hr_table *gone)
 
 static void render_drops(render *r)
 {
-	/* Children come first; only a cycle among dropped tables needs its
-	 * foreign keys cut before. */
+	/* Children come first; in a cycle among dropped tables, a key to a
+	 * table dropped before its own must be cut first. */
 	for (size_t i = 0; i < r->d->n_tables; i++) {
 		const hr_table *t = r->d->tables[i].from;
 
@@ -1021,7 +1021,7 @@ static void render_drops(render *r)
 		for (size_t j = 0; j < t->n_fkeys; j++)
 			if (t->fkeys[j].name != NULL &&
 			    strcmp(t->fkeys[j].ref_table, t->name) != 0 &&
-			    dropped_after(r, t->fkeys[j].ref_table, i))
+			    dropped_before(r, t->fkeys[j].ref_table, i))
 				drop_constraint(r, t->name, t->fkeys[j].name);
 	}
 	for (size_t i = 0; i < r->d->n_tables; i++) {

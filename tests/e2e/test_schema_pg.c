@@ -171,7 +171,7 @@ static void read_schema(hr_db *db, hr_schema *s)
 {
 	hr_error err;
 
-	if (hr_catalog_read_postgresql(db, s, &err) < 0)
+	if (hr_catalog_read(db, s, &err) < 0)
 		fail_msg("catalog: %s", err.msg);
 	assert_string_equal(s->dialect, "postgresql");
 }
@@ -418,6 +418,29 @@ static void test_scratch_runs_the_runner(void **state)
 	assert_value(db, "SELECT to_regclass('u') IS NULL", "t");
 	hr_db_close(db);
 
+	/* An enum value added by one migration and used by the next: in a
+	 * scratch the whole replay is one transaction, which PostgreSQL
+	 * allows because the type itself was created in it. */
+	write_file(dir, "c3_broken.sql",
+		   "-- revision: c3c3c3c3c3c3\n-- down_revision: b2b2b2b2b2b2\n"
+		   "-- message: enum\n\n-- +upgrade postgresql\n"
+		   "CREATE TYPE mood AS ENUM ('low');\n"
+		   "ALTER TABLE t ADD COLUMN m mood;\n");
+	write_file(dir, "d4_value.sql",
+		   "-- revision: d4d4d4d4d4d4\n-- down_revision: c3c3c3c3c3c3\n"
+		   "-- message: value\n\n-- +upgrade postgresql\n"
+		   "ALTER TYPE mood ADD VALUE 'high';\n");
+	write_file(dir, "e5_use.sql",
+		   "-- revision: e5e5e5e5e5e5\n-- down_revision: d4d4d4d4d4d4\n"
+		   "-- message: use\n\n-- +upgrade postgresql\n"
+		   "ALTER TABLE t ALTER COLUMN m SET DEFAULT 'high';\n"
+		   "INSERT INTO t (id) VALUES (1);\n");
+	db = open_scratch();
+	if (upgrade_heads(db, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_value(db, "SELECT m FROM t", "high");
+	hr_db_close(db);
+
 	/* None of it reached the database itself. */
 	assert_value(live, "SELECT to_regclass('public.alembic_version') IS NULL",
 		     "t");
@@ -426,6 +449,8 @@ static void test_scratch_runs_the_runner(void **state)
 	unlink(strcat(strcpy(mig, dir), "/a1_base.sql"));
 	unlink(strcat(strcpy(mig, dir), "/b2_concurrently.sql"));
 	unlink(strcat(strcpy(mig, dir), "/c3_broken.sql"));
+	unlink(strcat(strcpy(mig, dir), "/d4_value.sql"));
+	unlink(strcat(strcpy(mig, dir), "/e5_use.sql"));
 	rmdir(dir);
 }
 
@@ -595,6 +620,400 @@ static void test_catalog_constraints(void **state)
 	hr_db_close(db);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Round trips: diff, render, apply, read back                         */
+/* ------------------------------------------------------------------ */
+
+/* Declares renames on a schema as the models would (`renamed from`). */
+typedef void (*annotate_fn)(hr_schema *s);
+
+typedef struct trip {
+	hr_db *db;     /* a scratch at A again, after upgrade and downgrade */
+	char *up, *down;
+	hr_strlist up_review, down_review;
+} trip;
+
+/* The SQL turning from into to, with its review notes. */
+static char *render_diff(const hr_schema *from, const hr_schema *to,
+			 hr_strlist *review)
+{
+	hr_render_notes notes = {0};
+	hr_buf sql = {0};
+	hr_diff d;
+	hr_error err;
+
+	if (hr_schema_diff(from, to, &d, &err) < 0)
+		fail_msg("diff: %s", err.msg);
+	assert_false(hr_diff_empty(&d));
+	if (hr_render_postgresql(&d, from, to, &sql, &notes, &err) < 0)
+		fail_msg("render: %s", err.msg);
+	hr_diff_free(&d);
+	*review = notes.review;
+	notes.review = (hr_strlist){0};
+	hr_render_notes_free(&notes);
+	return hr_buf_take(&sql);
+}
+
+/* db's schema must now be want's: no diff, and the same text. */
+static void assert_schema(hr_db *db, const hr_schema *want, annotate_fn ann,
+			  const char *what)
+{
+	hr_schema got;
+	hr_diff d;
+	hr_error err;
+	char *g, *w;
+	hr_strlist lines = {0};
+
+	read_schema(db, &got);
+	if (ann != NULL)
+		ann(&got);
+	assert_int_equal(hr_schema_diff(&got, want, &d, &err), 0);
+	if (!hr_diff_empty(&d)) {
+		hr_diff_describe(&d, &lines);
+		fail_msg("%s: still differs: %s", what,
+			 lines.n ? lines.items[0] : "(no description)");
+	}
+	hr_diff_free(&d);
+	g = dump(&got, 0);
+	w = dump(want, 0);
+	assert_same_text(g, w, what);
+	free(g);
+	free(w);
+	hr_schema_free(&got);
+}
+
+/*
+ * Load a (then seed, rows for A) into one scratch and b into another;
+ * upgrade the first with the rendered diff a -> b and check it is b;
+ * then downgrade it with the diff back and check it is a again. ann
+ * declares b's renames (on b for the upgrade; on the upgraded schema,
+ * the downgrade's `from`, for the way back).
+ */
+static trip round_trip(const char *a, const char *seed, const char *b,
+		       annotate_fn ann)
+{
+	hr_db *sb = open_scratch();
+	hr_schema sa_schema, sb_schema, mid;
+	trip t = {.db = open_scratch()};
+
+	run(t.db, a);
+	if (seed != NULL)
+		run(t.db, seed);
+	run(sb, b);
+	read_schema(t.db, &sa_schema);
+	read_schema(sb, &sb_schema);
+	if (ann != NULL)
+		ann(&sb_schema);
+
+	t.up = render_diff(&sa_schema, &sb_schema, &t.up_review);
+	run(t.db, t.up);
+	assert_schema(t.db, &sb_schema, NULL, "after the upgrade");
+
+	read_schema(t.db, &mid);
+	if (ann != NULL)
+		ann(&mid);
+	t.down = render_diff(&mid, &sa_schema, &t.down_review);
+	run(t.db, t.down);
+	assert_schema(t.db, &sa_schema, NULL, "after the downgrade");
+
+	hr_schema_free(&mid);
+	hr_schema_free(&sa_schema);
+	hr_schema_free(&sb_schema);
+	hr_db_close(sb);
+	return t;
+}
+
+static void trip_free(trip *t)
+{
+	hr_db_close(t->db);
+	free(t->up);
+	free(t->down);
+	hr_strlist_free(&t->up_review);
+	hr_strlist_free(&t->down_review);
+}
+
+static void assert_has(const char *text, const char *needle)
+{
+	if (strstr(text, needle) == NULL)
+		fail_msg("no '%s' in:\n%s", needle, text);
+}
+
+static void assert_reviewed(const hr_strlist *review, const char *needle)
+{
+	for (size_t i = 0; i < review->n; i++)
+		if (strstr(review->items[i], needle) != NULL)
+			return;
+	fail_msg("no review note with '%s' (%zu notes%s%s)", needle, review->n,
+		 review->n ? ", first: " : "", review->n ? review->items[0] : "");
+}
+
+static const char devices_sql[] =
+	"CREATE TABLE devices (id serial PRIMARY KEY, name varchar NOT NULL);\n"
+	"CREATE INDEX ix_devices_name ON devices (name);\n";
+static const char devices_rows[] =
+	"INSERT INTO devices (name) VALUES ('switch'), ('router');\n";
+static const char devices_names_sql[] =
+	"SELECT string_agg(name, ',' ORDER BY id) FROM devices";
+
+static void test_trip_new_column(void **state)
+{
+	trip t = round_trip(devices_sql, devices_rows,
+			    "CREATE TABLE devices (id serial PRIMARY KEY, "
+			    "name varchar NOT NULL, notes text, slot integer "
+			    "NOT NULL DEFAULT 0);\n"
+			    "CREATE INDEX ix_devices_name ON devices (name);\n",
+			    NULL);
+
+	(void)state;
+	assert_has(t.up, "ALTER TABLE devices ADD COLUMN notes text;\n");
+	assert_has(t.up, "ALTER TABLE devices ADD COLUMN slot integer DEFAULT "
+			 "0 NOT NULL;\n");
+	assert_has(t.down, "ALTER TABLE devices DROP COLUMN notes;\n");
+	assert_reviewed(&t.down_review, "dropped column 'devices.slot'");
+	assert_value(t.db, devices_names_sql, "switch,router");
+	trip_free(&t);
+}
+
+/* Rows cannot get a NOT NULL column without a default: this one runs on
+ * an empty table, and checks the upgrade fails on a full one. */
+static void test_not_null_without_default_fails_on_rows(void **state)
+{
+	hr_db *db = open_scratch(), *b = open_scratch();
+	hr_schema from, to;
+	hr_strlist review = {0};
+	hr_error err;
+	char *up;
+	int line;
+
+	(void)state;
+	run(db, devices_sql);
+	run(db, devices_rows);
+	run(b, "CREATE TABLE devices (id serial PRIMARY KEY, name varchar "
+	       "NOT NULL, seen boolean NOT NULL);\n"
+	       "CREATE INDEX ix_devices_name ON devices (name);\n");
+	read_schema(db, &from);
+	read_schema(b, &to);
+	up = render_diff(&from, &to, &review);
+	assert_reviewed(&review, "'devices.seen' is NOT NULL without a default");
+	assert_true(hr_db_exec_script(db, up, 1, &line, &err) < 0);
+	assert_non_null(strstr(err.msg, "seen"));
+	free(up);
+	hr_strlist_free(&review);
+	hr_schema_free(&from);
+	hr_schema_free(&to);
+	hr_db_close(db);
+	hr_db_close(b);
+}
+
+static void test_trip_new_table_with_fkey(void **state)
+{
+	trip t = round_trip(
+		devices_sql, devices_rows,
+		"CREATE TABLE devices (id serial PRIMARY KEY, name varchar NOT "
+		"NULL);\nCREATE INDEX ix_devices_name ON devices (name);\n"
+		"CREATE TABLE cables (id serial PRIMARY KEY, device_id integer "
+		"NOT NULL REFERENCES devices (id) ON DELETE CASCADE, kind "
+		"varchar(16) DEFAULT 'cat6', CHECK (kind <> ''));\n"
+		"CREATE INDEX ix_cables_device_id ON cables (device_id);\n",
+		NULL);
+
+	(void)state;
+	assert_has(t.up, "CREATE TABLE cables (\n    id serial,\n    "
+			 "device_id integer NOT NULL,\n");
+	assert_has(t.up, "CONSTRAINT cables_device_id_fkey FOREIGN KEY "
+			 "(device_id) REFERENCES devices (id) ON DELETE CASCADE");
+	assert_has(t.up, "CREATE INDEX ix_cables_device_id ON cables USING "
+			 "btree (device_id);\n");
+	assert_has(t.down, "DROP TABLE cables;\n");
+	assert_reviewed(&t.down_review, "dropped table 'cables'");
+	assert_value(t.db, devices_names_sql, "switch,router");
+	trip_free(&t);
+}
+
+static void test_trip_tables_in_a_cycle(void **state)
+{
+	trip t = round_trip(
+		"CREATE TABLE keep (id int);\n", NULL,
+		"CREATE TABLE keep (id int);\n"
+		"CREATE TABLE a (id int PRIMARY KEY, b_id int);\n"
+		"CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n"
+		"ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;\n",
+		NULL);
+
+	(void)state;
+	/* a first (the cycle releases it), its key to b after b exists. */
+	assert_has(t.up, "ALTER TABLE a ADD CONSTRAINT a_b_id_fkey FOREIGN "
+			 "KEY (b_id) REFERENCES b (id);\n");
+	trip_free(&t);
+}
+
+static void test_trip_indexes(void **state)
+{
+	trip t = round_trip(
+		devices_sql, devices_rows,
+		"CREATE TABLE devices (id serial PRIMARY KEY, name varchar NOT "
+		"NULL, CONSTRAINT devices_name_key UNIQUE (name));\n"
+		"CREATE INDEX ix_devices_lower ON devices (lower(name), id) "
+		"WHERE id > 0;\n",
+		NULL);
+
+	(void)state;
+	assert_has(t.up, "DROP INDEX ix_devices_name;\n");
+	assert_has(t.up, "ALTER TABLE devices ADD CONSTRAINT devices_name_key "
+			 "UNIQUE (name);\n");
+	assert_has(t.up, "CREATE INDEX ix_devices_lower ON devices USING btree "
+			 "(lower((name)::text), id) WHERE (id > 0);\n");
+	assert_reviewed(&t.up_review, "new unique index 'devices_name_key'");
+	assert_has(t.down, "ALTER TABLE devices DROP CONSTRAINT "
+			   "devices_name_key;\n");
+	assert_has(t.down, "CREATE INDEX ix_devices_name ON devices USING "
+			   "btree (name);\n");
+	assert_value(t.db, devices_names_sql, "switch,router");
+	trip_free(&t);
+}
+
+static const char mood_sql[] =
+	"CREATE TYPE mood AS ENUM ('low', 'high');\n"
+	"CREATE TABLE feelings (id int, m mood DEFAULT 'low', "
+	"n mood NOT NULL);\n";
+
+static void test_trip_enum_value_added(void **state)
+{
+	trip t = round_trip(
+		mood_sql,
+		"INSERT INTO feelings VALUES (1, 'low', 'high'), "
+		"(2, 'high', 'low');\n",
+		"CREATE TYPE mood AS ENUM ('none', 'low', 'medium', 'high');\n"
+		"CREATE TABLE feelings (id int, m mood DEFAULT 'low', "
+		"n mood NOT NULL);\n",
+		NULL);
+
+	(void)state;
+	assert_has(t.up, "ALTER TYPE mood ADD VALUE 'none' BEFORE 'low';\n");
+	assert_has(t.up, "ALTER TYPE mood ADD VALUE 'medium' AFTER 'low';\n");
+	assert_reviewed(&t.up_review, "cannot be used");
+	/* The way back rewrites the type. */
+	assert_has(t.down, "ALTER TYPE mood RENAME TO mood_old;\n"
+			   "CREATE TYPE mood AS ENUM ('low', 'high');\n");
+	assert_has(t.down, "ALTER TABLE feelings ALTER COLUMN m DROP DEFAULT;\n"
+			   "ALTER TABLE feelings ALTER COLUMN m TYPE mood USING "
+			   "m::text::mood;\n"
+			   "ALTER TABLE feelings ALTER COLUMN m SET DEFAULT "
+			   "'low'::mood;\n");
+	assert_has(t.down, "DROP TYPE mood_old;\n");
+	assert_reviewed(&t.down_review, "ACCESS EXCLUSIVE");
+	assert_value(t.db,
+		     "SELECT string_agg(m || '/' || n, ',' ORDER BY id) FROM "
+		     "feelings",
+		     "low/high,high/low");
+	trip_free(&t);
+}
+
+static void rename_racks(hr_schema *s)
+{
+	hr_table *t = (hr_table *)hr_schema_table(s, "cabinets");
+	hr_column *c = t ? (hr_column *)hr_table_column(t, "location") : NULL;
+
+	assert_non_null(c);
+	t->renamed_from = strdup("racks");
+	c->renamed_from = strdup("loc");
+}
+
+static void test_trip_renames(void **state)
+{
+	trip t = round_trip(
+		"CREATE TABLE racks (id serial PRIMARY KEY, name text NOT NULL, "
+		"loc text CHECK (loc <> ''));\n"
+		"CREATE INDEX ix_racks_loc ON racks (loc);\n"
+		"CREATE TABLE devices (id serial PRIMARY KEY, rack_id integer "
+		"REFERENCES racks (id));\n",
+		"INSERT INTO racks (name, loc) VALUES ('a', 'attic'), "
+		"('b', 'basement');\n"
+		"INSERT INTO devices (rack_id) VALUES (2);\n",
+		"CREATE TABLE cabinets (id serial PRIMARY KEY, name text NOT "
+		"NULL, location text CHECK (location <> ''));\n"
+		"CREATE INDEX ix_racks_loc ON cabinets (location);\n"
+		"CREATE TABLE devices (id serial PRIMARY KEY, rack_id integer "
+		"REFERENCES cabinets (id));\n",
+		rename_racks);
+
+	(void)state;
+	assert_has(t.up, "ALTER TABLE racks RENAME TO cabinets;\n");
+	assert_has(t.up, "ALTER TABLE cabinets RENAME COLUMN loc TO location;\n");
+	assert_null(strstr(t.up, "DROP"));
+	assert_has(t.down, "ALTER TABLE cabinets RENAME TO racks;\n");
+	assert_has(t.down, "ALTER TABLE racks RENAME COLUMN location TO loc;\n");
+	assert_value(t.db,
+		     "SELECT string_agg(name || ':' || loc, ',' ORDER BY id) "
+		     "FROM racks JOIN (SELECT rack_id FROM devices) d ON "
+		     "d.rack_id = racks.id",
+		     "b:basement");
+	/* A serial keeps counting where it was. */
+	run(t.db, "INSERT INTO racks (name, loc) VALUES ('c', 'cellar')");
+	assert_value(t.db, "SELECT max(id) FROM racks", "3");
+	trip_free(&t);
+}
+
+static void test_trip_not_null_with_default(void **state)
+{
+	trip t = round_trip(
+		"CREATE TABLE devices (id int, status text);\n",
+		"INSERT INTO devices VALUES (1, NULL), (2, 'spare');\n",
+		"CREATE TABLE devices (id int, status text NOT NULL DEFAULT "
+		"'active');\n",
+		NULL);
+
+	(void)state;
+	assert_has(t.up, "ALTER TABLE devices ALTER COLUMN status SET DEFAULT "
+			 "'active'::text;\n"
+			 "UPDATE devices SET status = DEFAULT WHERE status IS "
+			 "NULL;\n"
+			 "ALTER TABLE devices ALTER COLUMN status SET NOT NULL;\n");
+	assert_reviewed(&t.up_review, "becomes NOT NULL");
+	assert_has(t.down, "ALTER TABLE devices ALTER COLUMN status DROP "
+			   "DEFAULT;\n");
+	assert_has(t.down, "ALTER TABLE devices ALTER COLUMN status DROP NOT "
+			   "NULL;\n");
+	/* The NULL became the default on the way up and stays. */
+	assert_value(t.db,
+		     "SELECT string_agg(status, ',' ORDER BY id) FROM devices",
+		     "active,spare");
+	trip_free(&t);
+}
+
+static void test_trip_types_checks_defaults(void **state)
+{
+	trip t = round_trip(
+		"CREATE TYPE kind AS ENUM ('a', 'b');\n"
+		"CREATE TABLE \"Things\" (id int PRIMARY KEY, n int DEFAULT 1, "
+		"label varchar(10), k kind DEFAULT 'a', \"order\" int);\n",
+		"INSERT INTO \"Things\" VALUES (1, 5, 'x', 'b', 1);\n",
+		"CREATE TABLE \"Things\" (id bigint PRIMARY KEY, n bigint "
+		"DEFAULT 2 CHECK (n > 0), label text, k text DEFAULT 'a', "
+		"\"order\" int NOT NULL);\n",
+		NULL);
+
+	(void)state;
+	assert_has(t.up, "ALTER TABLE \"Things\" ALTER COLUMN n TYPE bigint "
+			 "USING n::bigint;\n");
+	assert_has(t.up, "ALTER TABLE \"Things\" ALTER COLUMN k TYPE text "
+			 "USING k::text::text;\n");
+	assert_has(t.up, "ALTER TABLE \"Things\" ALTER COLUMN \"order\" SET "
+			 "NOT NULL;\n");
+	assert_has(t.up, "DROP TYPE kind;\n");
+	assert_has(t.up, "ADD CONSTRAINT \"Things_n_check\" CHECK ((n > 0))");
+	assert_reviewed(&t.up_review, "changes type from integer to bigint");
+	assert_reviewed(&t.up_review, "default of 'Things.n' changes");
+	assert_reviewed(&t.up_review, "new CHECK on 'Things'");
+	assert_reviewed(&t.up_review, "the migration fails if any row holds "
+				      "NULL");
+	assert_has(t.down, "CREATE TYPE kind AS ENUM ('a', 'b');\n");
+	assert_has(t.down, "USING k::text::kind;\n");
+	assert_value(t.db, "SELECT n || label || k FROM \"Things\"", "5xb");
+	trip_free(&t);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* `hold`: a scratch with a table in it, until stdin closes. */
@@ -626,6 +1045,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_scratch_url_errors_keep_the_password),
 		cmocka_unit_test(test_catalog_initial_migration),
 		cmocka_unit_test(test_catalog_constraints),
+		cmocka_unit_test(test_trip_new_column),
+		cmocka_unit_test(test_not_null_without_default_fails_on_rows),
+		cmocka_unit_test(test_trip_new_table_with_fkey),
+		cmocka_unit_test(test_trip_tables_in_a_cycle),
+		cmocka_unit_test(test_trip_indexes),
+		cmocka_unit_test(test_trip_enum_value_added),
+		cmocka_unit_test(test_trip_renames),
+		cmocka_unit_test(test_trip_not_null_with_default),
+		cmocka_unit_test(test_trip_types_checks_defaults),
 	};
 	const char *u = getenv("DATABASE_URL");
 	hr_error err;
