@@ -648,9 +648,16 @@ static void change_serial(render *r, const char *table, const hr_column *from,
 	char seq[256];
 
 	if (serial_base(from->type) != NULL) {
-		/* The sequence stays, owned by the column, unused. */
+		/* The default first: it depends on the sequence. */
 		alter_column_start(r, table, to->name);
 		hr_buf_puts(r->sql, "DROP DEFAULT");
+		end_statement(r);
+		hr_buf_puts(r->sql, "DO $$BEGIN EXECUTE 'DROP SEQUENCE ' || "
+				    "pg_get_serial_sequence(");
+		ident_literal(r, table);
+		hr_buf_puts(r->sql, ", ");
+		literal(r, to->name);
+		hr_buf_puts(r->sql, "); END$$");
 		end_statement(r);
 		return;
 	}
@@ -715,7 +722,9 @@ static void change_column(render *r, const char *table, const hr_column *from,
 		default_dropped = 1;
 	}
 	if (type_changed) {
-		int via_text = is_enum(r->from, ft) || is_enum(r->to, tt);
+		/* Enums cast to and from text only. */
+		int via_text = (is_enum(r->from, ft) || is_enum(r->to, tt)) &&
+			       strcmp(ft, "text") != 0 && strcmp(tt, "text") != 0;
 
 		alter_column_start(r, table, to->name);
 		put(r, "TYPE %s USING ", tt);
