@@ -1010,6 +1010,27 @@ static void test_trip_keys_serial_identity(void **state)
 	trip_free(&t);
 }
 
+/* Renames the models do not declare are a drop and an add, flagged. */
+static void test_trip_undeclared_renames(void **state)
+{
+	trip t = round_trip("CREATE TABLE racks (id int, name text);\n"
+			    "CREATE TABLE things (a text);\n",
+			    NULL,
+			    "CREATE TABLE cabinets (id int, name text);\n"
+			    "CREATE TABLE things (b text);\n",
+			    NULL);
+
+	(void)state;
+	assert_has(t.up, "DROP TABLE racks;\n");
+	assert_has(t.up, "ALTER TABLE things DROP COLUMN a;\n");
+	assert_reviewed(&t.up_review, "dropped table 'racks' (its rows are "
+				      "lost)");
+	assert_reviewed(&t.up_review, "`-- renamed from: racks` on 'cabinets'");
+	assert_reviewed(&t.up_review, "column 'things.a' is dropped and 'b' "
+				      "added");
+	trip_free(&t);
+}
+
 static void test_trip_types_checks_defaults(void **state)
 {
 	trip t = round_trip(
@@ -1083,6 +1104,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trip_not_null_with_default),
 		cmocka_unit_test(test_trip_types_checks_defaults),
 		cmocka_unit_test(test_trip_keys_serial_identity),
+		cmocka_unit_test(test_trip_undeclared_renames),
 	};
 	const char *u = getenv("DATABASE_URL");
 	hr_error err;
