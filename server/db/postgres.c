@@ -1052,7 +1052,7 @@ static int scratch_exec(hr_db *db, const char *sql, const char *const *params,
 	return pg_exec(db, sql, params, n_params, changes, err);
 }
 
-/* Undo the work since savepoint name and forget it (errors logged). */
+/* Run a rollback statement of the scratch (failures only logged). */
 static void scratch_rollback_to(pg_db *p, const char *sql)
 {
 	PGresult *res;

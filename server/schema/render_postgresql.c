@@ -423,16 +423,16 @@ static void add_values(render *r, const hr_enum *from, const hr_enum *to)
 	}
 }
 
-/* Whether a column's type is the enum (its format_type spelling). */
-static int uses_type(const hr_column *c, const char *type)
+/* Whether type (format_type's spelling: "mood", "\"Mood\"") names the
+ * type called name. */
+static int type_is(const char *type, const char *name)
 {
-	size_t n = strlen(type);
+	size_t n = strlen(name);
 
-	if (strcmp(c->type, type) == 0)
+	if (strcmp(type, name) == 0)
 		return 1;
-	/* quoted: "Mood" */
-	return c->type[0] == '"' && strncmp(c->type + 1, type, n) == 0 &&
-	       c->type[n + 1] == '"' && c->type[n + 2] == '\0';
+	return type[0] == '"' && strncmp(type + 1, name, n) == 0 &&
+	       type[n + 1] == '"' && type[n + 2] == '\0';
 }
 
 /* Whether a default is a value the enum no longer has ('x'::t). */
@@ -477,7 +477,7 @@ static void rewrite_type(render *r, const hr_enum *from, const hr_enum *to)
 		for (size_t j = 0; j < t->n_columns; j++) {
 			const hr_column *c = &t->columns[j];
 
-			if (!uses_type(c, from->name))
+			if (!type_is(c->type, from->name))
 				continue;
 			if (c->default_expr != NULL) {
 				alter_table(r, t->name);
@@ -634,9 +634,7 @@ static void alter_column_start(render *r, const char *table,
 static int is_enum(const hr_schema *s, const char *type)
 {
 	for (size_t i = 0; i < s->n_enums; i++)
-		if (strcmp(s->enums[i].name, type) == 0 ||
-		    (type[0] == '"' && strncmp(type + 1, s->enums[i].name,
-					       strlen(s->enums[i].name)) == 0))
+		if (type_is(type, s->enums[i].name))
 			return 1;
 	return 0;
 }
