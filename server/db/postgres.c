@@ -14,6 +14,11 @@
  * line of the statement, or of the error inside it, and CREATE INDEX
  * CONCURRENTLY runs on its own as it must.
  *
+ * A scratch handle (hr_db_open_scratch) is one session connected at
+ * once, inside one transaction for its whole life, with a schema of its
+ * own first on the search path; the runner's transactions become
+ * savepoints there, and closing it rolls everything back.
+ *
  * The password travels in the URL to libpq and nowhere else: URLs are
  * printed redacted, and every message libpq hands us is scrubbed of the
  * password (as written in the URL and as decoded) before it goes on.
@@ -61,6 +66,7 @@ typedef struct pg_db {
 	int txn_lost;  /* main was lost inside a transaction not yet rolled
 			  back: refuse everything but the rollback */
 	int lock_held; /* the lock session holds the advisory lock */
+	int scratch;   /* a scratch handle: main never reconnects */
 } pg_db;
 
 static uint64_t now_ms(void)
@@ -306,6 +312,15 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 /* The main session, ready for a statement. */
 static int main_ready(pg_db *p, hr_error *err)
 {
+	/* A scratch's work lives in its one transaction: a new session
+	 * would find none of it. */
+	if (p->scratch && (p->main.conn == NULL ||
+			   hr_pq.PQstatus(p->main.conn) != CONNECTION_OK))
+		return hr_error_set(err, HR_UNAVAILABLE,
+				    "database unavailable: the scratch "
+				    "connection to %s was lost, and its work "
+				    "with it",
+				    p->redacted);
 	if (p->base.in_transaction &&
 	    (p->main.conn == NULL || hr_pq.PQstatus(p->main.conn) != CONNECTION_OK))
 		p->txn_lost = 1;
@@ -565,8 +580,9 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 			 hr_error *err)
 {
 	PGconn *conn = p->main.conn;
-	PGTransactionStatusType want =
-		p->base.in_transaction ? PQTRANS_INTRANS : PQTRANS_IDLE;
+	PGTransactionStatusType want = p->base.in_transaction || p->scratch
+					       ? PQTRANS_INTRANS
+					       : PQTRANS_IDLE;
 	PGresult *res;
 	const char *pos, *state;
 	int rc = 0;
@@ -622,6 +638,167 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 	return rc;
 }
 
+/* The next word of s (letters and '_') after blanks: *len gets its
+ * length (0 at the end or before anything else). */
+static char *next_word(char *s, size_t *len)
+{
+	s += strspn(s, " \t\r\n");
+	*len = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+	return s;
+}
+
+static int word_is(const char *w, size_t len, const char *keyword)
+{
+	return len == strlen(keyword) && strncasecmp(w, keyword, len) == 0;
+}
+
+/*
+ * A scratch runs everything inside one transaction, where CREATE INDEX
+ * CONCURRENTLY and DROP INDEX CONCURRENTLY are refused: blank the word
+ * out of stmt (in place, so the server's error positions still match
+ * the text), leaving the plain statement, which builds the same index.
+ */
+static void drop_concurrently(char *stmt)
+{
+	size_t len;
+	char *w = next_word(stmt, &len);
+	int create = word_is(w, len, "create");
+
+	if (!create && !word_is(w, len, "drop"))
+		return;
+	w = next_word(w + len, &len);
+	if (create && word_is(w, len, "unique"))
+		w = next_word(w + len, &len);
+	if (!word_is(w, len, "index"))
+		return;
+	w = next_word(w + len, &len);
+	if (word_is(w, len, "concurrently"))
+		memset(w, ' ', len);
+}
+
+/* A name part at s (an identifier or a "quoted" one): its length. */
+static size_t name_part(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] != '"')
+		return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$");
+	for (n = 1; s[n] != '\0'; n++)
+		if (s[n] == '"' && s[++n] != '"')
+			return n;
+	return 0; /* unterminated */
+}
+
+/* For `ALTER TYPE name ADD VALUE ...`: a copy of name as written
+ * (possibly qualified and quoted); else NULL. */
+static char *enum_added_to(char *stmt)
+{
+	size_t len, n;
+	char *w = next_word(stmt, &len), *name;
+
+	if (!word_is(w, len, "alter"))
+		return NULL;
+	w = next_word(w + len, &len);
+	if (!word_is(w, len, "type"))
+		return NULL;
+	name = w + len + strspn(w + len, " \t\r\n");
+	for (n = 0;;) {
+		size_t part = name_part(name + n);
+
+		if (part == 0)
+			return NULL;
+		n += part;
+		if (name[n] != '.')
+			break;
+		n++;
+	}
+	w = next_word(name + n, &len);
+	if (!word_is(w, len, "add"))
+		return NULL;
+	w = next_word(w + len, &len);
+	return word_is(w, len, "value") ? strndup(name, n) : NULL;
+}
+
+/*
+ * PostgreSQL refuses to use an enum value added by ALTER TYPE ... ADD
+ * VALUE until the transaction that added it commits, and a scratch
+ * never commits: a replay whose later migration uses the value would
+ * fail where the real upgrade works. So on a scratch the type is rebuilt
+ * right after, with the same labels in the same order (values a CREATE
+ * TYPE made are usable at once) and its columns cast over, defaults
+ * kept. Columns of arrays of the type, or views and functions using it,
+ * make the rebuild fail with the server's message.
+ */
+static const char launder_sql[] =
+	"DO $hr$\n"
+	"DECLARE\n"
+	"  old regtype := to_regtype(%s);\n"
+	"  nsp text; typ text; labels text; r record;\n"
+	"  rels text[] := '{}'; cols text[] := '{}'; defs text[] := '{}';\n"
+	"BEGIN\n"
+	"  SELECT n.nspname, t.typname INTO nsp, typ FROM pg_type t\n"
+	"    JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = old;\n"
+	"  SELECT string_agg(quote_literal(enumlabel), ', '\n"
+	"    ORDER BY enumsortorder) INTO labels FROM pg_enum\n"
+	"    WHERE enumtypid = old;\n"
+	"  FOR r IN SELECT a.attrelid::regclass::text AS rel, a.attname::text\n"
+	"      AS col, pg_get_expr(d.adbin, d.adrelid) AS def\n"
+	"    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid\n"
+	"    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid\n"
+	"      AND d.adnum = a.attnum\n"
+	"    WHERE a.atttypid = old AND a.attnum > 0 AND NOT a.attisdropped\n"
+	"      AND c.relkind IN ('r', 'p') LOOP\n"
+	"    rels := rels || r.rel; cols := cols || r.col; defs := defs || r.def;\n"
+	"  END LOOP;\n"
+	"  EXECUTE format('ALTER TYPE %%I.%%I RENAME TO %%I', nsp, typ,\n"
+	"    typ || '_hr_scratch');\n"
+	"  EXECUTE format('CREATE TYPE %%I.%%I AS ENUM (%%s)', nsp, typ, labels);\n"
+	"  FOR i IN 1 .. coalesce(array_length(rels, 1), 0) LOOP\n"
+	"    IF defs[i] IS NOT NULL THEN\n"
+	"      EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I DROP DEFAULT',\n"
+	"        rels[i], cols[i]);\n"
+	"    END IF;\n"
+	"    EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I TYPE %%I.%%I '\n"
+	"      'USING %%I::text::%%I.%%I', rels[i], cols[i], nsp, typ, cols[i],\n"
+	"      nsp, typ);\n"
+	"    IF defs[i] IS NOT NULL THEN\n"
+	"      EXECUTE format('ALTER TABLE %%s ALTER COLUMN %%I SET DEFAULT %%s',\n"
+	"        rels[i], cols[i], defs[i]);\n"
+	"    END IF;\n"
+	"  END LOOP;\n"
+	"  EXECUTE format('DROP TYPE %%I.%%I', nsp, typ || '_hr_scratch');\n"
+	"END $hr$";
+
+static int launder_enum(pg_db *p, const char *type, hr_error *err)
+{
+	size_t n = strlen(type);
+	char *lit = malloc(2 * n + 3), *sql, *o = lit;
+	int rc;
+
+	if (lit == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	*o++ = '\'';
+	for (const char *c = type; *c != '\0'; c++) {
+		if (*c == '\'')
+			*o++ = '\'';
+		*o++ = *c;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	sql = malloc(sizeof launder_sql + strlen(lit));
+	if (sql == NULL) {
+		free(lit);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
+	sprintf(sql, launder_sql, lit);
+	rc = pg_exec(&p->base, sql, NULL, 0, NULL, err);
+	free(sql);
+	free(lit);
+	return rc;
+}
+
 static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 			  int *fail_line, hr_error *err)
 {
@@ -631,7 +808,7 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 	hr_sql_stmt st;
 
 	while (hr_sql_next(&pos, &st)) {
-		char *stmt;
+		char *stmt, *added;
 
 		line += count_lines(counted, st.start);
 		counted = st.start;
@@ -641,7 +818,14 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		stmt = strndup(st.start, st.len);
 		if (stmt == NULL)
 			return hr_error_set(err, HR_INTERNAL, "out of memory");
+		if (p->scratch)
+			drop_concurrently(stmt);
 		rc = run_statement(p, stmt, &offset, err);
+		if (rc == 0 && p->scratch &&
+		    (added = enum_added_to(stmt)) != NULL) {
+			rc = launder_enum(p, added, err);
+			free(added);
+		}
 		free(stmt);
 		if (rc < 0) {
 			*fail_line = line + offset;
@@ -796,6 +980,183 @@ static void pg_unlock(hr_db *db)
 	hr_pq.PQclear(res);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
+/* ------------------------------------------------------------------ */
+
+static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
+			 size_t n_params, hr_rows *out, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	size_t n_rows, n_cols, n;
+	PGresult *res;
+	int rc;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	res = hr_pq.PQexecParams(p->main.conn, sql, (int)n_params, NULL, params,
+				 NULL, NULL, 0);
+	if (!result_ok(res)) {
+		rc = fail(p, &p->main, res, err);
+		hr_pq.PQclear(res);
+		return rc;
+	}
+	n_rows = (size_t)hr_pq.PQntuples(res);
+	n_cols = (size_t)hr_pq.PQnfields(res);
+	n = n_rows * n_cols;
+	if (n_cols != 0 && n / n_cols != n_rows) /* cannot happen: ints */
+		n = HR_ROWS_MAX + 1;
+	if (n > HR_ROWS_MAX) {
+		hr_pq.PQclear(res);
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+				    "the query returned more than %u values",
+				    HR_ROWS_MAX);
+	}
+	out->cells = calloc(n ? n : 1, sizeof *out->cells);
+	if (out->cells == NULL)
+		rc = -1;
+	else
+		out->n_rows = n_rows, out->n_cols = n_cols;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int r = (int)(i / n_cols), c = (int)(i % n_cols);
+
+		if (hr_pq.PQgetisnull(res, r, c))
+			continue;
+		out->cells[i] = strdup(hr_pq.PQgetvalue(res, r, c));
+		if (out->cells[i] == NULL)
+			rc = -1;
+	}
+	hr_pq.PQclear(res);
+	if (rc < 0) {
+		hr_rows_free(out);
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scratch handles                                                     */
+/* ------------------------------------------------------------------ */
+
+/* What hr_db_begin/commit/rollback mean on a scratch: this savepoint. */
+#define STEP_SAVEPOINT "hr_scratch_step"
+/* Around a script run outside a step (a `transactional: false`
+ * migration): a failure must not abort the whole scratch. */
+#define SCRIPT_SAVEPOINT "hr_scratch_script"
+
+static int scratch_exec(hr_db *db, const char *sql, const char *const *params,
+			size_t n_params, int64_t *changes, hr_error *err)
+{
+	if (strcmp(sql, "COMMIT") == 0) /* hr_db_commit's */
+		sql = "RELEASE SAVEPOINT " STEP_SAVEPOINT;
+	return pg_exec(db, sql, params, n_params, changes, err);
+}
+
+/* Run a rollback statement of the scratch (failures only logged). */
+static void scratch_rollback_to(pg_db *p, const char *sql)
+{
+	PGresult *res;
+	hr_error err;
+
+	if (p->main.conn == NULL ||
+	    hr_pq.PQstatus(p->main.conn) != CONNECTION_OK)
+		return;
+	res = hr_pq.PQexec(p->main.conn, sql);
+	if (!result_ok(res)) {
+		fail(p, &p->main, res, &err);
+		hr_log(HR_LOG_WARN, "scratch rollback failed: %s", err.msg);
+	}
+	hr_pq.PQclear(res);
+}
+
+static void scratch_rollback(hr_db *db)
+{
+	scratch_rollback_to((pg_db *)db,
+			    "ROLLBACK TO SAVEPOINT " STEP_SAVEPOINT
+			    "; RELEASE SAVEPOINT " STEP_SAVEPOINT);
+}
+
+static int scratch_exec_script(hr_db *db, const char *sql, int first_line,
+			       int *fail_line, hr_error *err)
+{
+	int rc;
+
+	if (db->in_transaction)
+		return pg_exec_script(db, sql, first_line, fail_line, err);
+	*fail_line = first_line;
+	rc = pg_exec(db, "SAVEPOINT " SCRIPT_SAVEPOINT, NULL, 0, NULL, err);
+	if (rc == 0)
+		rc = pg_exec_script(db, sql, first_line, fail_line, err);
+	if (rc < 0) {
+		scratch_rollback_to((pg_db *)db,
+				    "ROLLBACK TO SAVEPOINT " SCRIPT_SAVEPOINT
+				    "; RELEASE SAVEPOINT " SCRIPT_SAVEPOINT);
+		return rc;
+	}
+	return pg_exec(db, "RELEASE SAVEPOINT " SCRIPT_SAVEPOINT, NULL, 0,
+		       NULL, err);
+}
+
+/* Roll the scratch's transaction back and wait for the server to say
+ * so: when this returns, the schema is gone for everyone. (Were hrd
+ * killed instead, the server rolls back when the session ends.) */
+static void scratch_close(hr_db *db)
+{
+	scratch_rollback_to((pg_db *)db, "ROLLBACK");
+	pg_close(db);
+}
+
+static const hr_db_ops scratch_ops;
+
+static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
+{
+	static unsigned counter;
+	unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	char schema[64], create[128], path[128];
+	const char *setup[] = {"BEGIN", create, path};
+	hr_db *db;
+	pg_db *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pg_open(url, &db, err)) < 0)
+		return rc;
+	p = (pg_db *)db;
+	p->base.ops = &scratch_ops;
+	p->scratch = 1;
+	snprintf(schema, sizeof schema, "hr_scratch_%ld_%u", (long)getpid(), n);
+	snprintf(create, sizeof create, "CREATE SCHEMA %s", schema);
+	/* Only the scratch: nothing the SQL names can resolve to a live
+	 * table (pg_catalog is searched first regardless). */
+	snprintf(path, sizeof path, "SET LOCAL search_path TO %s", schema);
+	rc = session_open(p, &p->main, err);
+	for (size_t i = 0; rc == 0 && i < sizeof setup / sizeof *setup; i++)
+		rc = pg_exec(db, setup[i], NULL, 0, NULL, err);
+	if (rc < 0) {
+		hr_error why = *err;
+
+		scratch_close(db);
+		return hr_error_set(err, why.code,
+				    "cannot open a scratch schema: %s", why.msg);
+	}
+	*out = db;
+	return 0;
+}
+
+/* hrd's history table (db.h). */
+#define HISTORY_DDL \
+	"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " (" \
+	"id BIGSERIAL NOT NULL PRIMARY KEY, " \
+	"revision TEXT NOT NULL, " \
+	"direction VARCHAR(16) NOT NULL, " \
+	"from_revisions TEXT NOT NULL, " \
+	"to_revisions TEXT NOT NULL, " \
+	"checksum CHAR(64), " \
+	"message TEXT, " \
+	"applied_at TIMESTAMPTZ NOT NULL, " \
+	"duration_ms DOUBLE PRECISION NOT NULL, " \
+	"peer_uid BIGINT)"
+
 const hr_db_ops hr_db_postgres_ops = {
 	.dialect = "postgresql",
 	.open = pg_open,
@@ -808,18 +1169,26 @@ const hr_db_ops hr_db_postgres_ops = {
 	.lock = pg_lock,
 	.lock_check = pg_lock_check,
 	.unlock = pg_unlock,
+	.query_rows = pg_query_rows,
+	.open_scratch = pg_open_scratch,
 	.may_block = 1,
 	.begin_sql = "BEGIN",
-	.history_ddl =
-		"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " ("
-		"id BIGSERIAL NOT NULL PRIMARY KEY, "
-		"revision TEXT NOT NULL, "
-		"direction VARCHAR(16) NOT NULL, "
-		"from_revisions TEXT NOT NULL, "
-		"to_revisions TEXT NOT NULL, "
-		"checksum CHAR(64), "
-		"message TEXT, "
-		"applied_at TIMESTAMPTZ NOT NULL, "
-		"duration_ms DOUBLE PRECISION NOT NULL, "
-		"peer_uid BIGINT)",
+	.history_ddl = HISTORY_DDL,
+};
+
+/* As the normal handle, but: transactions are savepoints, no schema lock
+ * (the scratch is private), and closing rolls back. */
+static const hr_db_ops scratch_ops = {
+	.open = pg_open_scratch,
+	.dialect = "postgresql",
+	.close = scratch_close,
+	.exec = scratch_exec,
+	.query_column = pg_query_column,
+	.table_exists = pg_table_exists,
+	.exec_script = scratch_exec_script,
+	.rollback = scratch_rollback,
+	.query_rows = pg_query_rows,
+	.may_block = 1,
+	.begin_sql = "SAVEPOINT " STEP_SAVEPOINT,
+	.history_ddl = HISTORY_DDL,
 };

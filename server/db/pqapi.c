@@ -47,7 +47,9 @@ static void load(void)
 	rc |= resolve(lib, "PQfreemem", (void **)&hr_pq.PQfreemem);
 	rc |= resolve(lib, "PQgetCopyData", (void **)&hr_pq.PQgetCopyData);
 	rc |= resolve(lib, "PQgetResult", (void **)&hr_pq.PQgetResult);
+	rc |= resolve(lib, "PQgetisnull", (void **)&hr_pq.PQgetisnull);
 	rc |= resolve(lib, "PQgetvalue", (void **)&hr_pq.PQgetvalue);
+	rc |= resolve(lib, "PQnfields", (void **)&hr_pq.PQnfields);
 	rc |= resolve(lib, "PQntuples", (void **)&hr_pq.PQntuples);
 	rc |= resolve(lib, "PQputCopyEnd", (void **)&hr_pq.PQputCopyEnd);
 	rc |= resolve(lib, "PQresultErrorField", (void **)&hr_pq.PQresultErrorField);

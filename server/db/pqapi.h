@@ -28,7 +28,9 @@ typedef struct hr_pq_api {
 	__typeof__(PQfreemem) *PQfreemem;
 	__typeof__(PQgetCopyData) *PQgetCopyData;
 	__typeof__(PQgetResult) *PQgetResult;
+	__typeof__(PQgetisnull) *PQgetisnull;
 	__typeof__(PQgetvalue) *PQgetvalue;
+	__typeof__(PQnfields) *PQnfields;
 	__typeof__(PQntuples) *PQntuples;
 	__typeof__(PQputCopyEnd) *PQputCopyEnd;
 	__typeof__(PQresultErrorField) *PQresultErrorField;
