@@ -31,6 +31,7 @@ enum field {
 	F_BRANCH_LABELS,
 	F_DEPENDS_ON,
 	F_TRANSACTIONAL,
+	F_FOREIGN_KEYS,
 	N_FIELDS
 };
 
@@ -42,6 +43,7 @@ static const char *const field_names[N_FIELDS] = {
 	[F_BRANCH_LABELS] = "branch_labels",
 	[F_DEPENDS_ON] = "depends_on",
 	[F_TRANSACTIONAL] = "transactional",
+	[F_FOREIGN_KEYS] = "foreign_keys",
 };
 
 typedef struct parser {
@@ -205,25 +207,28 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 	return 0;
 }
 
-/* transactional: true/yes or false/no, in any case. */
-static int parse_bool(parser *p, int line, const char *v, size_t vlen)
+/* A switch: true/yes/on or false/no/off, in any case, into *out. */
+static int parse_switch(parser *p, int line, enum field f, const char *v,
+			size_t vlen, int *out)
 {
 	static const struct {
 		const char *word;
 		int value;
-	} words[] = {{"true", 1}, {"yes", 1}, {"false", 0}, {"no", 0}};
+	} words[] = {{"true", 1}, {"yes", 1}, {"on", 1},
+		     {"false", 0}, {"no", 0},  {"off", 0}};
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strlen(words[i].word) == vlen &&
 		    strncasecmp(words[i].word, v, vlen) == 0) {
-			p->m->transactional = words[i].value;
+			*out = words[i].value;
 			return 0;
 		}
 	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
-			    "%s:%d: transactional must be true or false, "
-			    "not '%.*s'",
-			    p->path, line, quote_len(vlen), v);
+			    "%s:%d: %s must be %s, not '%.*s'", p->path, line,
+			    field_names[f],
+			    f == F_FOREIGN_KEYS ? "on or off" : "true or false",
+			    quote_len(vlen), v);
 }
 
 /* Store field f's value v (trimmed) from line; each field is set once. */
@@ -231,6 +236,7 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 		     size_t vlen)
 {
 	hr_migration *m = p->m;
+	int on, rc;
 
 	if (p->field_line[f] != 0)
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
@@ -272,7 +278,11 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 		m->create_date = dup_n(v, vlen);
 		return m->create_date == NULL ? oom(p) : 0;
 	case F_TRANSACTIONAL:
-		return parse_bool(p, line, v, vlen);
+		return parse_switch(p, line, f, v, vlen, &m->transactional);
+	case F_FOREIGN_KEYS:
+		if ((rc = parse_switch(p, line, f, v, vlen, &on)) == 0)
+			m->foreign_keys_off = !on;
+		return rc;
 	case N_FIELDS:
 		break;
 	}
@@ -497,24 +507,78 @@ static int parse_lines(parser *p)
 	return in_section ? close_section(p, section_start, p->len) : 0;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
+ * it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF are invalid too (RFC 3629).
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * The file must be UTF-8 text: its header fields travel in protobuf
+ * `string`s and JSON, which must be valid UTF-8, and its SQL goes to
+ * servers that expect it. A nul byte or an invalid sequence fails with
+ * "path:line: …".
+ */
+static int check_text(const char *path, const char *text, size_t len,
+		      hr_error *err)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i = 0, n;
+	int line = 1;
+
+	while (i < len) {
+		if (t[i] == '\0')
+			return hr_error_set(err, HR_INVALID_ARGUMENT,
+					    "%s:%d: binary file (contains a "
+					    "nul byte)",
+					    path, line);
+		if ((n = utf8_sequence(t + i, len - i)) == 0)
+			return hr_error_set(err, HR_INVALID_ARGUMENT,
+					    "%s:%d: invalid utf-8 (byte 0x%02x); "
+					    "migration files must be utf-8 text",
+					    path, line, t[i]);
+		line += t[i] == '\n';
+		i += n;
+	}
+	return 0;
+}
+
 int hr_migration_parse(const char *path, const char *text, size_t len,
 		       hr_migration **out, hr_error *err)
 {
 	parser p = {.path = path, .text = text, .len = len, .err = err};
-	const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
 	int rc;
 
 	*out = NULL;
-	if (nul != NULL) {
-		const char *c;
-		int line = 1;
-
-		for (c = text; c < nul; c++)
-			line += *c == '\n';
-		return hr_error_set(err, HR_INVALID_ARGUMENT,
-				    "%s:%d: binary file (contains a nul byte)",
-				    path, line);
-	}
+	if ((rc = check_text(path, text, len, err)) < 0)
+		return rc;
 	p.m = calloc(1, sizeof *p.m);
 	if (p.m == NULL)
 		return oom(&p);
@@ -563,6 +627,27 @@ static int too_large(const char *path, hr_error *err)
 			    HR_MIGRATION_FILE_MAX);
 }
 
+int hr_migration_check_mode(const char *path, const struct stat *st,
+			    const char *what, hr_error *err)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return hr_error_set(err, HR_PERMISSION_DENIED,
+				    "%s: refusing a %s owned by uid %ld (hrd "
+				    "runs the sql it holds: it must belong to "
+				    "uid %ld or root)",
+				    path, what, (long)st->st_uid,
+				    (long)geteuid());
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return hr_error_set(err, HR_PERMISSION_DENIED,
+				    "%s: refusing a %s writable by %s (mode "
+				    "%04o; hrd runs the sql it holds: chmod "
+				    "go-w it)",
+				    path, what,
+				    st->st_mode & S_IWOTH ? "anyone" : "its group",
+				    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 {
 	struct stat st;
@@ -584,6 +669,12 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 		close(fd);
 		return hr_error_set(err, HR_INVALID_ARGUMENT,
 				    "%s: not a regular file", path);
+	}
+	/* Checked on the descriptor we read, so a file swapped after the
+	 * check is not the one read. */
+	if ((rc = hr_migration_check_mode(path, &st, "migration file", err)) < 0) {
+		close(fd);
+		return rc;
 	}
 	if (st.st_size > (off_t)HR_MIGRATION_FILE_MAX) {
 		close(fd);

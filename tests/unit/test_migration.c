@@ -112,6 +112,28 @@ static void test_transactional_values(void **state)
 		     "'maybe'");
 }
 
+/* foreign_keys: off asks for SQLite's enforcement off while it runs. */
+static void test_foreign_keys_values(void **state)
+{
+	hr_migration *m;
+
+	(void)state;
+	m = fx_parse("a.sql", "-- revision: a\n");
+	assert_int_equal(m->foreign_keys_off, 0);
+	hr_migration_free(m);
+	m = fx_parse("a.sql", "-- revision: a\n-- foreign_keys: off\n");
+	assert_int_equal(m->foreign_keys_off, 1);
+	hr_migration_free(m);
+	m = fx_parse("a.sql", "-- revision: a\n-- foreign_keys: ON\n");
+	assert_int_equal(m->foreign_keys_off, 0);
+	hr_migration_free(m);
+	expect_error("-- revision: a\n-- foreign_keys: later\n",
+		     "m.sql:2: foreign_keys must be on or off, not 'later'");
+	expect_error("-- revision: a\n-- foreign_keys: off\n"
+		     "-- foreign_keys: on\n",
+		     "m.sql:3: repeated header field 'foreign_keys'");
+}
+
 static void test_merge_list_separators(void **state)
 {
 	hr_migration *m = fx_parse("m.sql", "-- revision: m\n"
@@ -371,6 +393,31 @@ static void test_nul_byte_is_binary(void **state)
 	assert_msg_contains(err, "m.sql:3: binary");
 }
 
+/* Header fields travel as protobuf strings and JSON: the file must be
+ * UTF-8, and a bad byte is named with its line. */
+static void test_invalid_utf8_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"-- revision: a\n-- message: caf\xe9\n",       /* latin-1 */
+		"-- revision: a\n-- message: \xc0\xaf\n",      /* overlong */
+		"-- revision: a\n-- message: \xed\xa0\x80\n", /* surrogate */
+		"-- revision: a\n-- message: \xf4\x90\x80\x80\n", /* > U+10FFFF */
+		"-- revision: a\n-- message: \xe2\x82\n",      /* cut short */
+	};
+	hr_migration *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_error(bad[i], "m.sql:2: invalid utf-8");
+	m = fx_parse("ok.sql", "-- revision: a\n-- message: caf\xc3\xa9 "
+			       "\xe2\x82\xac \xf0\x9f\x97\x84\n");
+	assert_string_equal(m->message, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x97\x84");
+	hr_migration_free(m);
+	/* in the sql too: it is sent to servers that expect utf-8 */
+	expect_error("-- revision: a\n-- +upgrade\n\nSELECT '\xff';\n",
+		     "m.sql:4: invalid utf-8");
+}
+
 /*
  * Every prefix of a valid file, each in a heap buffer of exactly that
  * size (so ASan sees any read past len), parses or fails cleanly.
@@ -488,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_all_header_fields),
 		cmocka_unit_test(test_defaults_and_base),
 		cmocka_unit_test(test_transactional_values),
+		cmocka_unit_test(test_foreign_keys_values),
 		cmocka_unit_test(test_merge_list_separators),
 		cmocka_unit_test(test_sections_and_dialects),
 		cmocka_unit_test(test_marker_at_eof_and_empty_merge),
@@ -501,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_missing_revision),
 		cmocka_unit_test(test_revision_ids),
 		cmocka_unit_test(test_nul_byte_is_binary),
+		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_truncated_input),
 		cmocka_unit_test(test_load),
 	};
