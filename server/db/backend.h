@@ -38,14 +38,12 @@ typedef struct hr_db_ops {
 		    void *ud, hr_error *err);
 	int (*lock_check)(hr_db *db, hr_error *err);
 	void (*unlock)(hr_db *db);
-<<<<<<< HEAD
 	/* A query's every row as text (db.h hr_db_query). */
 	int (*query_rows)(hr_db *db, const char *sql,
 			  const char *const *params, size_t n_params,
 			  hr_rows *out, hr_error *err);
 	/* A scratch database (db.h hr_db_open_scratch). */
 	int (*open_scratch)(const hr_dburl *url, hr_db **out, hr_error *err);
-=======
 	/* Optional: return the session to the state every migration starts
 	 * from, undoing what the last one's SQL changed (settings, and
 	 * outside a transaction also temporary objects, prepared
@@ -59,7 +57,6 @@ typedef struct hr_db_ops {
 	/* Statements turning foreign-key enforcement off and back on,
 	 * outside a transaction; NULL where a migration cannot (PostgreSQL). */
 	const char *foreign_keys_off_sql, *foreign_keys_on_sql;
->>>>>>> harden-db
 	int may_block;          /* calls can wait on the network */
 	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
 	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */

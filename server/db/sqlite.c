@@ -551,14 +551,11 @@ const hr_db_ops hr_db_sqlite_ops = {
 	.table_exists = sqlite_table_exists,
 	.read_versions = sqlite_read_versions,
 	.exec_script = sqlite_exec_script,
-<<<<<<< HEAD
 	.query_rows = sqlite_query_rows,
 	.open_scratch = sqlite_open_scratch,
-=======
 	.check_foreign_keys = sqlite_check_foreign_keys,
 	.foreign_keys_off_sql = "PRAGMA foreign_keys = OFF",
 	.foreign_keys_on_sql = "PRAGMA foreign_keys = ON",
->>>>>>> harden-db
 	.begin_sql = "BEGIN IMMEDIATE",
 	.history_ddl =
 		"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " ("
