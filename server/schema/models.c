@@ -32,7 +32,7 @@ typedef struct chunk {
 
 /* Where a CREATE TABLE is, and what its annotations rename. */
 typedef struct annotation {
-	const chunk *in;
+	size_t in; /* index of its chunk (the array grows while loading) */
 	char *table;
 	char *column; /* NULL: the annotation is the table's own / a source */
 	char *renamed_from; /* NULL: only the table's source line */
@@ -266,14 +266,14 @@ static int keyword(const char **p, const char *end, const char *word)
 	return 1;
 }
 
-static int add_note(hr_models *m, const chunk *c, const char *table,
+static int add_note(hr_models *m, size_t in, const char *table,
 		    const char *column, const char *from, int line)
 {
 	annotation *a = HR_SCHEMA_PUSH(&m->notes, &m->n_notes);
 
 	if (a == NULL)
 		return -1;
-	a->in = c;
+	a->in = in;
 	a->line = line;
 	a->table = strdup(table);
 	a->column = column ? strdup(column) : NULL;
@@ -288,9 +288,10 @@ static int add_note(hr_models *m, const chunk *c, const char *table,
 
 /* Note the table a CREATE TABLE statement makes (its line) and the
  * `-- renamed from:` comments inside it. */
-static int scan_create_table(hr_models *m, const chunk *c,
+static int scan_create_table(hr_models *m, size_t in,
 			     const hr_sql_stmt *st, int line, hr_error *err)
 {
+	const chunk *c = &m->chunks[in];
 	const char *p = st->start, *end = st->start + st->len;
 	char table[256], column[256], from[256];
 
@@ -301,7 +302,7 @@ static int scan_create_table(hr_models *m, const chunk *c,
 		return 0;
 	if (!identifier(&p, end, table, sizeof table))
 		return 0;
-	if (add_note(m, c, table, NULL, NULL, line) < 0)
+	if (add_note(m, in, table, NULL, NULL, line) < 0)
 		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 				    "out of memory");
 	/* Line by line: a note on the CREATE line (or a line that only
@@ -324,7 +325,7 @@ static int scan_create_table(hr_models *m, const chunk *c,
 					  *q == '(' || *q == ','))
 				q++;
 			if (l == st->start || q == note) {
-				if (add_note(m, c, table, NULL, from, line) < 0)
+				if (add_note(m, in, table, NULL, from, line) < 0)
 					return hr_error_set(
 						err, HR_RESOURCE_EXHAUSTED,
 						"out of memory");
@@ -333,7 +334,7 @@ static int scan_create_table(hr_models *m, const chunk *c,
 						    "%s:%d: '" RENAMED "' is "
 						    "not on a column's line",
 						    c->path, line);
-			} else if (add_note(m, c, table, column, from,
+			} else if (add_note(m, in, table, column, from,
 					    line) < 0) {
 				return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 						    "out of memory");
@@ -361,8 +362,8 @@ static int scan_chunk(hr_models *m, size_t index, hr_error *err)
 	hr_sql_stmt st;
 
 	while (hr_sql_next(&pos, &st)) {
-		int rc = scan_create_table(m, c, &st, line_at(c, st.start),
-					   err);
+		int rc = scan_create_table(m, index, &st,
+					   line_at(c, st.start), err);
 
 		if (rc < 0)
 			return rc;
@@ -518,7 +519,7 @@ static const annotation *source_of(const hr_models *m, const char *table,
 {
 	for (size_t i = 0; i < m->n_notes; i++)
 		if (m->notes[i].renamed_from == NULL &&
-		    applies(m->notes[i].in, dialect) &&
+		    applies(&m->chunks[m->notes[i].in], dialect) &&
 		    strcmp(m->notes[i].table, table) == 0)
 			return &m->notes[i];
 	return NULL;
@@ -532,8 +533,8 @@ static int annotate(const hr_models *m, hr_schema *s, const char *dialect,
 		hr_table *t = &s->tables[i];
 		const annotation *a = source_of(m, t->name, dialect);
 
-		if (a != NULL &&
-		    asprintf(&t->source, "%s:%d", a->in->path, a->line) < 0) {
+		if (a != NULL && asprintf(&t->source, "%s:%d",
+					  m->chunks[a->in].path, a->line) < 0) {
 			t->source = NULL;
 			return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 					    "out of memory");
@@ -541,10 +542,12 @@ static int annotate(const hr_models *m, hr_schema *s, const char *dialect,
 	}
 	for (size_t i = 0; i < m->n_notes; i++) {
 		const annotation *a = &m->notes[i];
+		const char *path = m->chunks[a->in].path;
 		hr_table *t;
 		char **slot;
 
-		if (a->renamed_from == NULL || !applies(a->in, dialect))
+		if (a->renamed_from == NULL ||
+		    !applies(&m->chunks[a->in], dialect))
 			continue;
 		t = (hr_table *)hr_schema_table(s, a->table);
 		if (t == NULL)
@@ -558,7 +561,7 @@ static int annotate(const hr_models *m, hr_schema *s, const char *dialect,
 				return hr_error_set(
 					err, HR_INVALID_ARGUMENT,
 					"%s:%d: table '%s' has no column '%s'",
-					a->in->path, a->line, t->name,
+					path, a->line, t->name,
 					a->column);
 			slot = &col->renamed_from;
 		}
@@ -566,7 +569,7 @@ static int annotate(const hr_models *m, hr_schema *s, const char *dialect,
 			return hr_error_set(err, HR_INVALID_ARGUMENT,
 					    "%s:%d: a second '" RENAMED "' for "
 					    "the same %s",
-					    a->in->path, a->line,
+					    path, a->line,
 					    a->column ? "column" : "table");
 		if ((*slot = strdup(a->renamed_from)) == NULL)
 			return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
