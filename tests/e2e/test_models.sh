@@ -162,6 +162,36 @@ expect_rc 1 "check --database exits 1 on drift"
 expect_contains "$OUT" "Detected added table 'handmade'" "and names the hand-made table"
 sql "DROP TABLE handmade"
 
+# --- hrd on SQLite generating PostgreSQL sections on a dev database ----------
+if [ "$HR_BACKEND" = postgres ]; then
+	stop_hrd
+	PG_URL=$DB_URL
+	DB_URL=sqlite:///$TMP/lite.db
+	start_hrd --models "$MODELS"
+	hr upgrade head
+	expect_rc 0 "sqlite hrd: upgrade head"
+	edit 's = s.replace("    to_port VARCHAR,\n", "    to_port VARCHAR,\n    label VARCHAR,\n")'
+	reload_models
+	hr revision --autogenerate -m "dev database" --dev-database sqlite:///nope.db
+	expect_rc 1 "--dev-database must be PostgreSQL"
+	expect_contains "$ERR" "must be a postgresql:// URL" "and says so"
+	hr revision --autogenerate -m "dev database" --dev-database "$PG_URL"
+	expect_rc 0 "sqlite hrd: autogenerate with --dev-database" "$ERR"
+	expect_not_contains "$OUT" "NOT GENERATED" "both dialects generated"
+	file=$(echo "$OUT" | sed -n 's/^  Generating \(.*\) \.\.\.  done$/\1/p')
+	expect_contains "$(cat "$file")" "ALTER TABLE connections ADD COLUMN label character varying" \
+		"the postgresql section came from the dev database"
+	expect_eq "$(sql_line "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'hr_scratch%'")" \
+		"0" "the dev database keeps no scratch schema"
+	hr upgrade head
+	expect_rc 0 "sqlite hrd: the generated migration upgrades" "$ERR"
+	hr check
+	expect_rc 0 "sqlite hrd: check clean"
+	stop_hrd
+	DB_URL=$PG_URL
+	start_hrd --models "$MODELS"
+fi
+
 # --- broken models files: one line naming file and line; hrd serves on -------
 cp "$M" "$TMP/good.sql"
 broken() { # description, then the file's new text on stdin
