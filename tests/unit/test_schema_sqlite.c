@@ -46,6 +46,16 @@ static void exec_sql(hr_db *db, const char *sql)
 		fail_msg("line %d: %s\n--- in:\n%s", line, err.msg, sql);
 }
 
+/* Foreign-key enforcement on or off, as the runner switches it (a
+ * migration's own SQL may not). */
+static void set_foreign_keys(hr_db *db, int on)
+{
+	hr_error err = {0};
+
+	if (hr_db_foreign_keys(db, on, &err) != 0)
+		fail_msg("foreign_keys %d: %s", on, err.msg);
+}
+
 /* Every cell of a query's rows: cells '|'-joined, rows ';'-joined
  * (NULL as "NULL"). Static storage. */
 static const char *query(hr_db *db, const char *sql)
@@ -214,12 +224,12 @@ static rendered migrate(hr_db *db, const hr_schema *from, const hr_schema *to)
 	hr_diff_free(&d);
 	r.sql = hr_buf_take(&sql);
 	if (r.notes.foreign_keys_off)
-		exec_sql(db, "PRAGMA foreign_keys = OFF");
+		set_foreign_keys(db, 0);
 	assert_int_equal(hr_db_begin(db, &err), 0);
 	exec_sql(db, r.sql);
 	assert_string_equal(query(db, "PRAGMA foreign_key_check"), "");
 	assert_int_equal(hr_db_commit(db, &err), 0);
-	exec_sql(db, "PRAGMA foreign_keys = ON");
+	set_foreign_keys(db, 1);
 	return r;
 }
 
@@ -241,7 +251,7 @@ static void trip_up(trip *t, const char *a_sql, const char *b_sql,
 	hr_schema now;
 
 	*t = (trip){.db = scratch()};
-	exec_sql(t->db, "PRAGMA foreign_keys = ON");
+	set_foreign_keys(t->db, 1);
 	exec_sql(t->db, a_sql);
 	exec_sql(t->db, rows_sql);
 	exec_sql(target, b_sql);
@@ -558,7 +568,7 @@ static void enum_check_change_rebuilds(void **state)
 	assert_string_equal(query(db, "PRAGMA foreign_key_check"), "");
 	/* The new value is allowed now, and the parent still enforced. */
 	exec_sql(db, "UPDATE devices SET access_frequency = 'never'");
-	exec_sql(db, "PRAGMA foreign_keys = ON");
+	set_foreign_keys(db, 1);
 	assert_string_equal(query(db, "SELECT count(*) FROM rack_positions "
 				      "JOIN devices ON devices.id = device_id"),
 			    "1");
@@ -1113,7 +1123,7 @@ static void shapes_round_trip(const shape *a_shape, const shape *b_shape,
 	hr_diff d;
 	hr_error err = {0};
 
-	exec_sql(db, "PRAGMA foreign_keys = ON");
+	set_foreign_keys(db, 1);
 	exec_sql(db, a);
 	exec_sql(db, "INSERT INTO p VALUES (1);"
 		     "INSERT INTO t (id) VALUES (1);"
