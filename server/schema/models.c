@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "migration.h"
 #include "sqlsplit.h"
 
 /* A run of lines under one marker. */
@@ -109,6 +110,12 @@ static int read_file(const char *path, char **out, size_t *len,
 		close(fd);
 		return hr_error_set(err, HR_FAILED_PRECONDITION,
 				    "%s: not a regular file", path);
+	}
+	/* Models run on scratch databases of the real server: trusted as
+	 * migrations are. */
+	if (hr_migration_check_mode(path, &st, "models file", err) < 0) {
+		close(fd);
+		return -(int)err->code;
 	}
 	if ((size_t)st.st_size > HR_MODELS_FILE_MAX) {
 		close(fd);
@@ -385,6 +392,7 @@ static int list_files(hr_models *m, const char *dir, hr_error *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	struct stat st;
 	int rc = 0;
 
 	if (d == NULL) {
@@ -395,6 +403,12 @@ static int list_files(hr_models *m, const char *dir, hr_error *err)
 				    dir, strerror(errno));
 	}
 	m->present = 1;
+	if (fstat(dirfd(d), &st) < 0)
+		rc = hr_error_set(err, HR_FAILED_PRECONDITION, "%s: %s", dir,
+				  strerror(errno));
+	else
+		rc = hr_migration_check_mode(dir, &st, "models directory",
+					     err);
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
 		char **slot, *path;

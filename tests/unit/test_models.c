@@ -169,6 +169,30 @@ static void test_errors(void **state)
 	unlink(path);
 }
 
+/* Models run on scratch databases of the real server: a file or a
+ * directory others may write is refused, as migrations are. */
+static void test_strict_modes(void **state)
+{
+	char path[128];
+	hr_models *m;
+	hr_error err = {0};
+
+	(void)state;
+	put("m.sql", "CREATE TABLE a (id INTEGER);\n");
+	snprintf(path, sizeof path, "%s/m.sql", dir);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_true(hr_models_load(dir, &m, &err) < 0);
+	assert_non_null(strstr(err.msg, "refusing a models file writable by "
+					"anyone"));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_true(hr_models_load(dir, &m, &err) < 0);
+	assert_non_null(strstr(err.msg, "refusing a models directory"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(hr_models_load(dir, &m, &err), 0);
+	hr_models_unref(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +201,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strict_modes, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
