@@ -1027,6 +1027,7 @@ static unsigned next_random(unsigned *state)
 typedef struct shape {
 	int variant[N_SHAPE_COLUMNS];
 	int check_b, ix_a, ux_b, ix_bc;
+	int a_named_z; /* column a is called z (a rename, declared) */
 } shape;
 
 static int n_spellings(size_t column)
@@ -1049,6 +1050,7 @@ static void random_extras(unsigned *state, shape *sh)
 	sh->ix_a = next_random(state) % 2;
 	sh->ux_b = next_random(state) % 2;
 	sh->ix_bc = next_random(state) % 2;
+	sh->a_named_z = next_random(state) % 2;
 }
 
 static shape random_shape(unsigned *state)
@@ -1083,15 +1085,18 @@ static char *shape_sql(const shape *sh)
 			     "CREATE TABLE t (id INTEGER NOT NULL");
 	for (size_t i = 0; i < N_SHAPE_COLUMNS; i++)
 		if (v[i] > 0)
-			n += (size_t)sprintf(sql + n, ", %s",
-					     shape_columns[i][v[i] - 1]);
+			n += (size_t)sprintf(sql + n, ", %s%s",
+					     i == 0 && sh->a_named_z ? "z" : "",
+					     shape_columns[i][v[i] - 1] +
+						     (i == 0 && sh->a_named_z));
 	if (v[1] > 0 && sh->check_b)
 		n += (size_t)sprintf(sql + n, ", CHECK (b > 0)");
 	n += (size_t)sprintf(sql + n, ", PRIMARY KEY (id));"
 				      "CREATE TABLE k (id INTEGER PRIMARY KEY, "
 				      "t_id INTEGER REFERENCES t (id));");
 	if (v[0] > 0 && sh->ix_a)
-		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_a ON t (a);");
+		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_a ON t (%s);",
+				     sh->a_named_z ? "z" : "a");
 	if (v[1] > 0 && sh->ux_b)
 		n += (size_t)sprintf(sql + n,
 				     "CREATE UNIQUE INDEX ux_t_b ON t (b);");
@@ -1121,6 +1126,13 @@ static void shapes_round_trip(const shape *a_shape, const shape *b_shape,
 	exec_sql(target, b);
 	read_schema(db, &sa);
 	read_schema(target, &sb);
+	if (a_shape->variant[0] > 0 && b_shape->variant[0] > 0 &&
+	    a_shape->a_named_z != b_shape->a_named_z) {
+		hr_column *renamed = (hr_column *)hr_table_column(
+			hr_schema_table(&sb, "t"), b_shape->a_named_z ? "z" : "a");
+
+		renamed->renamed_from = strdup(a_shape->a_named_z ? "z" : "a");
+	}
 	assert_int_equal(hr_schema_diff(&sa, &sb, &d, &err), 0);
 	if (!hr_diff_empty(&d)) {
 		rendered up = migrate(db, &sa, &sb), down;
