@@ -1028,6 +1028,7 @@ typedef struct shape {
 	int variant[N_SHAPE_COLUMNS];
 	int check_b, ix_a, ux_b, ix_bc;
 	int a_named_z; /* column a is called z (a rename, declared) */
+	int t_named_u; /* table t is called u (likewise) */
 } shape;
 
 static int n_spellings(size_t column)
@@ -1051,6 +1052,7 @@ static void random_extras(unsigned *state, shape *sh)
 	sh->ux_b = next_random(state) % 2;
 	sh->ix_bc = next_random(state) % 2;
 	sh->a_named_z = next_random(state) % 2;
+	sh->t_named_u = next_random(state) % 2;
 }
 
 static shape random_shape(unsigned *state)
@@ -1077,12 +1079,13 @@ static shape mutated_shape(unsigned *state, shape sh)
 static char *shape_sql(const shape *sh)
 {
 	const int *v = sh->variant;
+	const char *t = sh->t_named_u ? "u" : "t";
 	char *sql = malloc(4096);
 	size_t n = 0;
 
 	n += (size_t)sprintf(sql + n,
 			     "CREATE TABLE p (id INTEGER PRIMARY KEY);"
-			     "CREATE TABLE t (id INTEGER NOT NULL");
+			     "CREATE TABLE %s (id INTEGER NOT NULL", t);
 	for (size_t i = 0; i < N_SHAPE_COLUMNS; i++)
 		if (v[i] > 0)
 			n += (size_t)sprintf(sql + n, ", %s%s",
@@ -1093,16 +1096,16 @@ static char *shape_sql(const shape *sh)
 		n += (size_t)sprintf(sql + n, ", CHECK (b > 0)");
 	n += (size_t)sprintf(sql + n, ", PRIMARY KEY (id));"
 				      "CREATE TABLE k (id INTEGER PRIMARY KEY, "
-				      "t_id INTEGER REFERENCES t (id));");
+				      "t_id INTEGER REFERENCES %s (id));", t);
 	if (v[0] > 0 && sh->ix_a)
-		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_a ON t (%s);",
+		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_a ON %s (%s);", t,
 				     sh->a_named_z ? "z" : "a");
 	if (v[1] > 0 && sh->ux_b)
 		n += (size_t)sprintf(sql + n,
-				     "CREATE UNIQUE INDEX ux_t_b ON t (b);");
+				     "CREATE UNIQUE INDEX ux_t_b ON %s (b);", t);
 	if (v[1] > 0 && v[2] > 0 && sh->ix_bc)
-		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_bc ON t (b, c) "
-					      "WHERE c > 0;");
+		n += (size_t)sprintf(sql + n, "CREATE INDEX ix_t_bc ON %s (b, c) "
+					      "WHERE c > 0;", t);
 	assert_true(n < 4096);
 	return sql;
 }
@@ -1115,21 +1118,25 @@ static void shapes_round_trip(const shape *a_shape, const shape *b_shape,
 	char *a = shape_sql(a_shape), *b = shape_sql(b_shape);
 	hr_db *db = scratch(), *target = scratch();
 	hr_schema sa, sb, now;
+	hr_table *t;
 	hr_diff d;
 	hr_error err = {0};
 
 	exec_sql(db, "PRAGMA foreign_keys = ON");
 	exec_sql(db, a);
-	exec_sql(db, "INSERT INTO p VALUES (1);"
-		     "INSERT INTO t (id) VALUES (1);"
-		     "INSERT INTO k VALUES (1, 1)");
+	exec_sql(db, a_shape->t_named_u ? "INSERT INTO u (id) VALUES (1)"
+				       : "INSERT INTO t (id) VALUES (1)");
+	exec_sql(db, "INSERT INTO p VALUES (1); INSERT INTO k VALUES (1, 1)");
 	exec_sql(target, b);
 	read_schema(db, &sa);
 	read_schema(target, &sb);
+	t = (hr_table *)hr_schema_table(&sb, b_shape->t_named_u ? "u" : "t");
+	if (a_shape->t_named_u != b_shape->t_named_u)
+		t->renamed_from = strdup(a_shape->t_named_u ? "u" : "t");
 	if (a_shape->variant[0] > 0 && b_shape->variant[0] > 0 &&
 	    a_shape->a_named_z != b_shape->a_named_z) {
 		hr_column *renamed = (hr_column *)hr_table_column(
-			hr_schema_table(&sb, "t"), b_shape->a_named_z ? "z" : "a");
+			t, b_shape->a_named_z ? "z" : "a");
 
 		renamed->renamed_from = strdup(a_shape->a_named_z ? "z" : "a");
 	}
@@ -1148,9 +1155,8 @@ static void shapes_round_trip(const shape *a_shape, const shape *b_shape,
 		rendered_free(&up);
 		rendered_free(&down);
 	}
-	assert_string_equal(query(db, "SELECT t.id FROM k JOIN t ON "
-				      "t.id = k.t_id"),
-			    "1");
+	assert_string_equal(query(db, "SELECT count(*) FROM k"), "1");
+	assert_string_equal(query(db, "PRAGMA foreign_key_check"), "");
 	hr_diff_free(&d);
 	hr_schema_free(&sa);
 	hr_schema_free(&sb);
