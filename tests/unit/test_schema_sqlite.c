@@ -609,10 +609,10 @@ static void renames_through_annotations(void **state)
 			    "ALTER TABLE racks RENAME TO cabinets;\n"
 			    "ALTER TABLE devices RENAME COLUMN notes TO remarks;\n");
 	assert_false(t.up.notes.foreign_keys_off);
-	/* Alters go in the target's table order. */
+	/* Tables are renamed first. */
 	assert_string_equal(t.down.sql,
-			    "ALTER TABLE devices RENAME COLUMN remarks TO notes;\n"
-			    "ALTER TABLE cabinets RENAME TO racks;\n");
+			    "ALTER TABLE cabinets RENAME TO racks;\n"
+			    "ALTER TABLE devices RENAME COLUMN remarks TO notes;\n");
 	trip_end(&t);
 	free(a);
 	free(b);
@@ -1188,6 +1188,69 @@ static void random_shapes_round_trip(void **state)
 	assert_true(in_place >= 20);
 }
 
+/* Renamed columns that take each other's names (a chain, a swap): the
+ * checks that name them are unchanged, and the renames go through a
+ * name neither side uses. */
+static void annotate_chain(hr_schema *to)
+{
+	hr_table *t = (hr_table *)hr_schema_table(to, "t");
+
+	((hr_column *)hr_table_column(t, "b"))->renamed_from = strdup("a");
+	((hr_column *)hr_table_column(t, "c"))->renamed_from = strdup("b");
+	((hr_column *)hr_table_column(t, "x"))->renamed_from = strdup("y");
+	((hr_column *)hr_table_column(t, "y"))->renamed_from = strdup("x");
+}
+
+static void column_renames_that_chain(void **state)
+{
+	hr_db *db = scratch(), *target = scratch();
+	hr_schema a, b, now;
+	rendered up, down;
+
+	(void)state;
+	exec_sql(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, "
+		     "b INTEGER, x TEXT, y INTEGER, CHECK (a <> '' AND b > 0 "
+		     "AND x <> '' AND y > 0));"
+		     "INSERT INTO t VALUES (1, 'A', 2, 'X', 3)");
+	exec_sql(target, "CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, "
+			 "c INTEGER, y TEXT, x INTEGER, CHECK (b <> '' AND c > 0 "
+			 "AND y <> '' AND x > 0))");
+	read_schema(db, &a);
+	read_schema(target, &b);
+	annotate_chain(&b);
+	up = migrate(db, &a, &b);
+	assert_string_equal(up.description,
+			    "Detected renamed column 't.a' to 't.b'\n"
+			    "Detected renamed column 't.b' to 't.c'\n"
+			    "Detected renamed column 't.x' to 't.y'\n"
+			    "Detected renamed column 't.y' to 't.x'\n");
+	assert_false(up.notes.foreign_keys_off);
+	assert_string_equal(up.sql,
+			    "ALTER TABLE t RENAME COLUMN a TO hr_renaming_0;\n"
+			    "ALTER TABLE t RENAME COLUMN b TO hr_renaming_1;\n"
+			    "ALTER TABLE t RENAME COLUMN x TO hr_renaming_2;\n"
+			    "ALTER TABLE t RENAME COLUMN y TO hr_renaming_3;\n"
+			    "ALTER TABLE t RENAME COLUMN hr_renaming_0 TO b;\n"
+			    "ALTER TABLE t RENAME COLUMN hr_renaming_1 TO c;\n"
+			    "ALTER TABLE t RENAME COLUMN hr_renaming_2 TO y;\n"
+			    "ALTER TABLE t RENAME COLUMN hr_renaming_3 TO x;\n");
+	read_schema(db, &now);
+	assert_same(&now, &b, up.sql);
+	hr_schema_free(&now);
+	assert_string_equal(query(db, "SELECT b, c, y, x FROM t"), "A|2|X|3");
+	down = migrate(db, &b, &a);
+	read_schema(db, &now);
+	assert_same(&now, &a, down.sql);
+	hr_schema_free(&now);
+	assert_string_equal(query(db, "SELECT a, b, x, y FROM t"), "A|2|X|3");
+	rendered_free(&up);
+	rendered_free(&down);
+	hr_schema_free(&a);
+	hr_schema_free(&b);
+	hr_db_close(db);
+	hr_db_close(target);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1210,6 +1273,7 @@ int main(void)
 		cmocka_unit_test(new_not_null_without_default_is_flagged),
 		cmocka_unit_test(table_order_and_rename_hint),
 		cmocka_unit_test(everything_at_once),
+		cmocka_unit_test(column_renames_that_chain),
 		cmocka_unit_test(random_shapes_round_trip),
 	};
 
