@@ -422,6 +422,7 @@ static void spellings_compare_equal(void **state)
 		    " c text check ( c in ('x' , 'y') ),"
 		    " d int references p, u text unique,"
 		    " f boolean default '1', g real default '2',"
+		    " h text collate nocase, i text collate binary,"
 		    " constraint ck check (b > 0 and a <> 'z'));"
 		    "create index ix_t on t (a desc, lower(c)) where b>1;"
 		    "create table r (id integer primary key, v text);"
@@ -434,6 +435,7 @@ static void spellings_compare_equal(void **state)
 		    " c TEXT CHECK (C IN ('x','y')),"
 		    " d INT REFERENCES p (id), u TEXT,"
 		    " f BOOLEAN DEFAULT TRUE, g REAL DEFAULT 2.0,"
+		    " h TEXT COLLATE NOCASE, i TEXT,"
 		    " CHECK (\"b\" > 0 AND a <> 'z'), UNIQUE (u));"
 		    "CREATE INDEX ix_other_name ON t (a DESC, LOWER(c))"
 		    " WHERE b > 1;"
@@ -1251,6 +1253,28 @@ static void column_renames_that_chain(void **state)
 	hr_db_close(target);
 }
 
+/* A collation is part of a column: changing it is a change (a rebuild),
+ * though the pragmas never report it. */
+static void collation_change_is_a_change(void **state)
+{
+	char *a = initial_schema();
+	char *b = edit(strdup(a), "    custom_name VARCHAR NOT NULL,",
+		       "    custom_name VARCHAR NOT NULL COLLATE nocase,");
+	trip t;
+
+	(void)state;
+	round_trip(&t, a, b, NULL);
+	assert_string_equal(t.up.description,
+			    "Detected type change from VARCHAR to VARCHAR "
+			    "COLLATE NOCASE on 'devices.custom_name'\n");
+	assert_true(notes_contain(&t.up, "table 'devices' is rebuilt"));
+	assert_string_equal(query(t.db, "SELECT custom_name FROM devices"),
+			    "web1");
+	trip_end(&t);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1274,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(table_order_and_rename_hint),
 		cmocka_unit_test(everything_at_once),
 		cmocka_unit_test(column_renames_that_chain),
+		cmocka_unit_test(collation_change_is_a_change),
 		cmocka_unit_test(random_shapes_round_trip),
 	};
 
