@@ -1275,6 +1275,56 @@ static void collation_change_is_a_change(void **state)
 	free(b);
 }
 
+/* ------------------------------------------------------------------ */
+/* Enums (PostgreSQL's; the differ is shared)                          */
+/* ------------------------------------------------------------------ */
+
+static void add_enum(hr_schema *s, const char *name, const char *values)
+{
+	hr_enum *e = HR_SCHEMA_PUSH(&s->enums, &s->n_enums);
+	char *copy = strdup(values), *save = NULL;
+
+	e->name = strdup(name);
+	for (char *v = strtok_r(copy, " ", &save); v != NULL;
+	     v = strtok_r(NULL, " ", &save))
+		hr_strlist_push(&e->values, v);
+	free(copy);
+}
+
+static void enums_compare_by_name_and_order(void **state)
+{
+	hr_schema from = {.dialect = "postgresql"}, to = {.dialect = "postgresql"};
+	hr_error err = {0};
+	hr_diff d;
+
+	(void)state;
+	add_enum(&from, "level", "low medium high");
+	add_enum(&from, "old", "a b");
+	add_enum(&from, "same", "p q");
+	add_enum(&from, "shuffled", "p q");
+	add_enum(&to, "level", "low medium high critical");
+	add_enum(&to, "same", "p q");
+	add_enum(&to, "new", "x");
+	add_enum(&to, "shuffled", "q p");
+	add_enum(&to, "shrunk", "a");
+	add_enum(&from, "shrunk", "a b");
+	hr_schema_sort(&from);
+	hr_schema_sort(&to);
+	assert_int_equal(hr_schema_diff(&from, &to, &d, &err), 0);
+	assert_string_equal(describe(&d),
+			    "Detected added enum value 'critical' to 'level'\n"
+			    "Detected added enum 'new'\n"
+			    "Detected removed enum value 'b' from 'shrunk'\n"
+			    "Detected reordered values of enum 'shuffled'\n"
+			    "Detected removed enum 'old'\n");
+	hr_diff_free(&d);
+	assert_int_equal(hr_schema_diff(&to, &to, &d, &err), 0);
+	assert_true(hr_diff_empty(&d));
+	hr_diff_free(&d);
+	hr_schema_free(&from);
+	hr_schema_free(&to);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1299,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(everything_at_once),
 		cmocka_unit_test(column_renames_that_chain),
 		cmocka_unit_test(collation_change_is_a_change),
+		cmocka_unit_test(enums_compare_by_name_and_order),
 		cmocka_unit_test(random_shapes_round_trip),
 	};
 
