@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diff.h"
 #include "sqlite_lex.h"
@@ -272,6 +273,20 @@ static int can_drop(const hr_table_change *tc, const hr_column *f)
 	return 1;
 }
 
+/* Whether a column on both sides changes more than its name (what
+ * RENAME COLUMN does; anything else SQLite cannot alter). */
+static int changes_beyond_name(const hr_column *f, const hr_column *c)
+{
+	if ((f->default_expr == NULL) != (c->default_expr == NULL) ||
+	    (f->default_expr != NULL &&
+	     strcmp(f->default_expr, c->default_expr) != 0))
+		return 1;
+	return strcasecmp(f->type, c->type) != 0 ||
+	       f->not_null != c->not_null || f->pk_position != c->pk_position;
+}
+
+/* Whether tc needs the 12-step rebuild: anything but renames, plain
+ * ADD/DROP COLUMN and CREATE/DROP INDEX. */
 static int needs_rebuild(const hr_table_change *tc)
 {
 	if (tc->pk_changed || tc->n_drop_fkeys > 0 || tc->n_drop_checks > 0)
@@ -293,15 +308,8 @@ static int needs_rebuild(const hr_table_change *tc)
 		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
 
 		if (f == NULL ? !can_add(c)
-		    : c == NULL ? !can_drop(tc, f)
-				: strcasecmp(f->type, c->type) != 0 ||
-					  f->not_null != c->not_null ||
-					  (f->default_expr == NULL) !=
-						  (c->default_expr == NULL) ||
-					  (f->default_expr != NULL &&
-					   strcmp(f->default_expr,
-						  c->default_expr) != 0) ||
-					  f->pk_position != c->pk_position)
+			      : c == NULL ? !can_drop(tc, f)
+					  : changes_beyond_name(f, c))
 			return 1;
 	}
 	return 0;
