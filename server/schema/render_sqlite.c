@@ -14,6 +14,7 @@
  * (notes->foreign_keys_off): dropping X would otherwise delete or refuse
  * on the rows referencing it.
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,8 +251,8 @@ static int can_drop(const hr_table_change *tc, const hr_column *f)
 {
 	const hr_table *t = tc->from;
 
-	if (f->pk_position > 0)
-		return 0;
+	if (f->pk_position > 0 || sqlite3_libversion_number() < 3035000)
+		return 0; /* DROP COLUMN came with 3.35.0 */
 	for (size_t i = 0; i < t->n_indexes; i++) {
 		const hr_index *ix = &t->indexes[i];
 		int dropped = 0, used = ix->where && mentions(ix->where, f->name);
