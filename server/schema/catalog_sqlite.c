@@ -4,15 +4,18 @@
  * CHECK constraints and column definitions from the stored CREATE TABLE
  * text (SQLite has no catalog for them).
  *
- * Normalisation (schema.h): types upper-cased with blanks collapsed;
+ * Normalisation (schema.h): types upper-cased with blanks collapsed,
+ * a collation other than BINARY appended ("TEXT COLLATE NOCASE");
  * constant defaults as quote() renders the value the column would store
  * (so DEFAULT 700, DEFAULT (700) and, on a REAL column, DEFAULT 700.0
  * read alike); other defaults, CHECK expressions and partial-index
  * predicates as canonical token streams.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "catalog.h"
@@ -330,6 +333,44 @@ static int canonical_default(hr_db *db, const char *dflt, const char *type,
 	return *out ? 0 : -1;
 }
 
+/*
+ * A column's collation other than BINARY, as its definition names it
+ * (`COLLATE nocase`), upper-cased into the column's type ("TEXT COLLATE
+ * NOCASE"): the pragmas do not report it, and a change of it is a change
+ * of the column. 0, or -1 when out of memory.
+ */
+static int add_collation(hr_column *c)
+{
+	const char *p = c->definition, *end;
+	hr_sqltok tok;
+	char *name = NULL, *type;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	end = p + strlen(p);
+	while (name == NULL && hr_sqltok_next(&p, end, &tok))
+		if (hr_sqltok_is(&tok, "COLLATE") && hr_sqltok_next(&p, end, &tok) &&
+		    (name = hr_sqltok_ident(&tok)) == NULL)
+			return -1;
+	if (name == NULL || strcasecmp(name, "BINARY") == 0) {
+		free(name);
+		return 0;
+	}
+	n = strlen(c->type) + strlen(name) + sizeof " COLLATE ";
+	type = malloc(n);
+	if (type != NULL) {
+		snprintf(type, n, "%s%sCOLLATE %s", c->type, *c->type ? " " : "",
+			 name);
+		for (char *q = type + strlen(type) - strlen(name); *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		free(c->type);
+		c->type = type;
+	}
+	free(name);
+	return type ? 0 : -1;
+}
+
 /* Whether a CREATE TABLE makes a WITHOUT ROWID table. */
 static int without_rowid(const char *definition)
 {
@@ -407,6 +448,8 @@ static int read_columns(hr_db *db, hr_table *t, hr_error *err)
 							    &failed);
 				break;
 			}
+		if (!failed && add_collation(c) < 0)
+			failed = 1;
 	}
 	hr_rows_free(&rows);
 	hr_strlist_free(&names);

@@ -1,6 +1,5 @@
 /*
- * diff.c — compare two schemas of one dialect (diff.h), and describe
- * the result as Alembic's autogenerate would.
+ * diff.c — compare two schemas of one dialect (diff.h).
  *
  * Dialect-neutral: tables and columns match by name or by a `renamed
  * from` annotation on either side (the upgrade diff sees it on `to`, the
@@ -11,9 +10,10 @@
 #include "diff.h"
 
 #include <ctype.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -31,35 +31,6 @@ static int ident_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
-/*
- * text with every whole word `old` (outside '...' literals) replaced by
- * `new_name`: a constraint's text after a column rename. malloc'ed; NULL
- * when out of memory.
- */
-static char *rename_words(const char *text, const char *old,
-			  const char *new_name)
-{
-	size_t old_len = strlen(old);
-	hr_buf b = {0};
-	int in_string = 0;
-
-	hr_buf_puts(&b, "");
-	for (const char *p = text; *p != '\0';) {
-		if (*p == '\'') {
-			in_string = !in_string;
-		} else if (!in_string && strncmp(p, old, old_len) == 0 &&
-			   (p == text || !ident_char(p[-1])) &&
-			   !ident_char(p[old_len])) {
-			hr_buf_puts(&b, new_name);
-			p += old_len;
-			continue;
-		}
-		hr_buf_putn(&b, p, 1);
-		p++;
-	}
-	return hr_buf_take(&b);
-}
-
 /* ------------------------------------------------------------------ */
 /* Matching tables and columns                                         */
 /* ------------------------------------------------------------------ */
@@ -70,46 +41,125 @@ typedef struct table_pair {
 	hr_table_change *change; /* its ALTER entry while building */
 } table_pair;
 
-/* The table of from that t continues: same name, or a rename declared
- * on either side (never one whose name `to` still has). */
+/*
+ * Tables and a table's columns match alike: by a rename declared on
+ * either side (`to` carries it in the upgrade diff, `from` in the
+ * downgrade's), else by name. A declared rename wins over a name, so
+ * that renames may chain (a -> b, b -> c) or swap; a name another thing
+ * is declared renamed from is taken. A named_list views either kind.
+ */
+typedef struct named_list {
+	const char *base;
+	size_t n, stride, name_off, renamed_off;
+} named_list;
+
+static named_list tables_of(const hr_schema *s)
+{
+	return (named_list){(const char *)s->tables, s->n_tables,
+			    sizeof *s->tables, offsetof(hr_table, name),
+			    offsetof(hr_table, renamed_from)};
+}
+
+static named_list columns_of(const hr_table *t)
+{
+	return (named_list){(const char *)t->columns, t->n_columns,
+			    sizeof *t->columns, offsetof(hr_column, name),
+			    offsetof(hr_column, renamed_from)};
+}
+
+static const char *name_at(const named_list *l, size_t i)
+{
+	return *(const char *const *)(l->base + i * l->stride + l->name_off);
+}
+
+static const char *renamed_at(const named_list *l, size_t i)
+{
+	return *(const char *const *)(l->base + i * l->stride + l->renamed_off);
+}
+
+/* The index of name in l, or l->n. */
+static size_t find_name(const named_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(name_at(l, i), name) == 0)
+			return i;
+	return l->n;
+}
+
+/* Whether l[i] is declared renamed from a thing other has. */
+static int renamed_from_other(const named_list *l, size_t i,
+			      const named_list *other)
+{
+	return renamed_at(l, i) != NULL &&
+	       find_name(other, renamed_at(l, i)) < other->n;
+}
+
+/* The thing of from that to[i] is declared renamed from, or from->n:
+ * from must have it, and to's own thing of that name, if any, must be
+ * renamed from something else. */
+static size_t declared_on_to(const named_list *from, const named_list *to,
+			     size_t i)
+{
+	const char *old = renamed_at(to, i);
+	size_t f, same;
+
+	if (old == NULL || (f = find_name(from, old)) == from->n)
+		return from->n;
+	same = find_name(to, old);
+	return same == to->n || renamed_from_other(to, same, from) ? f : from->n;
+}
+
+/* The thing of from declared renamed from to[i] (the downgrade's view
+ * of the same annotation), or from->n; likewise exclusive. */
+static size_t declared_on_from(const named_list *from, const named_list *to,
+			       size_t i)
+{
+	const char *name = name_at(to, i);
+	size_t same = find_name(from, name);
+
+	if (same < from->n && !renamed_from_other(from, same, to))
+		return from->n;
+	for (size_t f = 0; f < from->n; f++)
+		if (str_eq(renamed_at(from, f), name))
+			return f;
+	return from->n;
+}
+
+/* The thing of from that to[i] continues, or from->n: a new one. */
+static size_t match_named(const named_list *from, const named_list *to,
+			  size_t i)
+{
+	size_t f = declared_on_to(from, to, i);
+
+	if (f < from->n || (f = declared_on_from(from, to, i)) < from->n)
+		return f;
+	if ((f = find_name(from, name_at(to, i))) == from->n)
+		return from->n;
+	for (size_t j = 0; j < to->n; j++)
+		if (j != i && (declared_on_to(from, to, j) == f ||
+			       declared_on_from(from, to, j) == f))
+			return from->n; /* taken by a rename */
+	return f;
+}
+
+/* The table of from that t (a table of to) continues, or NULL. */
 static const hr_table *match_table(const hr_schema *from, const hr_schema *to,
 				   const hr_table *t)
 {
-	const hr_table *f = hr_schema_table(from, t->name);
+	named_list f = tables_of(from), l = tables_of(to);
+	size_t k = match_named(&f, &l, (size_t)(t - to->tables));
 
-	if (f != NULL)
-		return f;
-	if (t->renamed_from != NULL &&
-	    (f = hr_schema_table(from, t->renamed_from)) != NULL &&
-	    hr_schema_table(to, f->name) == NULL)
-		return f;
-	for (size_t i = 0; i < from->n_tables; i++) {
-		f = &from->tables[i];
-		if (str_eq(f->renamed_from, t->name) &&
-		    hr_schema_table(to, f->name) == NULL)
-			return f;
-	}
-	return NULL;
+	return k < f.n ? &from->tables[k] : NULL;
 }
 
+/* The column of from that c (a column of to) continues, or NULL. */
 static const hr_column *match_column(const hr_table *from, const hr_table *to,
 				     const hr_column *c)
 {
-	const hr_column *f = hr_table_column(from, c->name);
+	named_list f = columns_of(from), l = columns_of(to);
+	size_t k = match_named(&f, &l, (size_t)(c - to->columns));
 
-	if (f != NULL)
-		return f;
-	if (c->renamed_from != NULL &&
-	    (f = hr_table_column(from, c->renamed_from)) != NULL &&
-	    hr_table_column(to, f->name) == NULL)
-		return f;
-	for (size_t i = 0; i < from->n_columns; i++) {
-		f = &from->columns[i];
-		if (str_eq(f->renamed_from, c->name) &&
-		    hr_table_column(to, f->name) == NULL)
-			return f;
-	}
-	return NULL;
+	return k < f.n ? &from->columns[k] : NULL;
 }
 
 static int column_differs(const hr_column *a, const hr_column *b)
@@ -133,29 +183,66 @@ static int push_column_change(hr_table_change *tc, const hr_column *from,
 	return 0;
 }
 
+/* Whether to's columns are from's, by name and alike in every respect:
+ * then any rename declared on either side has already happened (the
+ * models keep their annotations after the migration ran). */
+static int same_by_name(const hr_table *from, const hr_table *to)
+{
+	if (from->n_columns != to->n_columns)
+		return 0;
+	for (size_t i = 0; i < to->n_columns; i++) {
+		const hr_column *f = hr_table_column(from, to->columns[i].name);
+
+		if (f == NULL || column_differs(f, &to->columns[i]))
+			return 0;
+	}
+	return 1;
+}
+
 /* The column changes of a table pair: to's order, drops last. */
 static int diff_columns(hr_table_change *tc)
 {
 	const hr_table *from = tc->from, *to = tc->to;
+	const hr_column **match;
 
+	if (same_by_name(from, to))
+		return 0;
+	match = calloc(to->n_columns + 1, sizeof *match);
+	if (match == NULL)
+		return -1;
 	for (size_t i = 0; i < to->n_columns; i++) {
 		const hr_column *c = &to->columns[i];
-		const hr_column *f = match_column(from, to, c);
 
-		if ((f == NULL || column_differs(f, c)) &&
-		    push_column_change(tc, f, c) < 0)
-			return -1;
+		match[i] = match_column(from, to, c);
+		if ((match[i] == NULL || column_differs(match[i], c)) &&
+		    push_column_change(tc, match[i], c) < 0)
+			goto oom;
 	}
 	for (size_t i = 0; i < from->n_columns; i++) {
 		const hr_column *f = &from->columns[i];
 		int kept = 0;
 
 		for (size_t j = 0; j < to->n_columns && !kept; j++)
-			kept = match_column(from, to, &to->columns[j]) == f;
+			kept = match[j] == f;
 		if (!kept && push_column_change(tc, f, NULL) < 0)
-			return -1;
+			goto oom;
 	}
+	free(match);
 	return 0;
+oom:
+	free(match);
+	return -1;
+}
+
+/* The column of from that to's column c continues, once diff_columns
+ * ran: a change's, else the unchanged column of its name. */
+static const hr_column *from_column(const hr_table_change *tc,
+				    const hr_column *c)
+{
+	for (size_t i = 0; i < tc->n_columns; i++)
+		if (tc->columns[i].to == c)
+			return tc->columns[i].from;
+	return hr_table_column(tc->from, c->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -184,24 +271,53 @@ static const char *table_in_to(const differ *d, const char *from_name)
 	return p != NULL ? p->to->name : from_name;
 }
 
-/* Text of from's table (a column name, a key, an expression) with the
- * table's renamed columns spelled as in to. malloc'ed; NULL on OOM. */
+/* The new name of from's column `word` (len bytes) if tc renames it,
+ * else NULL. Case-insensitive: SQLite's names are, and normalised
+ * expressions may spell them in another case. */
+static const char *renamed_to(const hr_table_change *tc, const char *word,
+			      size_t len)
+{
+	for (size_t i = 0; i < tc->n_columns; i++) {
+		const hr_column_change *cc = &tc->columns[i];
+
+		if (cc->from != NULL && cc->to != NULL &&
+		    strcmp(cc->from->name, cc->to->name) != 0 &&
+		    strlen(cc->from->name) == len &&
+		    strncasecmp(cc->from->name, word, len) == 0)
+			return cc->to->name;
+	}
+	return NULL;
+}
+
+/* Text of from's table (a column name, a key, an expression) with every
+ * word naming a renamed column (outside '...' literals) spelled as in
+ * to, in one pass (renames may chain or swap). malloc'ed; NULL on OOM. */
 static char *map_columns(const hr_table_change *tc, const char *text)
 {
-	char *mapped = strdup(text);
+	hr_buf b = {0};
+	int in_string = 0;
 
-	for (size_t i = 0; mapped != NULL && i < tc->n_columns; i++) {
-		const hr_column_change *cc = &tc->columns[i];
-		char *next;
+	hr_buf_puts(&b, "");
+	for (const char *p = text; *p != '\0';) {
+		size_t len = 0;
+		const char *new_name;
 
-		if (cc->from == NULL || cc->to == NULL ||
-		    strcmp(cc->from->name, cc->to->name) == 0)
+		if (*p == '\'')
+			in_string = !in_string;
+		if (in_string || !ident_char(*p)) {
+			hr_buf_putn(&b, p++, 1);
 			continue;
-		next = rename_words(mapped, cc->from->name, cc->to->name);
-		free(mapped);
-		mapped = next;
+		}
+		while (ident_char(p[len]))
+			len++;
+		new_name = renamed_to(tc, p, len);
+		if (new_name != NULL)
+			hr_buf_puts(&b, new_name);
+		else
+			hr_buf_putn(&b, p, len);
+		p += len;
 	}
-	return mapped;
+	return hr_buf_take(&b);
 }
 
 /* Whether from's list (mapped through tc's renames) equals to's list.
@@ -363,7 +479,7 @@ static int pk_differs(const hr_table_change *tc)
 		if (c->pk_position == 0)
 			continue;
 		n_to++;
-		f = match_column(tc->from, tc->to, c);
+		f = from_column(tc, c);
 		if (f == NULL || f->pk_position != c->pk_position)
 			return 1;
 	}
@@ -624,243 +740,4 @@ void hr_render_notes_free(hr_render_notes *n)
 int hr_diff_empty(const hr_diff *d)
 {
 	return d->n_tables == 0 && d->n_enums == 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Alembic's "Detected ..." lines                                      */
-/* ------------------------------------------------------------------ */
-
-/* A list as Python prints it: ['a', 'b']. */
-static void put_pylist(hr_buf *b, const hr_strlist *l)
-{
-	hr_buf_puts(b, "[");
-	for (size_t i = 0; i < l->n; i++)
-		hr_buf_printf(b, "%s'%s'", i ? ", " : "", l->items[i]);
-	hr_buf_puts(b, "]");
-}
-
-static void put_joined(hr_buf *b, const hr_strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		hr_buf_printf(b, "%s%s", i ? ", " : "", l->items[i]);
-}
-
-/* Move b's text to lines as one line. */
-static int emit(hr_buf *b, hr_strlist *lines)
-{
-	int rc = b->failed ? -1 : hr_strlist_push(lines, hr_buf_str(b));
-
-	hr_buf_free(b);
-	return rc;
-}
-
-static int describe_columns(const hr_table_change *tc, hr_strlist *lines)
-{
-	const char *t = tc->to->name;
-
-	for (size_t i = 0; i < tc->n_columns; i++) {
-		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
-		hr_buf b = {0};
-
-		if (f == NULL) {
-			hr_buf_printf(&b, "Detected added column '%s.%s'", t,
-				      c->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-			continue;
-		}
-		if (c == NULL) {
-			hr_buf_printf(&b, "Detected removed column '%s.%s'", t,
-				      f->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-			continue;
-		}
-		if (strcmp(f->name, c->name) != 0) {
-			hr_buf_printf(&b,
-				      "Detected renamed column '%s.%s' to "
-				      "'%s.%s'",
-				      t, f->name, t, c->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-		}
-		if (f->not_null != c->not_null) {
-			hr_buf_printf(&b, "Detected %s on column '%s.%s'",
-				      c->not_null ? "NOT NULL" : "NULL", t,
-				      c->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-		}
-		if (strcasecmp(f->type, c->type) != 0) {
-			hr_buf_printf(&b,
-				      "Detected type change from %s to %s on "
-				      "'%s.%s'",
-				      *f->type ? f->type : "(none)",
-				      *c->type ? c->type : "(none)", t, c->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-		}
-		if (!str_eq(f->default_expr, c->default_expr)) {
-			hr_buf_printf(&b, "Detected default change on '%s.%s'",
-				      t, c->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int describe_added_index(const hr_index *ix, hr_strlist *lines)
-{
-	hr_buf b = {0};
-
-	hr_buf_printf(&b, "Detected added %s '%s' on '",
-		      ix->constraint ? "unique constraint" : "index", ix->name);
-	put_pylist(&b, &ix->columns);
-	hr_buf_puts(&b, "'");
-	return emit(&b, lines);
-}
-
-static int describe_constraints(const hr_table_change *tc, hr_strlist *lines)
-{
-	const char *t = tc->to->name;
-	hr_buf b = {0};
-
-	if (tc->pk_changed) {
-		hr_buf_printf(&b, "Detected primary key change on '%s'", t);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < tc->n_drop_indexes; i++) {
-		const hr_index *ix = tc->drop_indexes[i];
-
-		hr_buf_printf(&b, "Detected removed %s '%s' on '%s'",
-			      ix->constraint ? "unique constraint" : "index",
-			      ix->name, t);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < tc->n_add_indexes; i++)
-		if (describe_added_index(tc->add_indexes[i], lines) < 0)
-			return -1;
-	for (size_t k = 0; k < tc->n_drop_fkeys + tc->n_add_fkeys; k++) {
-		int added = k >= tc->n_drop_fkeys;
-		const hr_fkey *fk = added ? tc->add_fkeys[k - tc->n_drop_fkeys]
-					  : tc->drop_fkeys[k];
-
-		hr_buf_printf(&b, "Detected %s foreign key (",
-			      added ? "added" : "removed");
-		put_joined(&b, &fk->columns);
-		hr_buf_printf(&b, ")(");
-		put_joined(&b, &fk->ref_columns);
-		hr_buf_printf(&b, ") on table %s",
-			      added ? t : tc->from->name);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < tc->n_drop_checks; i++) {
-		hr_buf_printf(&b, "Detected removed check constraint on '%s'",
-			      t);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < tc->n_add_checks; i++) {
-		hr_buf_printf(&b, "Detected added check constraint on '%s'", t);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int describe_enum(const hr_enum_change *ec, hr_strlist *lines)
-{
-	hr_buf b = {0};
-	const hr_enum *f = ec->from, *t = ec->to;
-	size_t kept = 0;
-
-	if (f == NULL || t == NULL) {
-		hr_buf_printf(&b, "Detected %s enum '%s'",
-			      f ? "removed" : "added", f ? f->name : t->name);
-		return emit(&b, lines);
-	}
-	for (size_t i = 0; i < t->values.n; i++) {
-		int found = 0;
-
-		for (size_t j = 0; j < f->values.n && !found; j++)
-			found = strcmp(f->values.items[j], t->values.items[i]) == 0;
-		kept += found;
-		if (found)
-			continue;
-		hr_buf_printf(&b, "Detected added enum value '%s' to '%s'",
-			      t->values.items[i], t->name);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t j = 0; j < f->values.n; j++) {
-		int found = 0;
-
-		for (size_t i = 0; i < t->values.n && !found; i++)
-			found = strcmp(f->values.items[j], t->values.items[i]) == 0;
-		if (found)
-			continue;
-		hr_buf_printf(&b, "Detected removed enum value '%s' from '%s'",
-			      f->values.items[j], t->name);
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	if (kept == f->values.n && kept == t->values.n) {
-		hr_buf_printf(&b, "Detected reordered values of enum '%s'",
-			      t->name);
-		return emit(&b, lines);
-	}
-	return 0;
-}
-
-int hr_diff_describe(const hr_diff *d, hr_strlist *lines)
-{
-	/* Types first (tables use them), dropped types last. */
-	for (size_t i = 0; i < d->n_enums; i++)
-		if (d->enums[i].to != NULL && describe_enum(&d->enums[i], lines) < 0)
-			return -1;
-	for (size_t i = 0; i < d->n_tables; i++) {
-		const hr_table_change *tc = &d->tables[i];
-		hr_buf b = {0};
-
-		if (tc->kind == HR_TABLE_CREATE) {
-			/* A new table's indexes are listed too, as Alembic
-			 * does (constraints come with the table). */
-			hr_buf_printf(&b, "Detected added table '%s'",
-				      tc->to->name);
-			if (emit(&b, lines) < 0)
-				return -1;
-			for (size_t k = 0; k < tc->to->n_indexes; k++)
-				if (!tc->to->indexes[k].constraint &&
-				    describe_added_index(&tc->to->indexes[k],
-							 lines) < 0)
-					return -1;
-			continue;
-		} else if (tc->kind == HR_TABLE_DROP) {
-			hr_buf_printf(&b, "Detected removed table '%s'",
-				      tc->from->name);
-		} else {
-			if (strcmp(tc->from->name, tc->to->name) != 0) {
-				hr_buf_printf(&b,
-					      "Detected renamed table '%s' to "
-					      "'%s'",
-					      tc->from->name, tc->to->name);
-				if (emit(&b, lines) < 0)
-					return -1;
-			}
-			if (describe_columns(tc, lines) < 0 ||
-			    describe_constraints(tc, lines) < 0)
-				return -1;
-			continue;
-		}
-		if (emit(&b, lines) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < d->n_enums; i++)
-		if (d->enums[i].to == NULL && describe_enum(&d->enums[i], lines) < 0)
-			return -1;
-	return 0;
 }

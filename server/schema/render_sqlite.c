@@ -14,10 +14,12 @@
  * (notes->foreign_keys_off): dropping X would otherwise delete or refuse
  * on the rows referencing it.
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diff.h"
 #include "sqlite_lex.h"
@@ -249,8 +251,8 @@ static int can_drop(const hr_table_change *tc, const hr_column *f)
 {
 	const hr_table *t = tc->from;
 
-	if (f->pk_position > 0)
-		return 0;
+	if (f->pk_position > 0 || sqlite3_libversion_number() < 3035000)
+		return 0; /* DROP COLUMN came with 3.35.0 */
 	for (size_t i = 0; i < t->n_indexes; i++) {
 		const hr_index *ix = &t->indexes[i];
 		int dropped = 0, used = ix->where && mentions(ix->where, f->name);
@@ -272,6 +274,20 @@ static int can_drop(const hr_table_change *tc, const hr_column *f)
 	return 1;
 }
 
+/* Whether a column on both sides changes more than its name (what
+ * RENAME COLUMN does; anything else SQLite cannot alter). */
+static int changes_beyond_name(const hr_column *f, const hr_column *c)
+{
+	if ((f->default_expr == NULL) != (c->default_expr == NULL) ||
+	    (f->default_expr != NULL &&
+	     strcmp(f->default_expr, c->default_expr) != 0))
+		return 1;
+	return strcasecmp(f->type, c->type) != 0 ||
+	       f->not_null != c->not_null || f->pk_position != c->pk_position;
+}
+
+/* Whether tc needs the 12-step rebuild: anything but renames, plain
+ * ADD/DROP COLUMN and CREATE/DROP INDEX. */
 static int needs_rebuild(const hr_table_change *tc)
 {
 	if (tc->pk_changed || tc->n_drop_fkeys > 0 || tc->n_drop_checks > 0)
@@ -293,15 +309,8 @@ static int needs_rebuild(const hr_table_change *tc)
 		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
 
 		if (f == NULL ? !can_add(c)
-		    : c == NULL ? !can_drop(tc, f)
-				: strcasecmp(f->type, c->type) != 0 ||
-					  f->not_null != c->not_null ||
-					  (f->default_expr == NULL) !=
-						  (c->default_expr == NULL) ||
-					  (f->default_expr != NULL &&
-					   strcmp(f->default_expr,
-						  c->default_expr) != 0) ||
-					  f->pk_position != c->pk_position)
+			      : c == NULL ? !can_drop(tc, f)
+					  : changes_beyond_name(f, c))
 			return 1;
 	}
 	return 0;
@@ -505,29 +514,141 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Renames                                                             */
+/* ------------------------------------------------------------------ */
+
+/* One rename: of a column of table (as it is named by then), or of a
+ * table when table is NULL. */
+typedef struct rename_step {
+	const hr_table *table;
+	const char *old_name, *new_name;
+} rename_step;
+
+/* Where the names of one kind of rename live: a table's columns before
+ * and after (from_table, to_table), or the tables of two schemas. */
+typedef struct name_space {
+	const hr_table *from_table, *to_table;
+	const hr_schema *from, *to;
+} name_space;
+
+static int used_before(const name_space *ns, const char *name)
+{
+	return ns->from_table ? hr_table_column(ns->from_table, name) != NULL
+			      : hr_schema_table(ns->from, name) != NULL;
+}
+
+static int used_after(const name_space *ns, const char *name)
+{
+	return ns->to_table ? hr_table_column(ns->to_table, name) != NULL
+			    : hr_schema_table(ns->to, name) != NULL;
+}
+
+static void put_rename(hr_buf *sql, const rename_step *r, const char *old_name,
+		       const char *new_name)
+{
+	hr_buf_puts(sql, "ALTER TABLE ");
+	if (r->table != NULL) {
+		put_ident(sql, r->table->name);
+		hr_buf_puts(sql, " RENAME COLUMN ");
+		put_ident(sql, old_name);
+		hr_buf_puts(sql, " TO ");
+	} else {
+		put_ident(sql, old_name);
+		hr_buf_puts(sql, " RENAME TO ");
+	}
+	put_ident(sql, new_name);
+	hr_buf_puts(sql, ";\n");
+}
+
+/*
+ * The renames of one name space. When a new name is one still in use
+ * before (renames that chain or swap), every rename goes through a
+ * temporary name neither side uses. -1 when out of memory.
+ */
+static int put_renames(hr_buf *sql, const rename_step *steps, size_t n,
+		       const name_space *ns)
+{
+	hr_strlist tmp = {0};
+	char name[64];
+	int collide = 0;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && !collide; i++)
+		collide = used_before(ns, steps[i].new_name);
+	if (!collide) {
+		for (size_t i = 0; i < n; i++)
+			put_rename(sql, &steps[i], steps[i].old_name,
+				   steps[i].new_name);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		do
+			snprintf(name, sizeof name, "hr_renaming_%zu", k++);
+		while (used_before(ns, name) || used_after(ns, name));
+		if (hr_strlist_push(&tmp, name) < 0) {
+			hr_strlist_free(&tmp);
+			return -1;
+		}
+		put_rename(sql, &steps[i], steps[i].old_name, name);
+	}
+	for (size_t i = 0; i < n; i++)
+		put_rename(sql, &steps[i], tmp.items[i], steps[i].new_name);
+	hr_strlist_free(&tmp);
+	return 0;
+}
+
+/* Rename tc's renamed columns (tc->to names the table by then). */
+static int rename_columns(const hr_table_change *tc, hr_buf *sql)
+{
+	name_space ns = {.from_table = tc->from, .to_table = tc->to};
+	rename_step *steps = calloc(tc->n_columns + 1, sizeof *steps);
+	size_t n = 0;
+	int rc;
+
+	if (steps == NULL)
+		return -1;
+	for (size_t i = 0; i < tc->n_columns; i++) {
+		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
+
+		if (f != NULL && c != NULL && strcmp(f->name, c->name) != 0)
+			steps[n++] = (rename_step){tc->to, f->name, c->name};
+	}
+	rc = put_renames(sql, steps, n, &ns);
+	free(steps);
+	return rc;
+}
+
+/* Rename the renamed tables, before anything else: creates may reuse
+ * an old name, and other tables' foreign keys follow a rename. */
+static int rename_tables(const hr_diff *d, const hr_schema *from,
+			 const hr_schema *to, hr_buf *sql)
+{
+	name_space ns = {.from = from, .to = to};
+	rename_step *steps = calloc(d->n_tables + 1, sizeof *steps);
+	size_t n = 0;
+	int rc;
+
+	if (steps == NULL)
+		return -1;
+	for (size_t i = 0; i < d->n_tables; i++) {
+		const hr_table_change *tc = &d->tables[i];
+
+		if (tc->kind == HR_TABLE_ALTER &&
+		    strcmp(tc->from->name, tc->to->name) != 0)
+			steps[n++] = (rename_step){NULL, tc->from->name,
+						   tc->to->name};
+	}
+	rc = put_renames(sql, steps, n, &ns);
+	free(steps);
+	return rc;
+}
+
 static int render_alter(const hr_table_change *tc, const hr_schema *from,
 			const hr_schema *to, hr_buf *sql,
 			hr_render_notes *notes, hr_error *err)
 {
-	if (strcmp(tc->from->name, tc->to->name) != 0) {
-		put_alter(sql, tc->from);
-		hr_buf_puts(sql, " RENAME TO ");
-		put_ident(sql, tc->to->name);
-		hr_buf_puts(sql, ";\n");
-	}
-	for (size_t i = 0; i < tc->n_columns; i++) {
-		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
-
-		if (f == NULL || c == NULL || strcmp(f->name, c->name) == 0)
-			continue;
-		put_alter(sql, tc->to);
-		hr_buf_puts(sql, " RENAME COLUMN ");
-		put_ident(sql, f->name);
-		hr_buf_puts(sql, " TO ");
-		put_ident(sql, c->name);
-		hr_buf_puts(sql, ";\n");
-	}
-	if (review_alter(tc, notes) != 0)
+	if (rename_columns(tc, sql) < 0 || review_alter(tc, notes) != 0)
 		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 	if (needs_rebuild(tc))
 		return rebuild(tc, from, to, sql, notes, err);
@@ -574,6 +695,8 @@ int hr_render_sqlite(const hr_diff *d, const hr_schema *from,
 {
 	int rc = 0;
 
+	if (rename_tables(d, from, to, sql) < 0)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 	for (size_t i = 0; i < d->n_tables && rc == 0; i++) {
 		const hr_table_change *tc = &d->tables[i];
 

@@ -22,8 +22,9 @@ typedef struct hr_column {
 	char *name;
 	/* The type, normalised per dialect: SQLite the declared type with
 	 * its affinity keywords upper-cased ("INTEGER", "VARCHAR(50)"),
-	 * "" for none; PostgreSQL format_type() ("character varying(50)",
-	 * an enum's type name). */
+	 * "" for none, and a collation other than BINARY appended ("TEXT
+	 * COLLATE NOCASE"); PostgreSQL format_type() ("character
+	 * varying(50)", an enum's type name). */
 	char *type;
 	int not_null;
 	/* The default, normalised (SQLite: a constant as quote() renders
@@ -58,8 +59,9 @@ typedef struct hr_fkey {
 	char *name; /* the constraint's name, or NULL (SQLite keeps none) */
 	hr_strlist columns;
 	char *ref_table;
-	hr_strlist ref_columns; /* as declared; SQLite may leave it empty
-				 * (the parent's primary key) */
+	hr_strlist ref_columns; /* as declared; for SQLite's `REFERENCES
+				 * parent` the parent's primary key (empty
+				 * when the parent does not exist) */
 	char *on_update; /* "NO ACTION", "CASCADE", "SET NULL", ... */
 	char *on_delete;
 } hr_fkey;

@@ -181,33 +181,42 @@ static int is_keyword(const hr_sqltok *tok)
 	       sqlite3_keyword_check(tok->start, (int)tok->len);
 }
 
-/* Append tok in its canonical spelling. */
+/* Append text (len bytes) upper-cased, or lower-cased. */
+static void put_cased(hr_buf *b, const char *text, size_t len, int upper)
+{
+	size_t at = b->len;
+
+	if (hr_buf_putn(b, text, len) < 0)
+		return;
+	for (size_t i = at; i < b->len; i++)
+		b->data[i] = (char)(upper ? toupper((unsigned char)b->data[i])
+					  : tolower((unsigned char)b->data[i]));
+}
+
+/* Append tok in its canonical spelling: a keyword upper-cased, an
+ * identifier lower-cased and unquoted when it can be bare (SQLite's
+ * names are case-insensitive), anything else as written. */
 static void put_token(hr_buf *b, const hr_sqltok *tok)
 {
-	size_t start = b->len;
+	char *name;
 
-	if (tok->kind == HR_SQLTOK_QUOTED) {
-		char *name = hr_sqltok_ident(tok);
-
-		if (name != NULL && hr_sqlite_bare_ident(name)) {
-			hr_buf_puts(b, name);
-		} else {
-			hr_buf_putn(b, tok->start, tok->len);
-			start = b->len; /* kept as written */
-		}
-		free(name);
+	switch (tok->kind) {
+	case HR_SQLTOK_WORD:
+		put_cased(b, tok->start, tok->len, is_keyword(tok));
+		return;
+	case HR_SQLTOK_QUOTED:
+		name = hr_sqltok_ident(tok);
 		if (name == NULL)
 			b->failed = 1;
-	} else {
-		hr_buf_putn(b, tok->start, tok->len);
-		if (tok->kind != HR_SQLTOK_WORD)
-			return;
-	}
-	if (b->failed)
+		else if (hr_sqlite_bare_ident(name))
+			put_cased(b, name, strlen(name), 0);
+		else
+			hr_buf_putn(b, tok->start, tok->len);
+		free(name);
 		return;
-	for (size_t i = start; i < b->len; i++)
-		b->data[i] = is_keyword(tok) ? (char)toupper((unsigned char)b->data[i])
-					     : (char)tolower((unsigned char)b->data[i]);
+	default:
+		hr_buf_putn(b, tok->start, tok->len);
+	}
 }
 
 /* The tokens of [s, end), one blank apart where the canonical form
