@@ -329,8 +329,10 @@ static void test_bad_targets(void **state)
 		"@head", "a@@b", "a@b@c", "@", "a@+", "a@current", "1.5",
 		"+1.5", "head\n", "\x01",
 		"+9999999999999999999999", "-2147483648",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		/* One over-long target, cut in two lines (parenthesised so
+		 * clang sees the concatenation is meant). */
+		("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 	};
 	hr_revmap *map = fx_map_ok("a b:a");
 	size_t i;
