@@ -878,6 +878,7 @@ static int lock_query(pg_db *p, const char *sql, PGresult **out, hr_error *err)
 	PGresult *res;
 	int rc;
 
+	*out = NULL;
 	if ((rc = session_open(p, &p->lock, err)) < 0)
 		return rc;
 	res = hr_pq.PQexec(p->lock.conn, sql);

@@ -236,7 +236,7 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 		     size_t vlen)
 {
 	hr_migration *m = p->m;
-	int on, rc;
+	int on = 1, rc;
 
 	if (p->field_line[f] != 0)
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
