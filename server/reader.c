@@ -206,7 +206,7 @@ static void call_read_done(hr_read *read, int rc, const hr_strlist *rows,
 	call_read_free(cr);
 }
 
-static void call_read_cancel(hr_call *call)
+static void call_read_cancel(hr_call *call, hr_code code, const char *why)
 {
 	call_read *cr = call->data;
 
@@ -214,7 +214,7 @@ static void call_read_cancel(hr_call *call)
 	call->on_cancel = NULL;
 	call->data = NULL;
 	call_read_free(cr);
-	hr_call_finish(call, HR_CANCELLED, "cancelled");
+	hr_call_finish(call, code, "%s", why);
 }
 
 void hr_reader_for_call(hr_call *call, hr_call_rows_fn fn, void *ud,
