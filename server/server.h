@@ -279,8 +279,9 @@ struct hr_read {
 
 typedef struct hr_reads {
 	int async;     /* PostgreSQL: reads run on the pool */
-	/* SQLite: one read answers every call of one loop iteration. */
-	uv_prepare_t tick;   /* counts iterations */
+	/* SQLite: one read answers every call of one poll phase. */
+	uv_prepare_t tick;   /* counts phases: before the poll */
+	uv_check_t tock;     /* and after it */
 	uint64_t iteration;
 	uint64_t cached_at;  /* iteration + 1 of the cached read; 0 none */
 	hr_strlist cached;
