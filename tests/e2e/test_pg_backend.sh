@@ -286,6 +286,40 @@ wait "$HOLDER"
 expect_eq "$(db_versions)" "$B" "the version did not move"
 expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'shelves'")" "0" \
 	"the server rolled the migration back whole"
+
+# A deadline ends a statement that waits for another session's lock: the
+# statement is cancelled on the server and nothing is applied. hold_table
+# TABLE takes an exclusive lock on it in a psql session of the test's.
+hold_table() {
+	rm -f "$TMP/table" "$TMP/table.out"
+	mkfifo "$TMP/table"
+	"$PG_BIN/psql" -X -q -A -t -h "$PG_DIR" -U postgres -d "$PG_DB" \
+		<"$TMP/table" >"$TMP/table.out" 2>&1 &
+	TABLE_PID=$!
+	exec 6>"$TMP/table"
+	echo "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&6
+	wait_for "$TMP/table.out" locked
+}
+release_table() {
+	echo "ROLLBACK;" >&6
+	exec 6>&-
+	wait "$TABLE_PID"
+}
+hold_table racks
+run timeout 120 "$HRCTL" upgrade head --timeout 1
+expect_rc 1 "an upgrade whose statement waits for a table lock ends at its deadline"
+expect_contains "$ERR" "deadline exceeded; the statement was cancelled" \
+	"saying its statement was cancelled"
+release_table
+expect_eq "$(db_versions)" "$B" "and the timed-out upgrade applied nothing"
+expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'shelves'")" "0" \
+	"not even part of its migration"
+hold_table alembic_version
+run timeout 120 "$HRCTL" stamp base --timeout 1
+expect_rc 1 "a stamp that waits for a lock on alembic_version ends at its deadline"
+expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
+release_table
+expect_eq "$(db_versions)" "$B" "and stamped nothing"
 hr upgrade head
 expect_rc 0 "the next upgrade reconnects and succeeds"
 expect_eq "$(db_versions)" "$C" "and reaches head"
