@@ -85,7 +85,7 @@ static void disarm_deadline(hr_call *call)
 static void stop_call(hr_call *call, hr_code code, const char *why)
 {
 	if (call->job != NULL)
-		hr_writer_stop(call->server, call->job, code, why);
+		hr_writer_stop(call->server, call->job, code);
 	else if (call->on_cancel != NULL)
 		call->on_cancel(call, code, why);
 }
@@ -96,10 +96,7 @@ static void on_deadline(uv_timer_t *timer)
 
 	hr_log(HR_LOG_INFO, "%s by uid %ld: deadline passed; stopping",
 	       call->method->path, (long)call->peer_uid);
-	stop_call(call, HR_DEADLINE_EXCEEDED,
-		  call->job != NULL ? "deadline exceeded while waiting behind "
-				      "another job"
-				    : "deadline exceeded");
+	stop_call(call, HR_DEADLINE_EXCEEDED, "deadline exceeded");
 }
 
 /* Arm a timer that stops call at its deadline, wherever it waits. */

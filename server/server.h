@@ -239,12 +239,11 @@ int hr_writer_current_rows(hr_server *server, hr_strlist *out);
  * instead of waiting longer for a lock); err says why. While a job runs
  * the writer's connection asks it too, wherever it waits (hr_db_set_stop). */
 int hr_job_should_stop(hr_job *job, hr_error *err);
-/* Stop a job (loop thread) with code (HR_CANCELLED, HR_DEADLINE_EXCEEDED)
- * and why: finished at once if queued; if running, it stops at its next
- * step or wait and its call ends then, with code unless it had already
- * committed everything. */
-void hr_writer_stop(hr_server *server, hr_job *job, hr_code code,
-		    const char *why);
+/* Stop a job (loop thread) with code (HR_CANCELLED, HR_DEADLINE_EXCEEDED):
+ * finished at once if queued; if running, it stops at its next step or
+ * wait and its call ends then, with code unless it had already committed
+ * everything. */
+void hr_writer_stop(hr_server *server, hr_job *job, hr_code code);
 /* Move the events of the running job to its call (loop thread). */
 void hr_writer_drain(hr_server *server);
 
@@ -371,7 +370,6 @@ struct hr_server {
 	hr_call *watchers;
 	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
 	hr_job *queue, **queue_tail;
-	size_t n_queued;
 	gid_t admin_gid;
 	int have_admin_gid;
 	gid_t socket_gid; /* (gid_t)-1: leave the socket's group alone */

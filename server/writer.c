@@ -232,7 +232,6 @@ static void start_next(hr_server *server)
 	server->queue = job->next;
 	if (server->queue == NULL)
 		server->queue_tail = &server->queue;
-	server->n_queued--;
 	server->running = job;
 	hr_watch_activity(server, 1, job->method);
 	rc = uv_queue_work(server->loop, &job->req, work_cb, after_work_cb);
@@ -303,13 +302,11 @@ hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
 	call->job = job;
 	*server->queue_tail = job;
 	server->queue_tail = &job->next;
-	server->n_queued++;
 	start_next(server);
 	return job;
 }
 
-void hr_writer_stop(hr_server *server, hr_job *job, hr_code code,
-		    const char *why)
+void hr_writer_stop(hr_server *server, hr_job *job, hr_code code)
 {
 	int none = 0;
 
@@ -323,8 +320,11 @@ void hr_writer_stop(hr_server *server, hr_job *job, hr_code code,
 			*p = job->next;
 			if (server->queue_tail == &job->next)
 				server->queue_tail = p;
-			server->n_queued--;
-			hr_error_set(&job->result, code, "%s", why);
+			hr_error_set(&job->result, code, "%s",
+				     code == HR_CANCELLED
+					     ? "cancelled before it started"
+					     : "deadline exceeded while waiting "
+					       "behind another job");
 			finish_job(job);
 			return;
 		}
