@@ -75,10 +75,11 @@ expect_contains "$OUT" "[21/21] Running upgrade c0ffee000019 -> $HEAD, Add racks
 # --- deadlines end a call wherever it waits ------------------------------------
 # Each call below is provably held up (the test holds the lock its writer
 # needs) when its deadline passes; the outcome is checked, not the time.
-# `timeout 120` only bounds a regression that would otherwise hang.
+# `timeout -k 10 120` only bounds a regression that would otherwise hang
+# (hrctl answers SIGTERM by cancelling and waiting: -k kills it then).
 hr downgrade base -q
 hold_lock
-run timeout 120 "$HRCTL" --json upgrade head --timeout 1
+run timeout -k 10 120 "$HRCTL" --json upgrade head --timeout 1
 expect_rc 1 "an upgrade blocked on the database lock ends at its deadline"
 expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
 expect_contains "$ERR" "database is at" "saying where the database is"
@@ -92,7 +93,7 @@ hold_lock
 "$HRCTL" upgrade head -q >"$TMP/ahead.out" 2>&1 &
 AHEAD_PID=$!
 wait_blocked
-run timeout 120 "$HRCTL" upgrade head --timeout 1
+run timeout -k 10 120 "$HRCTL" upgrade head --timeout 1
 expect_rc 1 "an upgrade queued behind another change ends at its deadline"
 expect_contains "$ERR" "deadline exceeded while waiting behind another job" \
 	"saying it was still waiting its turn"
@@ -106,7 +107,7 @@ expect_eq "$(db_versions)" "$HEAD" "and only it moved the database"
 
 # A stamp waiting for the lock, with a deadline: nothing is stamped.
 hold_lock
-run timeout 120 "$HRCTL" stamp base --timeout 1
+run timeout -k 10 120 "$HRCTL" stamp base --timeout 1
 expect_rc 1 "a stamp blocked on the database lock ends at its deadline"
 expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
 release_lock

@@ -306,7 +306,7 @@ release_table() {
 	wait "$TABLE_PID"
 }
 hold_table racks
-run timeout 120 "$HRCTL" upgrade head --timeout 1
+run timeout -k 10 120 "$HRCTL" upgrade head --timeout 1
 expect_rc 1 "an upgrade whose statement waits for a table lock ends at its deadline"
 expect_contains "$ERR" "deadline exceeded; the statement was cancelled" \
 	"saying its statement was cancelled"
@@ -315,7 +315,7 @@ expect_eq "$(db_versions)" "$B" "and the timed-out upgrade applied nothing"
 expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'shelves'")" "0" \
 	"not even part of its migration"
 hold_table alembic_version
-run timeout 120 "$HRCTL" stamp base --timeout 1
+run timeout -k 10 120 "$HRCTL" stamp base --timeout 1
 expect_rc 1 "a stamp that waits for a lock on alembic_version ends at its deadline"
 expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
 release_table
