@@ -78,7 +78,7 @@ static int on_busy(void *ud, int attempts)
 		hr_error why = s->stopped;
 
 		hr_error_set(&s->stopped, why.code,
-			     "%s waiting for the database lock", why.msg);
+			     "%s while waiting for the database lock", why.msg);
 		return 0;
 	}
 	if (now - s->busy_since >= (uint64_t)BUSY_TIMEOUT_MS * 1000000)
