@@ -804,7 +804,7 @@ static int pipeline(int fd, const char *method, const ProtobufCMessage *req,
 	}
 }
 
-/* The peer outside... (nobody): 80 Verify calls on two connections, then
+/* As uid 65534: 80 Verify calls on two connections, then
  * one Stamp (it may change the schema here: --admin-group nogroup). */
 static int flood_then_change(void)
 {
