@@ -12,7 +12,7 @@ const hrctl_cmd hrctl_cmd_downgrade = {
 	.args = "TARGET [-q] [-t SECONDS] | --sql START:END",
 	.summary = "Revert migrations down to TARGET (base, -1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
-		"  -t, --timeout SECONDS  give up (between migrations) after "
+		"  -t, --timeout SECONDS  give up (at a wait or between steps) after "
 		"this long\n"
 		"      --sql              print the SQL from START down to END "
 		"instead of\n"

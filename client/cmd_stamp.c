@@ -1,4 +1,6 @@
 /* cmd_stamp.c — `hrctl stamp REV...`: set the version, run nothing. */
+#include <stdlib.h>
+
 #include "hrctl.h"
 
 /* More revisions than this on one command line are a mistake. */
@@ -8,11 +10,15 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
 	const char *targets[STAMP_TARGETS_MAX];
 	int n_pos, rc, purge = 0, sql = 0;
+	const char *timeout = NULL;
 	const hrctl_flag flags[] = {
 		{"purge", 0, &purge, NULL},
 		{"sql", 0, &sql, NULL},
+		{"timeout", 't', NULL, &timeout},
 		{0},
 	};
+	unsigned long timeout_s = 0;
+	char *end;
 	Homerack__V1__StampRequest req = HOMERACK__V1__STAMP_REQUEST__INIT;
 	Homerack__V1__StampReply *reply;
 	hr_error err;
@@ -31,13 +37,23 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 			ctx, "stamp",
 			HOMERACK__V1__SCRIPT_REQUEST__COMMAND__COMMAND_STAMP,
 			targets, (size_t)n_pos, purge);
+	if (timeout != NULL) {
+		timeout_s = strtoul(timeout, &end, 10);
+		if (*end != '\0' || end == timeout || timeout_s > 86400 * 7) {
+			fprintf(stderr, "hrctl: stamp: bad --timeout '%s' (whole "
+					"seconds)\n",
+				timeout);
+			return HRCTL_EXIT_USAGE;
+		}
+	}
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
 	req.targets = (char **)targets;
 	req.n_targets = (size_t)n_pos;
 	req.purge = purge;
 	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Stamp", &req.base,
-			    &homerack__v1__stamp_reply__descriptor, 0,
+			    &homerack__v1__stamp_reply__descriptor,
+			    (uint32_t)(timeout_s * 1000),
 			    (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("stamp", &err);
 	if (ctx->json) {
@@ -59,7 +75,7 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_stamp = {
 	.name = "stamp",
-	.args = "REV... [--purge] [--sql]",
+	.args = "REV... [--purge] [--sql] [--timeout SECONDS]",
 	.summary = "Set the version table to REV(s) without running "
 		   "migrations.",
 	.help = "      --purge  empty the version table first (for rows no "
@@ -67,6 +83,9 @@ const hrctl_cmd hrctl_cmd_stamp = {
 		"      --sql    print the SQL instead ([START:]END per REV); "
 		"the database\n"
 		"               is not touched\n"
+		"  -t, --timeout SECONDS  give up after that long (waiting "
+		"for another\n"
+		"               change or a lock); nothing is stamped then\n"
 		"For a database whose schema already matches REV (e.g. made "
 		"by another\n"
 		"tool). Each REV replaces the rows on its line of descent; "

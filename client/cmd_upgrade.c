@@ -13,7 +13,7 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"[START:]END",
 	.summary = "Apply migrations up to TARGET (head, +1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
-		"  -t, --timeout SECONDS  give up (between migrations) after "
+		"  -t, --timeout SECONDS  give up (at a wait or between steps) after "
 		"this long\n"
 		"      --allow-changed    run even though the file of an "
 		"applied migration\n"

@@ -64,6 +64,55 @@ void hr_call_send(hr_call *call, const ProtobufCMessage *msg)
 	free(data);
 }
 
+static void timer_free(uv_handle_t *handle)
+{
+	free(handle);
+}
+
+/* The call ends or leaves its connection: its deadline no longer needs
+ * a timer. */
+static void disarm_deadline(hr_call *call)
+{
+	if (call->deadline_timer == NULL)
+		return;
+	uv_close((uv_handle_t *)call->deadline_timer, timer_free);
+	call->deadline_timer = NULL;
+}
+
+/* Stop call's work with code and why: its job stops (dropped if queued),
+ * a long call without one ends. A call finished at once has nothing to
+ * stop. */
+static void stop_call(hr_call *call, hr_code code, const char *why)
+{
+	if (call->job != NULL)
+		hr_writer_stop(call->server, call->job, code);
+	else if (call->on_cancel != NULL)
+		call->on_cancel(call, code, why);
+}
+
+static void on_deadline(uv_timer_t *timer)
+{
+	hr_call *call = timer->data;
+
+	hr_log(HR_LOG_INFO, "%s by uid %ld: deadline passed; stopping",
+	       call->method->path, (long)call->peer_uid);
+	stop_call(call, HR_DEADLINE_EXCEEDED, "deadline exceeded");
+}
+
+/* Arm a timer that stops call at its deadline, wherever it waits. */
+static int arm_deadline(hr_call *call, uint64_t timeout_ms)
+{
+	uv_timer_t *timer = malloc(sizeof *timer);
+
+	if (timer == NULL)
+		return -1;
+	uv_timer_init(call->server->loop, timer);
+	timer->data = call;
+	uv_timer_start(timer, on_deadline, timeout_ms, 0);
+	call->deadline_timer = timer;
+	return 0;
+}
+
 void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 {
 	char message[HR_ERROR_MSG_MAX];
@@ -80,6 +129,7 @@ void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	if (call->conn != NULL)
 		call->conn->last_active = uv_now(call->server->loop);
 	unlink_call(call);
+	disarm_deadline(call);
 	free(call);
 }
 
@@ -91,13 +141,13 @@ void hr_call_detach_all(hr_conn *conn)
 		unlink_call(call);
 		/* The job finishes the call (now peerless) when it ends;
 		 * a call without one has nothing left to do. */
-		if (call->job != NULL) {
+		if (call->job != NULL)
 			hr_log(HR_LOG_INFO, "%s: uid %ld went away; cancelling",
 			       call->method->path, (long)conn->uid);
-			hr_writer_cancel(conn->server, call->job);
-		} else if (call->on_cancel != NULL) {
-			call->on_cancel(call);
+		if (call->job != NULL || call->on_cancel != NULL) {
+			stop_call(call, HR_CANCELLED, "the client went away");
 		} else {
+			disarm_deadline(call);
 			free(call);
 		}
 	}
@@ -111,13 +161,10 @@ void hr_call_cancel(hr_conn *conn, uint64_t id)
 	 * with the final status), so unknown ids are ignored. */
 	if (call == NULL)
 		return;
-	if (call->job != NULL) {
+	if (call->job != NULL)
 		hr_log(HR_LOG_INFO, "%s: uid %ld cancelled the call",
 		       call->method->path, (long)conn->uid);
-		hr_writer_cancel(conn->server, call->job);
-	} else if (call->on_cancel != NULL) {
-		call->on_cancel(call);
-	}
+	stop_call(call, HR_CANCELLED, "cancelled");
 }
 
 /* Check the envelope; on failure answer (and maybe close) and return -1. */
@@ -202,8 +249,17 @@ static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
 	call->id = req->call_id;
 	call->method = method;
 	call->peer_uid = conn->uid;
-	if (req->timeout_ms > 0)
+	if (req->timeout_ms > 0) {
 		call->deadline = uv_now(conn->server->loop) + req->timeout_ms;
+		if (arm_deadline(call, req->timeout_ms) < 0) {
+			free(call);
+			protobuf_c_message_free_unpacked(payload, &alloc.base);
+			hr_conn_write_status(conn, req->call_id,
+					     HR_RESOURCE_EXHAUSTED,
+					     "out of memory");
+			return;
+		}
+	}
 	call->next = conn->calls;
 	conn->calls = call;
 	conn->n_calls++;

@@ -52,6 +52,11 @@ static void usage(FILE *out)
 		"(default 64)\n"
 		"      --max-queued N               schema changes waiting "
 		"(default 64)\n"
+		"      --max-queued-reads N         read-only jobs (verify) "
+		"waiting (default 16)\n"
+		"      --max-queued-per-uid N       one user's waiting jobs of "
+		"each kind\n"
+		"                                   (default 16)\n"
 		"      --max-frame BYTES            request frame size (default "
 		"1048576)\n"
 		"      --frame-timeout SECONDS      to finish a started frame "
@@ -127,6 +132,8 @@ int main(int argc, char **argv)
 		OPT_MAX_PER_UID,
 		OPT_MAX_CALLS,
 		OPT_MAX_QUEUED,
+		OPT_MAX_QUEUED_READS,
+		OPT_MAX_QUEUED_PER_UID,
 		OPT_MAX_FRAME,
 		OPT_FRAME_TIMEOUT,
 		OPT_IDLE_TIMEOUT,
@@ -144,6 +151,9 @@ int main(int argc, char **argv)
 		{"max-connections-per-uid", required_argument, NULL, OPT_MAX_PER_UID},
 		{"max-calls", required_argument, NULL, OPT_MAX_CALLS},
 		{"max-queued", required_argument, NULL, OPT_MAX_QUEUED},
+		{"max-queued-reads", required_argument, NULL, OPT_MAX_QUEUED_READS},
+		{"max-queued-per-uid", required_argument, NULL,
+		 OPT_MAX_QUEUED_PER_UID},
 		{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
 		{"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
 		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
@@ -217,6 +227,18 @@ int main(int argc, char **argv)
 			if ((n = parse_count("max-queued", optarg, 1 << 16)) < 0)
 				return 2;
 			cfg.max_queued_jobs = (size_t)n;
+			break;
+		case OPT_MAX_QUEUED_READS:
+			if ((n = parse_count("max-queued-reads", optarg,
+					     1 << 16)) < 0)
+				return 2;
+			cfg.max_queued_reads = (size_t)n;
+			break;
+		case OPT_MAX_QUEUED_PER_UID:
+			if ((n = parse_count("max-queued-per-uid", optarg,
+					     1 << 16)) < 0)
+				return 2;
+			cfg.max_queued_per_uid = (size_t)n;
 			break;
 		case OPT_MAX_FRAME:
 			/* Below 64 bytes not even a Current request fits. */

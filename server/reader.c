@@ -32,11 +32,13 @@
 static void start_read(hr_server *server);
 
 /*
- * The synchronous (SQLite) read, shared by every call of one loop
- * iteration. The calls handled in one iteration all arrived before it
- * began, so one read made during it has seen every commit any of their
- * clients could have seen; the next iteration reads again. Under load
- * this turns a read per call into a read per batch.
+ * The synchronous (SQLite) read, shared by every call of one poll phase
+ * (between the prepare and check handles). The requests handled in one
+ * poll phase had all begun to arrive before the poll returned, so one
+ * read made during the phase has seen every commit any of their clients
+ * could have seen; any other phase (the next poll, timers, callbacks
+ * before the poll) reads again. Under load this turns a read per call
+ * into a read per batch.
  */
 static int read_now(hr_server *server, hr_strlist *out, hr_error *err)
 {
@@ -61,6 +63,13 @@ static int read_now(hr_server *server, hr_strlist *out, hr_error *err)
 static void on_tick(uv_prepare_t *tick)
 {
 	hr_server *server = tick->data;
+
+	server->reads.iteration++;
+}
+
+static void on_tock(uv_check_t *tock)
+{
+	hr_server *server = tock->data;
 
 	server->reads.iteration++;
 }
@@ -206,7 +215,7 @@ static void call_read_done(hr_read *read, int rc, const hr_strlist *rows,
 	call_read_free(cr);
 }
 
-static void call_read_cancel(hr_call *call)
+static void call_read_cancel(hr_call *call, hr_code code, const char *why)
 {
 	call_read *cr = call->data;
 
@@ -214,7 +223,7 @@ static void call_read_cancel(hr_call *call)
 	call->on_cancel = NULL;
 	call->data = NULL;
 	call_read_free(cr);
-	hr_call_finish(call, HR_CANCELLED, "cancelled");
+	hr_call_finish(call, code, "%s", why);
 }
 
 void hr_reader_for_call(hr_call *call, hr_call_rows_fn fn, void *ud,
@@ -268,11 +277,15 @@ void hr_reader_init(hr_server *server)
 {
 	server->reads.async = hr_db_may_block(server->reader);
 	uv_prepare_init(server->loop, &server->reads.tick);
+	uv_check_init(server->loop, &server->reads.tock);
 	server->reads.tick.data = server;
+	server->reads.tock.data = server;
 	if (!server->reads.async) {
 		uv_prepare_start(&server->reads.tick, on_tick);
-		/* The tick alone must not keep the loop alive. */
+		uv_check_start(&server->reads.tock, on_tock);
+		/* They alone must not keep the loop alive. */
 		uv_unref((uv_handle_t *)&server->reads.tick);
+		uv_unref((uv_handle_t *)&server->reads.tock);
 	}
 	if (server->reads.async)
 		hr_reader_submit(server, &server->reads.warmup, warmup_done);
@@ -281,6 +294,7 @@ void hr_reader_init(hr_server *server)
 void hr_reader_close(hr_server *server)
 {
 	uv_close((uv_handle_t *)&server->reads.tick, NULL);
+	uv_close((uv_handle_t *)&server->reads.tock, NULL);
 	hr_strlist_free(&server->reads.cached);
 	server->reads.cached_at = 0;
 }

@@ -24,6 +24,8 @@ void hr_config_defaults(hr_config *cfg)
 	cfg->max_connections_per_uid = 256;
 	cfg->max_calls_per_conn = 64;
 	cfg->max_queued_jobs = 64;
+	cfg->max_queued_reads = 16;
+	cfg->max_queued_per_uid = 16;
 	cfg->frame_timeout_ms = 10 * 1000;
 	cfg->idle_timeout_ms = 10 * 60 * 1000;
 }

@@ -52,7 +52,9 @@ typedef struct hr_config {
 	size_t max_connections;
 	size_t max_connections_per_uid;
 	size_t max_calls_per_conn;
-	size_t max_queued_jobs;
+	size_t max_queued_jobs;   /* schema changes waiting for the writer */
+	size_t max_queued_reads;  /* read-only jobs (Verify) waiting */
+	size_t max_queued_per_uid; /* one uid's waiting jobs, of each kind */
 	uint64_t frame_timeout_ms; /* a started frame must complete by then */
 	uint64_t idle_timeout_ms;  /* a connection with no calls closes then */
 } hr_config;
@@ -71,7 +73,7 @@ typedef enum hr_method_kind {
 typedef struct hr_method {
 	const char *path; /* "/homerack.v1.Schema/Current" */
 	hr_method_kind kind;
-	int mutating; /* needs an admin peer; runs on the writer */
+	int mutating; /* needs an admin peer; a schema change */
 	const ProtobufCMessageDescriptor *request_type;
 	/* Start the call with its decoded request (freed after return).
 	 * Must eventually call hr_call_finish exactly once. */
@@ -93,9 +95,13 @@ struct hr_call {
 	uint64_t deadline; /* uv_now() milliseconds; 0 = none */
 	uid_t peer_uid;
 	hr_job *job; /* the writer job serving this call, if any */
-	/* A long-lived call without a job (Watch): ends it when the client
-	 * cancels or goes away. NULL for calls that finish at once. */
-	void (*on_cancel)(hr_call *call);
+	/* Ends the call's deadline (call.c); NULL without a deadline. */
+	uv_timer_t *deadline_timer;
+	/* A long-lived call without a job (Watch, a read on the pool): ends
+	 * it with code and why when the client cancels (HR_CANCELLED), its
+	 * deadline passes (HR_DEADLINE_EXCEEDED) or the client goes away
+	 * (the call is peerless then). NULL for calls that finish at once. */
+	void (*on_cancel)(hr_call *call, hr_code code, const char *why);
 	void *data;        /* method-specific */
 	hr_call *next;     /* in conn->calls */
 	hr_call *watch_next; /* in server->watchers */
@@ -189,7 +195,10 @@ struct hr_job {
 	const hr_revmap *map;
 	uid_t peer_uid;
 	uint64_t deadline; /* copied from the call, uv_now() ms */
-	atomic_int cancelled;
+	int changes_schema; /* the call's method is mutating */
+	/* 0, or why the job must stop (HR_CANCELLED, HR_DEADLINE_EXCEEDED):
+	 * set on the loop, read by the worker wherever it waits. */
+	atomic_int stop_code;
 	/* Runs on a pool thread: the job's whole database work. The result
 	 * goes into `result` (code HR_OK for success). */
 	void (*work)(hr_job *job);
@@ -212,8 +221,11 @@ struct hr_job {
 
 /*
  * Queue work for call behind the running job. Takes ownership of data
- * (freed with free_data). On failure (queue full, shutting down, out of
- * memory) the call is finished with the reason and NULL returned.
+ * (freed with free_data). Schema changes (the call's method is mutating)
+ * and read-only jobs wait within separate limits, and one uid may hold
+ * at most max_queued_per_uid places of each. On failure (a limit,
+ * shutting down, out of memory) the call is finished with the reason and
+ * NULL returned.
  */
 hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
 		      void (*free_data)(void *));
@@ -228,11 +240,15 @@ void hr_job_publish_rows(hr_job *job, const hr_strlist *rows);
  * (1) — fresher than any reader could be, without re-reading a schema
  * that changes under it; else 0. */
 int hr_writer_current_rows(hr_server *server, hr_strlist *out);
-/* From the worker thread: whether to stop before the next step. */
+/* From the worker thread: whether to stop now (before the next step, or
+ * instead of waiting longer for a lock); err says why. While a job runs
+ * the writer's connection asks it too, wherever it waits (hr_db_set_stop). */
 int hr_job_should_stop(hr_job *job, hr_error *err);
-/* Cancel a job (loop thread): dropped if queued, stopped between steps
- * if running. */
-void hr_writer_cancel(hr_server *server, hr_job *job);
+/* Stop a job (loop thread) with code (HR_CANCELLED, HR_DEADLINE_EXCEEDED):
+ * finished at once if queued; if running, it stops at its next step or
+ * wait and its call ends then, with code unless it had already committed
+ * everything. */
+void hr_writer_stop(hr_server *server, hr_job *job, hr_code code);
 /* Move the events of the running job to its call (loop thread). */
 void hr_writer_drain(hr_server *server);
 
@@ -267,8 +283,9 @@ struct hr_read {
 
 typedef struct hr_reads {
 	int async;     /* PostgreSQL: reads run on the pool */
-	/* SQLite: one read answers every call of one loop iteration. */
-	uv_prepare_t tick;   /* counts iterations */
+	/* SQLite: one read answers every call of one poll phase. */
+	uv_prepare_t tick;   /* counts phases: before the poll */
+	uv_check_t tock;     /* and after it */
 	uint64_t iteration;
 	uint64_t cached_at;  /* iteration + 1 of the cached read; 0 none */
 	hr_strlist cached;
@@ -364,7 +381,6 @@ struct hr_server {
 	hr_call *watchers;
 	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
 	hr_job *queue, **queue_tail;
-	size_t n_queued;
 	gid_t admin_gid;
 	int have_admin_gid;
 	gid_t socket_gid; /* (gid_t)-1: leave the socket's group alone */

@@ -27,6 +27,7 @@ static hr_job *job_new(hr_call *call, void (*work)(hr_job *), void *data,
 	job->map = hr_server_map_hold(call->server);
 	job->peer_uid = call->peer_uid;
 	job->deadline = call->deadline;
+	job->changes_schema = call->method->mutating;
 	job->work = work;
 	job->data = data;
 	job->free_data = free_data;
@@ -121,13 +122,24 @@ int hr_writer_current_rows(hr_server *server, hr_strlist *out)
 
 int hr_job_should_stop(hr_job *job, hr_error *err)
 {
-	if (atomic_load(&job->cancelled))
+	int code = atomic_load(&job->stop_code);
+
+	if (code == HR_CANCELLED)
 		return hr_error_set(err, HR_CANCELLED, "cancelled") != 0;
-	/* uv_now is the loop's cached clock; uv_hrtime is safe anywhere. */
-	if (job->deadline != 0 && uv_hrtime() / 1000000 >= job->deadline)
+	/* The loop's timer sets the code; the clock is asked too, so a busy
+	 * loop never makes a job overrun its deadline. uv_now is the loop's
+	 * cached clock; uv_hrtime is safe anywhere. */
+	if (code == HR_DEADLINE_EXCEEDED ||
+	    (job->deadline != 0 && uv_hrtime() / 1000000 >= job->deadline))
 		return hr_error_set(err, HR_DEADLINE_EXCEEDED,
 				    "deadline exceeded") != 0;
 	return 0;
+}
+
+/* The writer connection's stop question (hr_db_set_stop) for a job. */
+static int db_should_stop(void *ud, hr_error *err)
+{
+	return hr_job_should_stop(ud, err);
 }
 
 void hr_writer_drain(hr_server *server)
@@ -182,10 +194,15 @@ static void work_cb(uv_work_t *req)
 
 	hr_error_clear(&job->result);
 	/* A deadline that passed, or a cancel that came, while queued. */
-	if (hr_job_should_stop(job, &err))
+	if (hr_job_should_stop(job, &err)) {
 		job->result = err;
-	else
-		job->work(job);
+		return;
+	}
+	/* Every wait of the writer's connection (a busy database, a lock)
+	 * now ends when the job must stop. */
+	hr_db_set_stop(job->server->writer, db_should_stop, job);
+	job->work(job);
+	hr_db_set_stop(job->server->writer, NULL, NULL);
 }
 
 static void after_work_cb(uv_work_t *req, int status)
@@ -217,7 +234,6 @@ static void start_next(hr_server *server)
 	server->queue = job->next;
 	if (server->queue == NULL)
 		server->queue_tail = &server->queue;
-	server->n_queued--;
 	server->running = job;
 	hr_watch_activity(server, 1, job->method);
 	rc = uv_queue_work(server->loop, &job->req, work_cb, after_work_cb);
@@ -228,6 +244,40 @@ static void start_next(hr_server *server)
 		finish_job(job);
 		start_next(server);
 	}
+}
+
+/* Whether a place in the queue is free for a job of call's kind and
+ * uid; if not, finish call saying which limit it met and return -1. */
+static int queue_admit(hr_call *call)
+{
+	hr_server *server = call->server;
+	int changes = call->method->mutating;
+	size_t limit = changes ? server->cfg.max_queued_jobs
+			       : server->cfg.max_queued_reads;
+	const char *what = changes ? "schema changes" : "read-only jobs";
+	size_t n = 0, mine = 0;
+
+	for (const hr_job *j = server->queue; j != NULL; j = j->next) {
+		if (j->changes_schema != changes)
+			continue;
+		n++;
+		mine += j->peer_uid == call->peer_uid;
+	}
+	if (n >= limit) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED,
+			       "%zu %s are already waiting (limit %zu)", n, what,
+			       limit);
+		return -1;
+	}
+	if (mine >= server->cfg.max_queued_per_uid) {
+		hr_call_finish(call, HR_RESOURCE_EXHAUSTED,
+			       "uid %ld already has %zu %s waiting (limit %zu "
+			       "per uid)",
+			       (long)call->peer_uid, mine, what,
+			       server->cfg.max_queued_per_uid);
+		return -1;
+	}
+	return 0;
 }
 
 hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
@@ -241,12 +291,8 @@ hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
 		hr_call_finish(call, HR_UNAVAILABLE, "hrd is shutting down");
 		return NULL;
 	}
-	if (server->n_queued >= server->cfg.max_queued_jobs) {
+	if (queue_admit(call) < 0) {
 		free_data(data);
-		hr_call_finish(call, HR_RESOURCE_EXHAUSTED,
-			       "%zu schema changes are already waiting (limit "
-			       "%zu)",
-			       server->n_queued, server->cfg.max_queued_jobs);
 		return NULL;
 	}
 	job = job_new(call, work, data, free_data);
@@ -258,24 +304,29 @@ hr_job *hr_writer_run(hr_call *call, void (*work)(hr_job *), void *data,
 	call->job = job;
 	*server->queue_tail = job;
 	server->queue_tail = &job->next;
-	server->n_queued++;
 	start_next(server);
 	return job;
 }
 
-void hr_writer_cancel(hr_server *server, hr_job *job)
+void hr_writer_stop(hr_server *server, hr_job *job, hr_code code)
 {
-	atomic_store(&job->cancelled, 1);
+	int none = 0;
+
+	/* The first reason stands: a cancel after the deadline changes
+	 * nothing. */
+	atomic_compare_exchange_strong(&job->stop_code, &none, (int)code);
 	if (job == server->running)
-		return; /* it stops before its next step */
+		return; /* it stops at its next step or wait */
 	for (hr_job **p = &server->queue; *p != NULL; p = &(*p)->next) {
 		if (*p == job) {
 			*p = job->next;
 			if (server->queue_tail == &job->next)
 				server->queue_tail = p;
-			server->n_queued--;
-			hr_error_set(&job->result, HR_CANCELLED,
-				     "cancelled before it started");
+			hr_error_set(&job->result, code, "%s",
+				     code == HR_CANCELLED
+					     ? "cancelled before it started"
+					     : "deadline exceeded while waiting "
+					       "behind another job");
 			finish_job(job);
 			return;
 		}

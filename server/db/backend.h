@@ -66,6 +66,10 @@ typedef struct hr_db_ops {
 struct hr_db {
 	const hr_db_ops *ops;
 	int in_transaction;
+	/* hr_db_set_stop's question, asked wherever a call waits (NULL:
+	 * wait as long as the backend's own limit). */
+	int (*should_stop)(void *ud, hr_error *err);
+	void *stop_ud;
 };
 
 extern const hr_db_ops hr_db_sqlite_ops;

@@ -103,6 +103,13 @@ int hr_db_lock(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 	return db->ops->lock ? db->ops->lock(db, should_stop, ud, err) : 0;
 }
 
+void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+		    void *ud)
+{
+	db->should_stop = should_stop;
+	db->stop_ud = ud;
+}
+
 int hr_db_lock_check(hr_db *db, hr_error *err)
 {
 	return db->ops->lock_check ? db->ops->lock_check(db, err) : 0;

@@ -115,6 +115,16 @@ int hr_db_lock_check(hr_db *db, hr_error *err);
  * releases it too). */
 void hr_db_unlock(hr_db *db);
 
+/*
+ * From now on, wherever a call on db waits for another connection (a
+ * busy SQLite database, a lock) or runs long, should_stop(ud, err) is
+ * asked every few milliseconds; when it says stop (a deadline, a
+ * cancel), the call fails with its code and message and the open
+ * transaction is left to be rolled back. NULL: no such question.
+ */
+void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
+		    void *ud);
+
 /* Create alembic_version and the history table when missing. */
 int hr_db_ensure_tables(hr_db *db, hr_error *err);
 

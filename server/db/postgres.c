@@ -23,6 +23,8 @@
  * printed redacted, and every message libpq hands us is scrubbed of the
  * password (as written in the URL and as decoded) before it goes on.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,8 @@
  * 0x7261636b. */
 #define LOCK_KEY "7525474102034080619"
 #define LOCK_POLL_MS 50
+/* How often a statement that waits or runs asks whether to stop. */
+#define STOP_POLL_MS 50
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -71,6 +75,7 @@ typedef struct pg_db {
 			  back: refuse everything but the rollback */
 	int lock_held; /* the lock session holds the advisory lock */
 	int scratch;   /* a scratch handle: main never reconnects */
+	hr_error stopped; /* why should_stop cancelled a statement; 0: none */
 } pg_db;
 
 static uint64_t now_ms(void)
@@ -230,6 +235,13 @@ static int fail(pg_db *p, pg_session *s, const PGresult *res, hr_error *err)
 
 	if (hr_pq.PQstatus(s->conn) == CONNECTION_BAD)
 		return session_lost(p, s, hr_pq.PQerrorMessage(s->conn), err);
+	/* Cancelled by should_stop (main_exec): say why, not "canceling
+	 * statement due to user request". */
+	if (s == &p->main && p->stopped.code != HR_OK) {
+		*err = p->stopped;
+		hr_error_clear(&p->stopped);
+		return -(int)err->code;
+	}
 	if (res != NULL) {
 		state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		primary = hr_pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -426,6 +438,74 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	return 0;
 }
 
+/*
+ * PQexecParams on the main session (PQexec for a script's statement,
+ * which may be anything the simple protocol takes), but one hr_db_set_stop's question can end: while the
+ * statement waits (for a lock another session holds) or runs, it is
+ * asked every STOP_POLL_MS, and when it says stop the statement is
+ * cancelled on the server and p->stopped says why (fail reports it). A
+ * COMMIT is never cancelled: once sent, its outcome must be the one
+ * reported. Returns what PQexec would: the last result, NULL when out of
+ * memory or the connection broke before one.
+ */
+static PGresult *main_exec(pg_db *p, const char *sql, int n_params,
+			   const char *const *params, int script)
+{
+	PGconn *conn = p->main.conn;
+	PGresult *res, *last = NULL;
+	int asked = 0;
+
+	hr_error_clear(&p->stopped);
+	if (p->base.should_stop == NULL || strcmp(sql, "COMMIT") == 0)
+		return script ? hr_pq.PQexec(conn, sql)
+			      : hr_pq.PQexecParams(conn, sql, n_params, NULL,
+						   params, NULL, NULL, 0);
+	if (!(script ? hr_pq.PQsendQuery(conn, sql)
+		     : hr_pq.PQsendQueryParams(conn, sql, n_params, NULL,
+					       params, NULL, NULL, 0)))
+		return NULL;
+	for (;;) {
+		struct pollfd pfd = {.fd = hr_pq.PQsocket(conn), .events = POLLIN};
+
+		while (!hr_pq.PQisBusy(conn)) {
+			ExecStatusType st;
+
+			if ((res = hr_pq.PQgetResult(conn)) == NULL)
+				return last;
+			st = hr_pq.PQresultStatus(res);
+			hr_pq.PQclear(last);
+			last = res;
+			/* As PQexec: COPY is the caller's to end. */
+			if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT ||
+			    st == PGRES_COPY_BOTH)
+				return last;
+		}
+		if (!asked && p->base.should_stop(p->base.stop_ud, &p->stopped)) {
+			PGcancel *c = hr_pq.PQgetCancel(conn);
+			hr_error stop = p->stopped;
+			char why[256];
+
+			asked = 1;
+			hr_error_set(&p->stopped, stop.code,
+				     "%s; the statement was cancelled", stop.msg);
+			if (c == NULL || !hr_pq.PQcancel(c, why, sizeof why))
+				hr_log(HR_LOG_WARN, "cancelling a statement: %s",
+				       c ? why : "out of memory");
+			hr_pq.PQfreeCancel(c);
+		}
+		if (poll(&pfd, 1, STOP_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (!hr_pq.PQconsumeInput(conn))
+			break;
+	}
+	/* The connection broke: what libpq has left says so. */
+	while ((res = hr_pq.PQgetResult(conn)) != NULL) {
+		hr_pq.PQclear(last);
+		last = res;
+	}
+	return last;
+}
+
 static int pg_exec(hr_db *db, const char *sql, const char *const *params,
 		   size_t n_params, int64_t *changes, hr_error *err)
 {
@@ -435,8 +515,7 @@ static int pg_exec(hr_db *db, const char *sql, const char *const *params,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = hr_pq.PQexecParams(p->main.conn, sql, (int)n_params, NULL, params, NULL,
-			   NULL, 0);
+	res = main_exec(p, sql, (int)n_params, params, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
 	} else if (strcmp(sql, "COMMIT") == 0 &&
@@ -481,7 +560,7 @@ static int pg_query_column(hr_db *db, const char *sql, hr_strlist *out,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = hr_pq.PQexecParams(p->main.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+	res = main_exec(p, sql, 0, NULL, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
 		hr_pq.PQclear(res);
@@ -509,8 +588,7 @@ static int pg_table_exists(hr_db *db, const char *table, int *exists,
 		return rc;
 	/* to_regclass follows search_path: the table an unqualified
 	 * "alembic_version" means, as Alembic finds it. */
-	res = hr_pq.PQexecParams(p->main.conn, "SELECT to_regclass($1) IS NOT NULL", 1,
-			   NULL, params, NULL, NULL, 0);
+	res = main_exec(p, "SELECT to_regclass($1) IS NOT NULL", 1, params, 0);
 	if (!result_ok(res) || hr_pq.PQntuples(res) != 1) {
 		rc = fail(p, &p->main, res, err);
 		hr_pq.PQclear(res);
@@ -596,7 +674,7 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 				    "transaction control statements are not "
 				    "allowed in a migration: hrd runs each "
 				    "migration in its own transaction");
-	res = hr_pq.PQexec(conn, stmt);
+	res = main_exec(p, stmt, 0, NULL, 1);
 	switch (hr_pq.PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:

@@ -57,6 +57,14 @@ static void load(void)
 	rc |= resolve(lib, "PQsetNoticeProcessor", (void **)&hr_pq.PQsetNoticeProcessor);
 	rc |= resolve(lib, "PQstatus", (void **)&hr_pq.PQstatus);
 	rc |= resolve(lib, "PQtransactionStatus", (void **)&hr_pq.PQtransactionStatus);
+	rc |= resolve(lib, "PQcancel", (void **)&hr_pq.PQcancel);
+	rc |= resolve(lib, "PQconsumeInput", (void **)&hr_pq.PQconsumeInput);
+	rc |= resolve(lib, "PQfreeCancel", (void **)&hr_pq.PQfreeCancel);
+	rc |= resolve(lib, "PQgetCancel", (void **)&hr_pq.PQgetCancel);
+	rc |= resolve(lib, "PQisBusy", (void **)&hr_pq.PQisBusy);
+	rc |= resolve(lib, "PQsendQuery", (void **)&hr_pq.PQsendQuery);
+	rc |= resolve(lib, "PQsendQueryParams", (void **)&hr_pq.PQsendQueryParams);
+	rc |= resolve(lib, "PQsocket", (void **)&hr_pq.PQsocket);
 	if (rc < 0)
 		memset(&hr_pq, 0, sizeof hr_pq);
 }

@@ -38,6 +38,14 @@ typedef struct hr_pq_api {
 	__typeof__(PQsetNoticeProcessor) *PQsetNoticeProcessor;
 	__typeof__(PQstatus) *PQstatus;
 	__typeof__(PQtransactionStatus) *PQtransactionStatus;
+	__typeof__(PQcancel) *PQcancel;
+	__typeof__(PQconsumeInput) *PQconsumeInput;
+	__typeof__(PQfreeCancel) *PQfreeCancel;
+	__typeof__(PQgetCancel) *PQgetCancel;
+	__typeof__(PQisBusy) *PQisBusy;
+	__typeof__(PQsendQuery) *PQsendQuery;
+	__typeof__(PQsendQueryParams) *PQsendQueryParams;
+	__typeof__(PQsocket) *PQsocket;
 } hr_pq_api;
 
 /* Valid after hr_pq_load succeeded. */

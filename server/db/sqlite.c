@@ -16,17 +16,20 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "backend.h"
+#include "log.h"
 
 typedef struct sqlite_db {
 	hr_db base;
 	sqlite3 *conn;
 	sqlite3_stmt *versions; /* the status read, kept prepared */
 	char refused[160];      /* why the authorizer refused a statement */
+	uint64_t busy_since;    /* monotonic ns when the current wait began */
+	hr_error stopped;       /* why should_stop ended a wait; code 0: none */
 } sqlite_db;
 
 /* Attempts at the status read when a schema change races it. */
@@ -34,6 +37,10 @@ typedef struct sqlite_db {
 
 /* How long a statement waits for another connection's lock. */
 #define BUSY_TIMEOUT_MS 10000
+/* How long one wait for it sleeps before asking again. */
+#define BUSY_SLEEP_MS 5
+/* Virtual machine steps between two stop questions of a long statement. */
+#define PROGRESS_STEPS 10000
 
 static sqlite3 *conn_of(hr_db *db)
 {
@@ -42,7 +49,63 @@ static sqlite3 *conn_of(hr_db *db)
 
 static int fail(hr_db *db, hr_code code, hr_error *err)
 {
+	sqlite_db *s = (sqlite_db *)db;
+
+	/* A wait or a statement ended by should_stop: say why, not
+	 * "database is locked" or "interrupted". */
+	if (s->stopped.code != HR_OK) {
+		*err = s->stopped;
+		hr_error_clear(&s->stopped);
+		return -(int)err->code;
+	}
 	return hr_error_set(err, code, "%s", sqlite3_errmsg(conn_of(db)));
+}
+
+/* Whether hr_db_set_stop's question says stop; keeps the reason. */
+static int asked_to_stop(sqlite_db *s)
+{
+	return s->base.should_stop != NULL &&
+	       s->base.should_stop(s->base.stop_ud, &s->stopped);
+}
+
+/*
+ * Another connection holds the lock a statement needs: wait for it in
+ * short sleeps, asking should_stop between them, for BUSY_TIMEOUT_MS at
+ * most (sqlite3_busy_timeout's wait, but one a deadline or a cancel can
+ * end). Runs on whatever thread runs the statement.
+ */
+static int on_busy(void *ud, int attempts)
+{
+	sqlite_db *s = ud;
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+
+	if (attempts == 0) {
+		s->busy_since = now;
+		hr_log(HR_LOG_INFO, "waiting for the database lock (another "
+				    "connection is writing)");
+	}
+	if (asked_to_stop(s)) {
+		hr_error why = s->stopped;
+
+		hr_error_set(&s->stopped, why.code,
+			     "%s while waiting for the database lock", why.msg);
+		return 0;
+	}
+	if (now - s->busy_since >= (uint64_t)BUSY_TIMEOUT_MS * 1000000)
+		return 0;
+	sqlite3_sleep(BUSY_SLEEP_MS);
+	return 1;
+}
+
+/* A long statement is interrupted (and its transaction rolled back by
+ * the caller) once should_stop says stop. */
+static int on_progress(void *ud)
+{
+	return asked_to_stop(ud);
 }
 
 /* Map SQLite's result codes onto canonical status codes. */
@@ -107,7 +170,8 @@ static int open_path(const char *path, const char *redacted, hr_db **out,
 		sqlite_close(&s->base);
 		return -(int)err->code;
 	}
-	sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->conn, on_busy, s);
+	sqlite3_progress_handler(s->conn, PROGRESS_STEPS, on_progress, s);
 	sqlite3_extended_result_codes(s->conn, 1);
 	/* WAL persists in the file; in-memory databases keep "memory". */
 	rc = sqlite3_exec(s->conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);

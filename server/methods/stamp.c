@@ -41,6 +41,9 @@ static void stamp_work(hr_job *job)
 		if (hr_strlist_push(&before, rows.items[i]) < 0)
 			rc = hr_error_set(&err, HR_RESOURCE_EXHAUSTED,
 					  "out of memory");
+	/* A cancel or deadline that came while the lock was awaited. */
+	if (rc == 0 && hr_job_should_stop(job, &err))
+		rc = -(int)err.code;
 	if (rc == 0)
 		rc = hr_plan_stamp(job->map, (const char *const *)rows.items,
 				   rows.n, (const char *const *)sj->targets.items,

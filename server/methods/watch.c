@@ -114,7 +114,7 @@ static void offer_state(hr_call *call)
 		send_state(call);
 }
 
-static void watch_cancel(hr_call *call);
+static void watch_cancel(hr_call *call, hr_code code, const char *why);
 
 void hr_watch_flush(hr_conn *conn)
 {
@@ -235,9 +235,10 @@ static void end_watch(hr_call *call, hr_code code, const char *why)
 	hr_call_finish(call, code, "%s", why);
 }
 
-static void watch_cancel(hr_call *call)
+static void watch_cancel(hr_call *call, hr_code code, const char *why)
 {
-	end_watch(call, HR_CANCELLED, "watch cancelled");
+	end_watch(call, code,
+		  code == HR_CANCELLED ? "watch cancelled" : why);
 }
 
 void hr_watch_stop_all(hr_server *server)

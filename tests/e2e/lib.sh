@@ -6,7 +6,8 @@
 # test's own, see pg.sh). Tests look at the database through the helpers
 # below (sql, db_tables, …), which speak either dialect.
 # Each test script ends with `finish`, which prints "N passed, N failed"
-# and exits non-zero when anything failed.
+# and exits non-zero when anything failed, or 77 (CTest's skip, see
+# CMakeLists.txt) when nothing failed but something was skipped.
 set -uo pipefail
 
 : "${HRD:?HRD must name the hrd binary}"
@@ -23,6 +24,7 @@ unset DATABASE_URL HOMERACK_MIGRATIONS XDG_RUNTIME_DIR
 HRD_PID=
 PASSED=0
 FAILED=0
+SKIPPED=0
 OUT=
 ERR=
 RC=0
@@ -82,11 +84,15 @@ fail() {
 	return 0
 }
 
+# skip WHAT WHY: a part of the test that cannot run here; never a pass.
+skip() { SKIPPED=$((SKIPPED + 1)); echo "skip - $1 ($2)"; }
+
 finish() {
 	[ -n "$HRD_PID" ] && stop_hrd
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
-	exit
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" -eq 0 ] || exit 1
+	[ "$SKIPPED" -eq 0 ] || exit 77
+	exit 0
 }
 
 # Start hrd with the test's socket, database and migrations, plus "$@",
@@ -103,7 +109,9 @@ spawn_hrd() {
 		"$@" >>"$TMP/hrd.log" 2>&1 &
 	HRD_PID=$!
 	echo "$HRD_PID" >>"$TMP/hrd.pids"
-	for _ in $(seq 200); do
+	local start=$SECONDS
+	# Bounded like wait_until, but a dead hrd ends the wait at once.
+	while [ $((SECONDS - start)) -lt "${HR_WAIT_LIMIT:-120}" ]; do
 		"$HRCTL" current >/dev/null 2>"$TMP/start.err" && return 0
 		[ "$want" = any ] && grep -q "database unavailable" "$TMP/start.err" && return 0
 		kill -0 "$HRD_PID" 2>/dev/null || break
@@ -253,14 +261,20 @@ hold_lock() {
 		sqlite3 -batch "$DB" <"$TMP/gate" >"$TMP/gate.out" 2>&1 &
 	fi
 	LOCK_PID=$!
-	LOCK_WAITS=$(grep -c "waiting for the schema lock" "$TMP/hrd.log" 2>/dev/null)
+	LOCK_WAITS=$(lock_waits)
 	exec 7>"$TMP/gate"
 	if [ "$HR_BACKEND" = postgres ]; then
 		echo "SELECT pg_advisory_lock($HR_PG_LOCK_KEY); SELECT 'locked';" >&7
 	else
 		echo "PRAGMA busy_timeout=10000; BEGIN IMMEDIATE; SELECT 'locked';" >&7
 	fi
-	until grep -q locked "$TMP/gate.out" 2>/dev/null; do sleep 0.02; done
+	wait_until "the test's lock to be taken" grep -q locked "$TMP/gate.out"
+}
+
+# How often hrd has logged that it waits for a lock: the schema lock
+# (PostgreSQL) or SQLite's write lock.
+lock_waits() {
+	grep -cE "waiting for the (schema|database) lock" "$TMP/hrd.log" 2>/dev/null
 }
 
 release_lock() {
@@ -274,20 +288,31 @@ release_lock() {
 	rm -f "$TMP/gate" "$TMP/gate.out"
 }
 
-# Wait until file $1 contains $2.
-wait_for() { until grep -q "$2" "$1" 2>/dev/null; do sleep 0.02; done; }
-
-# wait_blocked OUT: the upgrade started with --json >OUT after hold_lock
-# is now waiting for the test's lock.
-wait_blocked() {
-	if [ "$HR_BACKEND" = postgres ]; then
-		until [ "$(grep -c "waiting for the schema lock" "$TMP/hrd.log")" -gt "$LOCK_WAITS" ]; do
-			sleep 0.02
-		done
-	else
-		wait_for "$1" '"event": "plan"'
-	fi
+# wait_until WHAT CMD...: run CMD until it succeeds. Bounded: after
+# $HR_WAIT_LIMIT seconds (default 120; the machine may be busy, and this
+# only ends a wait that would otherwise hang) the test fails, saying what
+# it waited for and what hrd logged, and ends.
+wait_until() {
+	local what=$1 limit=${HR_WAIT_LIMIT:-120} start=$SECONDS
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if [ $((SECONDS - start)) -ge "$limit" ]; then
+			fail "timed out after ${limit}s waiting for $what" \
+				"$(tail -20 "$TMP/hrd.log" 2>/dev/null)"
+			finish
+		fi
+		sleep 0.02
+	done
 }
+
+# Wait until file $1 contains $2 (bounded: wait_until).
+wait_for() { wait_until "'$2' in $(basename "$1")" grep -q "$2" "$1"; }
+
+lock_waits_grew() { [ "$(lock_waits)" -gt "$LOCK_WAITS" ]; }
+
+# wait_blocked: the call started after hold_lock (an upgrade, a stamp) is
+# now waiting for the test's lock, as hrd's log says.
+wait_blocked() { wait_until "hrd to wait for the test's lock" lock_waits_grew; }
 
 # A migrations directory of our own: the real initial migration plus
 # files written by the test.

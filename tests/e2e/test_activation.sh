@@ -8,7 +8,7 @@
 "$SOCKET_ACTIVATE" "$SOCK" "$HRD" --database "$DB_URL" --migrations "$MIGRATIONS" \
 	>"$TMP/hrd.log" 2>&1 &
 HRD_PID=$!
-for _ in $(seq 200); do "$HRCTL" current >/dev/null 2>&1 && break; sleep 0.05; done
+wait_until "the activated hrd to answer" "$HRCTL" current
 hr upgrade head -q
 expect_rc 0 "an activated hrd serves upgrades"
 hr current

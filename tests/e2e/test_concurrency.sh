@@ -72,21 +72,62 @@ expect_rc 0 "upgrade on a terminal succeeds"
 expect_contains "$OUT" "[21/21] Running upgrade c0ffee000019 -> $HEAD, Add racks.extra_20 ... done in " \
 	"a terminal gets one progress line per step with N/M and duration"
 
-# --- a schema change's deadline ------------------------------------------------
+# --- deadlines end a call wherever it waits ------------------------------------
+# Each call below is provably held up (the test holds the lock its writer
+# needs) when its deadline passes; the outcome is checked, not the time.
+# `timeout -k 10 120` only bounds a regression that would otherwise hang
+# (hrctl answers SIGTERM by cancelling and waiting: -k kills it then).
 hr downgrade base -q
 hold_lock
-"$HRCTL" --json upgrade head --timeout 1 >"$TMP/dl.out" 2>"$TMP/dl.err" &
-DL_PID=$!
-wait_blocked "$TMP/dl.out"
-sleep 1.5 # let the one-second deadline pass while the writer is held up
-release_lock
-wait "$DL_PID"
-RC=$?
-ERR=$(cat "$TMP/dl.err")
-expect_rc 1 "an upgrade past its deadline fails"
+run timeout -k 10 120 "$HRCTL" --json upgrade head --timeout 1
+expect_rc 1 "an upgrade blocked on the database lock ends at its deadline"
 expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
 expect_contains "$ERR" "database is at" "saying where the database is"
-expect_eq "$(db_versions)" "" "and starts no migration after the deadline"
+if kill -0 "$LOCK_PID" 2>/dev/null; then pass "while the lock was still held"; else
+	fail "while the lock was still held"; fi
+release_lock
+expect_eq "$(db_versions)" "" "and the timed-out upgrade applied nothing"
+
+# Queued behind another change (itself waiting for our lock).
+hold_lock
+"$HRCTL" upgrade head -q >"$TMP/ahead.out" 2>&1 &
+AHEAD_PID=$!
+wait_blocked
+run timeout -k 10 120 "$HRCTL" upgrade head --timeout 1
+expect_rc 1 "an upgrade queued behind another change ends at its deadline"
+expect_contains "$ERR" "deadline exceeded while waiting behind another job" \
+	"saying it was still waiting its turn"
+if kill -0 "$AHEAD_PID" 2>/dev/null; then pass "while the change ahead was still waiting"; else
+	fail "while the change ahead was still waiting"; fi
+release_lock
+wait "$AHEAD_PID"
+RC=$?
+expect_rc 0 "the change ahead completes once the lock is released"
+expect_eq "$(db_versions)" "$HEAD" "and only it moved the database"
+
+# A stamp waiting for the lock, with a deadline: nothing is stamped.
+hold_lock
+run timeout -k 10 120 "$HRCTL" stamp base --timeout 1
+expect_rc 1 "a stamp blocked on the database lock ends at its deadline"
+expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
+release_lock
+expect_eq "$(db_versions)" "$HEAD" "and the timed-out stamp changed nothing"
+
+# A stamp whose client hangs up while it waits for the lock: cancelled,
+# nothing stamped once the lock comes free.
+hold_lock
+"$HRCTL" stamp base >/dev/null 2>&1 &
+STAMP_PID=$!
+wait_blocked
+kill -9 "$STAMP_PID"
+wait "$STAMP_PID" 2>/dev/null
+wait_for "$TMP/hrd.log" "Stamp: uid [0-9]* went away; cancelling"
+release_lock
+wait_for "$TMP/hrd.log" "Stamp by uid [0-9]*: CANCELLED\\|stamped <base>"
+expect_contains "$(cat "$TMP/hrd.log")" "Stamp by uid $(id -u): CANCELLED" \
+	"a stamp whose client hung up is cancelled"
+expect_eq "$(db_versions)" "$HEAD" "and stamps nothing"
+hr downgrade base -q
 
 # --- Ctrl-C cancels between migrations ----------------------------------------
 hr downgrade base

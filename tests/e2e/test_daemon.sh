@@ -41,7 +41,7 @@ if [ -e "$SOCK" ]; then fail "shutdown removes the socket"; else pass "shutdown 
 # A stale socket (left by a crash) is replaced.
 "$HRD" --socket "$SOCK" --database "$DB_URL" --migrations "$MIGRATIONS" >/dev/null 2>&1 &
 pid=$!
-until [ -S "$SOCK" ]; do sleep 0.02; done
+wait_until "hrd's socket" test -S "$SOCK"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 start_hrd
@@ -94,7 +94,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		"history records who did it"
 	stop_hrd
 else
-	pass "peer-credential checks need root to switch users (not root: skipped)"
+	skip "peer-credential checks" "switching users needs root"
 fi
 
 # --- configuration errors and secrets ---------------------------------------------

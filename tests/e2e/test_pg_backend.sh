@@ -8,14 +8,9 @@ PG_DEFER=1 # the cluster starts below, after hrd
 . "$(dirname "$0")/lib.sh"
 
 # Until hrctl current succeeds (hrd reconnects on its own, after a
-# back-off of at most 2 s); fails the test after 30 s.
+# back-off of at most 2 s); bounded (wait_until).
 wait_current_ok() {
-	for _ in $(seq 300); do
-		"$HRCTL" current >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "hrd never reconnected" "$(tail -5 "$TMP/hrd.log")"
-	finish
+	wait_until "hrd to reconnect" "$HRCTL" current
 }
 
 # --- hrd first, PostgreSQL later ------------------------------------------------
@@ -91,12 +86,10 @@ expect_contains "$(cat "$TMP/hrd.log")" "waiting for the schema lock held by 'ot
 	"hrd logs whom it waits for"
 hr current
 expect_rc 0 "status calls are answered meanwhile"
-waits=$(grep -c "waiting for the schema lock" "$TMP/hrd.log")
+LOCK_WAITS=$(lock_waits)
 "$HRCTL" stamp base >"$TMP/stamp.out" 2>&1 &
 STAMP=$!
-until [ "$(grep -c "waiting for the schema lock" "$TMP/hrd.log")" -gt "$waits" ]; do
-	sleep 0.02
-done
+wait_blocked
 if kill -0 "$STAMP" 2>/dev/null; then pass "a stamp waits for the lock"; else
 	fail "a stamp waits for the lock" "$(cat "$TMP/stamp.out")"; fi
 echo "SELECT pg_advisory_unlock($HR_PG_LOCK_KEY);" >&8
@@ -270,7 +263,8 @@ wait_for "$TMP/holder.out" locked
 MID=$!
 blocked="SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'hrd %'
 	AND wait_event_type = 'Lock'"
-until [ "$(sql "$blocked")" = 1 ]; do sleep 0.05; done
+one_blocked() { [ "$(sql "$blocked")" = 1 ]; }
+wait_until "hrd's migration to wait for the table lock" one_blocked
 hr current
 expect_rc 0 "current is answered while a migration waits inside its transaction"
 expect_eq "$OUT" "$B" "and shows the last committed revision"
@@ -292,6 +286,40 @@ wait "$HOLDER"
 expect_eq "$(db_versions)" "$B" "the version did not move"
 expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'shelves'")" "0" \
 	"the server rolled the migration back whole"
+
+# A deadline ends a statement that waits for another session's lock: the
+# statement is cancelled on the server and nothing is applied. hold_table
+# TABLE takes an exclusive lock on it in a psql session of the test's.
+hold_table() {
+	rm -f "$TMP/table" "$TMP/table.out"
+	mkfifo "$TMP/table"
+	"$PG_BIN/psql" -X -q -A -t -h "$PG_DIR" -U postgres -d "$PG_DB" \
+		<"$TMP/table" >"$TMP/table.out" 2>&1 &
+	TABLE_PID=$!
+	exec 6>"$TMP/table"
+	echo "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&6
+	wait_for "$TMP/table.out" locked
+}
+release_table() {
+	echo "ROLLBACK;" >&6
+	exec 6>&-
+	wait "$TABLE_PID"
+}
+hold_table racks
+run timeout -k 10 120 "$HRCTL" upgrade head --timeout 1
+expect_rc 1 "an upgrade whose statement waits for a table lock ends at its deadline"
+expect_contains "$ERR" "deadline exceeded; the statement was cancelled" \
+	"saying its statement was cancelled"
+release_table
+expect_eq "$(db_versions)" "$B" "and the timed-out upgrade applied nothing"
+expect_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname = 'shelves'")" "0" \
+	"not even part of its migration"
+hold_table alembic_version
+run timeout -k 10 120 "$HRCTL" stamp base --timeout 1
+expect_rc 1 "a stamp that waits for a lock on alembic_version ends at its deadline"
+expect_contains "$ERR" "deadline exceeded" "with DEADLINE_EXCEEDED's reason"
+release_table
+expect_eq "$(db_versions)" "$B" "and stamped nothing"
 hr upgrade head
 expect_rc 0 "the next upgrade reconnects and succeeds"
 expect_eq "$(db_versions)" "$C" "and reaches head"
@@ -305,8 +333,10 @@ pg_sql "CREATE ROLE app LOGIN PASSWORD '$PW'" >/dev/null
 pg_sql -d postgres "CREATE DATABASE appdb OWNER app" >/dev/null
 # The superuser keeps trust (for the harness); everyone else needs SCRAM.
 printf 'local all postgres trust\nlocal all all scram-sha-256\n' >"$PG_DIR/data/pg_hba.conf"
+loaded=$(pg_sql -d postgres "SELECT pg_conf_load_time()")
 as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
-sleep 0.2
+reloaded() { [ "$(pg_sql -d postgres "SELECT pg_conf_load_time()")" != "$loaded" ]; }
+wait_until "PostgreSQL to reload its configuration" reloaded
 run "$PG_BIN/psql" -X -h "$PG_DIR" -U app -d appdb -w -c "SELECT 1"
 expect_contains "$ERR" "password" "the role really needs its password"
 

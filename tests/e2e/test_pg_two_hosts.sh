@@ -40,10 +40,12 @@ SOCK_B=$TMP/hrd-b.sock
 HRD_B=$!
 echo "$HRD_B" >>"$TMP/hrd.pids"
 trap 'kill -9 "$HRD_B" 2>/dev/null; cleanup' EXIT
-until "$HRCTL" --socket "$SOCK_B" current >/dev/null 2>&1; do
+b_answers() {
+	"$HRCTL" --socket "$SOCK_B" current && return 0
 	kill -0 "$HRD_B" 2>/dev/null || { fail "host B did not start" "$(cat "$TMP/hrd-b.log")"; finish; }
-	sleep 0.05
-done
+	return 1
+}
+wait_until "host B to answer" b_answers
 
 # both VERB TARGET: the same command on both hosts at once; sets OK to
 # how many succeeded and keeps their output in $TMP/a.out, $TMP/b.out.

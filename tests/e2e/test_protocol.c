@@ -12,20 +12,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "frame.h"
 #include "homerack.pb-c.h"
+#include "status.h"
 
 static char tmpdir[64], sock_path[128];
 static pid_t hrd_pid;
 /* Extra hrd arguments for the group being run (NULL-terminated). */
 static const char *const *hrd_extra;
+/* The group's hrd reads a copy of the migrations in its temp directory
+ * (one that methods changing the directory may change). */
+static int own_migrations;
 
 static int try_connect(void)
 {
@@ -52,6 +60,14 @@ static int start_hrd(void **state)
 	snprintf(db, sizeof db, "sqlite:///%s/db.sqlite", tmpdir);
 	snprintf(migrations, sizeof migrations, "%s/migrations",
 		 getenv("SRCDIR"));
+	if (own_migrations) {
+		char cmd[1024];
+
+		snprintf(cmd, sizeof cmd, "cp -r %s %s/", migrations, tmpdir);
+		if (system(cmd) != 0)
+			return -1;
+		snprintf(migrations, sizeof migrations, "%s/migrations", tmpdir);
+	}
 	hrd_pid = fork();
 	if (hrd_pid == 0) {
 		const char *argv[32] = {"hrd", "--quiet", "--socket", sock_path,
@@ -527,6 +543,351 @@ static void per_uid_connection_limit(void **state)
 	}
 }
 
+/* --- calls: deadlines, fresh reads, who may change, queue places ------- */
+
+/* Bound every read on fd: a call that never ends fails the test instead
+ * of hanging it (the bound is generous; nothing waits for it to pass). */
+static void bound_reads(int fd)
+{
+	struct timeval tv = {.tv_sec = 60};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* Send method with payload (packed msg, or none) and a deadline. */
+static void send_msg_call(int fd, uint64_t id, const char *method,
+			  const ProtobufCMessage *msg, uint32_t timeout_ms)
+{
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	uint8_t payload[256];
+
+	req.protocol_version = 1;
+	req.call_id = id;
+	req.method = (char *)method;
+	req.timeout_ms = timeout_ms;
+	if (msg != NULL) {
+		req.payload.data = payload;
+		req.payload.len = protobuf_c_message_pack(msg, payload);
+	}
+	send_request(fd, &req);
+}
+
+static void watch_ends_at_its_deadline(void **state)
+{
+	Homerack__V1__WatchRequest w = HOMERACK__V1__WATCH_REQUEST__INIT;
+	char msg[256];
+	int fd = connect_or_fail();
+
+	(void)state;
+	bound_reads(fd);
+	w.target = "head"; /* never reached: the database stays at base */
+	send_msg_call(fd, 1, "/homerack.v1.Schema/Watch", &w.base, 200);
+	assert_int_equal(read_status(fd, 1, msg, sizeof msg),
+			 HR_DEADLINE_EXCEEDED);
+	assert_non_null(strstr(msg, "deadline exceeded"));
+	close(fd);
+	assert_still_serving();
+}
+
+/* Run SQL on the test's database from outside hrd, as another program. */
+static void outside_sql(const char *sql)
+{
+	char path[160];
+	sqlite3 *db;
+
+	snprintf(path, sizeof path, "%s/db.sqlite", tmpdir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 60000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Current on fd: its one row ("" for none). */
+static void current_row(int fd, uint64_t id, char *row, size_t size)
+{
+	Homerack__V1__Response *resp;
+	Homerack__V1__CurrentReply *reply;
+
+	send_call(fd, id, "/homerack.v1.Schema/Current", 1);
+	resp = read_response(fd);
+	assert_non_null(resp);
+	assert_int_equal(resp->body_case, HOMERACK__V1__RESPONSE__BODY_MESSAGE);
+	reply = homerack__v1__current_reply__unpack(NULL, resp->message.len,
+						    resp->message.data);
+	assert_non_null(reply);
+	snprintf(row, size, "%s",
+		 reply->n_revisions ? reply->revisions[0]->revision : "");
+	homerack__v1__current_reply__free_unpacked(reply, NULL);
+	homerack__v1__response__free_unpacked(resp, NULL);
+	assert_int_equal(read_status(fd, id, NULL, 0), HR_OK);
+}
+
+/* Two status calls on one connection, with a change made by another
+ * program between them: the second sees it. Whatever hrd caches to
+ * answer many calls with one read, a call never gets a read older than
+ * its own request. */
+static void current_never_answers_from_an_older_read(void **state)
+{
+	char row[64], sql[128], want[16];
+	int fd = connect_or_fail();
+
+	(void)state;
+	bound_reads(fd);
+	outside_sql("CREATE TABLE IF NOT EXISTS alembic_version (version_num "
+		    "VARCHAR(32) NOT NULL PRIMARY KEY); DELETE FROM "
+		    "alembic_version; INSERT INTO alembic_version VALUES "
+		    "('00000000')");
+	current_row(fd, 1, row, sizeof row);
+	assert_string_equal(row, "00000000");
+	for (int i = 1; i <= 50; i++) {
+		snprintf(want, sizeof want, "%08d", i);
+		snprintf(sql, sizeof sql,
+			 "UPDATE alembic_version SET version_num = '%s'", want);
+		outside_sql(sql);
+		current_row(fd, (uint64_t)i + 1, row, sizeof row);
+		assert_string_equal(row, want);
+	}
+	outside_sql("DROP TABLE alembic_version");
+	close(fd);
+}
+
+/* Methods a peer outside the admin group may call: they change nothing.
+ * Every other method of the service, a new one included, must refuse it. */
+static const char *const read_only_methods[] = {
+	"Current", "History", "Watch", "Show", "Verify", "Script",
+};
+
+static int is_read_only(const char *name)
+{
+	for (size_t i = 0; i < sizeof read_only_methods / sizeof *read_only_methods; i++)
+		if (strcmp(name, read_only_methods[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Set when a test is skipped: main then reports the run as skipped (77),
+ * never as a pass. */
+static int skipped;
+
+/* Run fn as uid/gid 65534 (nobody) in a child; its exit status is the
+ * number of failures it found. Skips the test unless we are root. */
+static void as_nobody(int (*fn)(void))
+{
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("skipped: switching to uid 65534 needs root\n");
+		skipped = 1;
+		skip();
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 ||
+		    setuid(65534) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Every mutating method, each with an empty request: PERMISSION_DENIED,
+ * before anything else is looked at. */
+static int try_every_mutating_method(void)
+{
+	const ProtobufCServiceDescriptor *svc = &homerack__v1__schema__descriptor;
+	int fd = try_connect(), failures = 0;
+	char path[128], msg[512];
+
+	if (fd < 0)
+		return 99;
+	bound_reads(fd);
+	for (unsigned i = 0; i < svc->n_methods; i++) {
+		const char *name = svc->methods[i].name;
+		int code;
+
+		if (is_read_only(name))
+			continue;
+		snprintf(path, sizeof path, "/%s/%s", svc->name, name);
+		send_call(fd, i + 1, path, 1);
+		code = read_status(fd, i + 1, msg, sizeof msg);
+		if (code != HR_PERMISSION_DENIED ||
+		    strstr(msg, "may not call") == NULL) {
+			fprintf(stderr, "%s as uid 65534: code %d: %s\n", path,
+				code, msg);
+			failures++;
+		}
+	}
+	close(fd);
+	return failures;
+}
+
+/* Version rows and the migrations directory's files, as one string. */
+static void snapshot(char *out, size_t size)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd,
+		 "sqlite3 %s/db.sqlite 'SELECT * FROM alembic_version' "
+		 "2>&1; ls -l %s/migrations",
+		 tmpdir, tmpdir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+static void non_admin_may_call_no_mutating_method(void **state)
+{
+	char before[4096], after[4096];
+
+	(void)state;
+	snapshot(before, sizeof before);
+	as_nobody(try_every_mutating_method);
+	snapshot(after, sizeof after);
+	assert_string_equal(before, after);
+}
+
+/* A connection of the current user, for the queue test. */
+static int queue_conn(void)
+{
+	int fd = try_connect();
+
+	if (fd >= 0)
+		bound_reads(fd);
+	return fd;
+}
+
+/* Send n calls of method (ids first..first+n-1), then a Current (id
+ * first+n); read until the Current's status. Returns how many of the n
+ * were refused with RESOURCE_EXHAUSTED meanwhile (the rest are queued:
+ * refusals are immediate, and hrd handles a connection's frames in
+ * order); -1 if any other status came. The last refusal's message goes
+ * into msg. */
+static int pipeline(int fd, const char *method, const ProtobufCMessage *req,
+		    uint64_t first, int n, char *msg, size_t size)
+{
+	uint64_t current = first + (uint64_t)n;
+	int refused = 0;
+
+	for (int i = 0; i < n; i++)
+		send_msg_call(fd, first + (uint64_t)i, method, req, 0);
+	send_call(fd, current, "/homerack.v1.Schema/Current", 1);
+	for (;;) {
+		Homerack__V1__Response *resp = read_response(fd);
+		int code;
+
+		if (resp == NULL)
+			return -1;
+		if (resp->body_case != HOMERACK__V1__RESPONSE__BODY_STATUS) {
+			homerack__v1__response__free_unpacked(resp, NULL);
+			continue;
+		}
+		code = resp->status->code;
+		if (resp->call_id == current) {
+			homerack__v1__response__free_unpacked(resp, NULL);
+			return refused;
+		}
+		if (code != HR_RESOURCE_EXHAUSTED) {
+			homerack__v1__response__free_unpacked(resp, NULL);
+			return -1;
+		}
+		snprintf(msg, size, "%s", resp->status->message);
+		homerack__v1__response__free_unpacked(resp, NULL);
+		refused++;
+	}
+}
+
+/* As uid 65534: 80 Verify calls on two connections, then
+ * one Stamp (it may change the schema here: --admin-group nogroup). */
+static int flood_then_change(void)
+{
+	Homerack__V1__VerifyRequest v = HOMERACK__V1__VERIFY_REQUEST__INIT;
+	Homerack__V1__StampRequest st = HOMERACK__V1__STAMP_REQUEST__INIT;
+	int a = queue_conn(), b = queue_conn(), refused, failures = 0;
+	char msg[512] = "";
+
+	if (a < 0 || b < 0)
+		return 99;
+	/* 16 read-only jobs wait at most; the other 64 are refused. */
+	refused = pipeline(a, "/homerack.v1.Schema/Verify", &v.base, 1, 40, msg,
+			   sizeof msg);
+	refused += pipeline(b, "/homerack.v1.Schema/Verify", &v.base, 1, 40,
+			    msg, sizeof msg);
+	if (refused != 64 || strstr(msg, "read-only jobs") == NULL) {
+		fprintf(stderr, "verify flood: %d refused, last: %s\n", refused,
+			msg);
+		failures++;
+	}
+	/* Its own change still finds a place behind root's sixteen. */
+	st.target = "head";
+	refused = pipeline(a, "/homerack.v1.Schema/Stamp", &st.base, 100, 1,
+			   msg, sizeof msg);
+	if (refused != 0) {
+		fprintf(stderr, "nobody's stamp: %d refused: %s\n", refused, msg);
+		failures++;
+	}
+	close(a);
+	close(b);
+	return failures;
+}
+
+static void queue_places_are_shared_fairly(void **state)
+{
+	Homerack__V1__MigrateRequest up = HOMERACK__V1__MIGRATE_REQUEST__INIT;
+	Homerack__V1__StampRequest st = HOMERACK__V1__STAMP_REQUEST__INIT;
+	char path[160], msg[512] = "";
+	int fd = queue_conn(), refused;
+	sqlite3 *lock;
+
+	(void)state;
+	if (geteuid() != 0) {
+		printf("skipped: switching to uid 65534 needs root\n");
+		skipped = 1;
+		skip();
+	}
+	assert_true(fd >= 0);
+	/* Hold the database's write lock: the first upgrade waits for it, and
+	 * everything after it waits in the queue until the test ends. */
+	snprintf(path, sizeof path, "%s/db.sqlite", tmpdir);
+	assert_int_equal(sqlite3_open(path, &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+			 SQLITE_OK);
+	up.target = "head";
+	assert_int_equal(pipeline(fd, "/homerack.v1.Schema/Upgrade", &up.base, 1,
+				  1, msg, sizeof msg),
+			 0);
+	/* root: 20 changes; 16 wait (the limit per uid), 4 are refused. */
+	st.target = "base";
+	refused = pipeline(fd, "/homerack.v1.Schema/Stamp", &st.base, 10, 20, msg,
+			   sizeof msg);
+	assert_int_equal(refused, 4);
+	assert_non_null(strstr(msg, "already has 16 schema changes waiting"));
+	/* nobody: a flood of read-only jobs takes none of the changes'
+	 * places, and its own change is not starved by root's. */
+	as_nobody(flood_then_change);
+	/* Going away cancels what waits; then the lock comes free. */
+	close(fd);
+	sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(lock);
+	assert_still_serving();
+}
+
+/* A socket and a directory anyone may use, for the uid 65534 peer. */
+static int start_hrd_open(void **state)
+{
+	own_migrations = 1;
+	if (start_hrd(state) < 0)
+		return -1;
+	return chmod(tmpdir, 0755);
+}
+
 int main(void)
 {
 	static const char *const limits[] = {"--frame-timeout", "1",
@@ -534,6 +895,10 @@ int main(void)
 					     "--max-frame", "100", NULL};
 	static const char *const per_uid[] = {"--max-connections-per-uid", "3",
 					      NULL};
+	static const char *const open_socket[] = {"--socket-mode", "0666", NULL};
+	static const char *const nobody_admin[] = {"--socket-mode", "0666",
+						   "--admin-group", "nogroup",
+						   NULL};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(current_round_trip),
 		cmocka_unit_test(garbage_payload_closes_connection),
@@ -555,6 +920,14 @@ int main(void)
 	const struct CMUnitTest uid_tests[] = {
 		cmocka_unit_test(per_uid_connection_limit),
 	};
+	const struct CMUnitTest call_tests[] = {
+		cmocka_unit_test(watch_ends_at_its_deadline),
+		cmocka_unit_test(current_never_answers_from_an_older_read),
+		cmocka_unit_test(non_admin_may_call_no_mutating_method),
+	};
+	const struct CMUnitTest queue_tests[] = {
+		cmocka_unit_test(queue_places_are_shared_fairly),
+	};
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("protocol", tests, start_hrd,
@@ -565,5 +938,15 @@ int main(void)
 	hrd_extra = per_uid;
 	failed += cmocka_run_group_tests_name("per-uid", uid_tests, start_hrd,
 					      stop_hrd);
-	return failed != 0;
+	hrd_extra = open_socket;
+	failed += cmocka_run_group_tests_name("calls", call_tests,
+					      start_hrd_open, stop_hrd);
+	hrd_extra = nobody_admin;
+	failed += cmocka_run_group_tests_name("queue", queue_tests,
+					      start_hrd_open, stop_hrd);
+	/* A skipped test is reported as such (CTest's SKIP_RETURN_CODE),
+	 * never as a pass. */
+	if (failed != 0)
+		return 1;
+	return skipped ? 77 : 0;
 }

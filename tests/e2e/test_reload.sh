@@ -8,12 +8,8 @@ use_temp_migrations
 start_hrd
 hr upgrade head -q
 
-wait_for_log() { # text: wait (bounded) for hrd to log it
-	for _ in $(seq 400); do
-		grep -q "$1" "$TMP/hrd.log" && return 0
-		sleep 0.05
-	done
-	return 1
+wait_for_log() { # text: wait (bounded: wait_until) for hrd to log it
+	wait_for "$TMP/hrd.log" "$1"
 }
 add_migration() { # rev parent table
 	cat >"$MIGRATIONS/${1}_add_$3.sql" <<SQL
@@ -96,7 +92,8 @@ UP=$!
 wait_blocked "$TMP/up.out"
 n=$(grep -c "reloaded" "$TMP/hrd.log")
 add_migration cccc00000003 aaaa00000001 patch_panels
-until [ "$(grep -c "reloaded" "$TMP/hrd.log")" -gt "$n" ]; do sleep 0.05; done
+reloaded_again() { [ "$(grep -c "reloaded" "$TMP/hrd.log")" -gt "$n" ]; }
+wait_until "hrd to reload during the upgrade" reloaded_again
 release_lock
 wait "$UP"
 RC=$?

@@ -24,13 +24,8 @@ start_hrd
 # before changing files, `edited` after, to wait for the reload.
 reloads() { grep -c "migrations changed: " "$TMP/hrd.log"; }
 editing() { BEFORE=$(reloads); }
-edited() {
-	for _ in $(seq 400); do
-		[ "$(reloads)" -gt "$BEFORE" ] && return 0
-		sleep 0.05
-	done
-	fail "hrd did not reload after an edit" "$(tail -5 "$TMP/hrd.log")"
-}
+reloaded() { [ "$(reloads)" -gt "$BEFORE" ]; }
+edited() { wait_until "hrd to reload after an edit" reloaded; }
 
 hr verify
 expect_rc 0 "verify on an empty database succeeds"

@@ -4,8 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 
 # Started before hrd exists: it waits for hrd, then for head.
-"$HRCTL" wait --for head --timeout 60s >"$TMP/early.out" 2>"$TMP/early.err" &
+"$HRCTL" wait --for head --timeout 120s >"$TMP/early.out" 2>"$TMP/early.err" &
 EARLY=$!
+# Only once it has found no hrd (whenever it gets to run) is hrd started.
+wait_for "$TMP/early.err" "retrying"
 start_hrd
 
 hr wait --timeout 300ms
@@ -27,11 +29,11 @@ expect_rc 0 "a wait started before hrd returns once the schema is at head"
 expect_eq "$(cat "$TMP/early.out")" "$INITIAL (head)" "and prints where it is"
 expect_contains "$(cat "$TMP/early.err")" "retrying" "it said it was waiting for hrd"
 
-hr wait
+hr wait --timeout 120s
 expect_rc 0 "wait at head returns at once"
-hr wait --for 1f3c
+hr wait --for 1f3c --timeout 120s
 expect_rc 0 "wait for an applied revision (by prefix) returns at once"
-hr --json wait
+hr --json wait --timeout 120s
 expect_contains "$OUT" "\"reached\": true" "wait --json reports the state"
 
 # A change made behind hrd's back (another tool) is seen too.
