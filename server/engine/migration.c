@@ -497,24 +497,78 @@ static int parse_lines(parser *p)
 	return in_section ? close_section(p, section_start, p->len) : 0;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
+ * it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF are invalid too (RFC 3629).
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * The file must be UTF-8 text: its header fields travel in protobuf
+ * `string`s and JSON, which must be valid UTF-8, and its SQL goes to
+ * servers that expect it. A nul byte or an invalid sequence fails with
+ * "path:line: …".
+ */
+static int check_text(const char *path, const char *text, size_t len,
+		      hr_error *err)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i = 0, n;
+	int line = 1;
+
+	while (i < len) {
+		if (t[i] == '\0')
+			return hr_error_set(err, HR_INVALID_ARGUMENT,
+					    "%s:%d: binary file (contains a "
+					    "nul byte)",
+					    path, line);
+		if ((n = utf8_sequence(t + i, len - i)) == 0)
+			return hr_error_set(err, HR_INVALID_ARGUMENT,
+					    "%s:%d: invalid utf-8 (byte 0x%02x); "
+					    "migration files must be utf-8 text",
+					    path, line, t[i]);
+		line += t[i] == '\n';
+		i += n;
+	}
+	return 0;
+}
+
 int hr_migration_parse(const char *path, const char *text, size_t len,
 		       hr_migration **out, hr_error *err)
 {
 	parser p = {.path = path, .text = text, .len = len, .err = err};
-	const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
 	int rc;
 
 	*out = NULL;
-	if (nul != NULL) {
-		const char *c;
-		int line = 1;
-
-		for (c = text; c < nul; c++)
-			line += *c == '\n';
-		return hr_error_set(err, HR_INVALID_ARGUMENT,
-				    "%s:%d: binary file (contains a nul byte)",
-				    path, line);
-	}
+	if ((rc = check_text(path, text, len, err)) < 0)
+		return rc;
 	p.m = calloc(1, sizeof *p.m);
 	if (p.m == NULL)
 		return oom(&p);

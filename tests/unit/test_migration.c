@@ -371,6 +371,31 @@ static void test_nul_byte_is_binary(void **state)
 	assert_msg_contains(err, "m.sql:3: binary");
 }
 
+/* Header fields travel as protobuf strings and JSON: the file must be
+ * UTF-8, and a bad byte is named with its line. */
+static void test_invalid_utf8_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"-- revision: a\n-- message: caf\xe9\n",       /* latin-1 */
+		"-- revision: a\n-- message: \xc0\xaf\n",      /* overlong */
+		"-- revision: a\n-- message: \xed\xa0\x80\n", /* surrogate */
+		"-- revision: a\n-- message: \xf4\x90\x80\x80\n", /* > U+10FFFF */
+		"-- revision: a\n-- message: \xe2\x82\n",      /* cut short */
+	};
+	hr_migration *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_error(bad[i], "m.sql:2: invalid utf-8");
+	m = fx_parse("ok.sql", "-- revision: a\n-- message: caf\xc3\xa9 "
+			       "\xe2\x82\xac \xf0\x9f\x97\x84\n");
+	assert_string_equal(m->message, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x97\x84");
+	hr_migration_free(m);
+	/* in the sql too: it is sent to servers that expect utf-8 */
+	expect_error("-- revision: a\n-- +upgrade\n\nSELECT '\xff';\n",
+		     "m.sql:4: invalid utf-8");
+}
+
 /*
  * Every prefix of a valid file, each in a heap buffer of exactly that
  * size (so ASan sees any read past len), parses or fails cleanly.
@@ -501,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_missing_revision),
 		cmocka_unit_test(test_revision_ids),
 		cmocka_unit_test(test_nul_byte_is_binary),
+		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_truncated_input),
 		cmocka_unit_test(test_load),
 	};
