@@ -617,6 +617,27 @@ static int too_large(const char *path, hr_error *err)
 			    HR_MIGRATION_FILE_MAX);
 }
 
+int hr_migration_check_mode(const char *path, const struct stat *st,
+			    const char *what, hr_error *err)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return hr_error_set(err, HR_PERMISSION_DENIED,
+				    "%s: refusing a %s owned by uid %ld (hrd "
+				    "runs the sql it holds: it must belong to "
+				    "uid %ld or root)",
+				    path, what, (long)st->st_uid,
+				    (long)geteuid());
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return hr_error_set(err, HR_PERMISSION_DENIED,
+				    "%s: refusing a %s writable by %s (mode "
+				    "%04o; hrd runs the sql it holds: chmod "
+				    "go-w it)",
+				    path, what,
+				    st->st_mode & S_IWOTH ? "anyone" : "its group",
+				    (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 {
 	struct stat st;
@@ -638,6 +659,12 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 		close(fd);
 		return hr_error_set(err, HR_INVALID_ARGUMENT,
 				    "%s: not a regular file", path);
+	}
+	/* Checked on the descriptor we read, so a file swapped after the
+	 * check is not the one read. */
+	if ((rc = hr_migration_check_mode(path, &st, "migration file", err)) < 0) {
+		close(fd);
+		return rc;
 	}
 	if (st.st_size > (off_t)HR_MIGRATION_FILE_MAX) {
 		close(fd);

@@ -21,6 +21,7 @@
 #define HR_MIGRATION_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "status.h"
 
@@ -70,6 +71,18 @@ int hr_migration_parse(const char *path, const char *text, size_t len,
 
 /* Read and parse the file at path (at most HR_MIGRATION_FILE_MAX bytes). */
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
+
+/*
+ * Whether hrd may trust what st (a stat of path) describes to hold SQL
+ * it runs, as sshd's StrictModes trusts key files: owned by hrd's
+ * effective user or by root, and writable by neither group nor others.
+ * A directory of migrations counts too, sticky or not (anyone who may
+ * create a file in it may add a migration). what names it in the
+ * message ("migration file", "migrations directory"). 0, or
+ * -HR_PERMISSION_DENIED with "path: refusing …".
+ */
+int hr_migration_check_mode(const char *path, const struct stat *st,
+			    const char *what, hr_error *err);
 
 void hr_migration_free(hr_migration *m);
 

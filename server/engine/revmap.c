@@ -694,6 +694,7 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 	struct dirent **names = NULL;
 	size_t dlen = strlen(dir);
 	int slash = dlen > 0 && dir[dlen - 1] != '/';
+	struct stat dir_st;
 	int n, i, rc = 0;
 
 	n = scandir(dir, &names, is_sql_name, cmp_name);
@@ -701,6 +702,14 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 		return hr_error_set(err, HR_NOT_FOUND,
 				    "cannot read migrations directory '%s': %s",
 				    dir, strerror(errno));
+	/* Whoever may add a file here may add a migration. */
+	if (stat(dir, &dir_st) != 0)
+		rc = hr_error_set(err, HR_NOT_FOUND,
+				  "cannot read migrations directory '%s': %s",
+				  dir, strerror(errno));
+	else
+		rc = hr_migration_check_mode(dir, &dir_st,
+					     "migrations directory", err);
 	for (i = 0; i < n && rc == 0; i++) {
 		size_t size = dlen + slash + strlen(names[i]->d_name) + 1;
 		char *path = malloc(size);

@@ -47,6 +47,38 @@ hr current
 expect_eq "$ERR" "" "current has no warning while an old map serves"
 rm "$MIGRATIONS/bbbb00000002_typo.sql"
 
+# A file or directory others may write is refused, as sshd's StrictModes
+# refuses such keys; the last good map keeps serving.
+chmod 666 "$MIGRATIONS/aaaa00000001_add_cables.sql"
+if wait_for_log "migrations not reloaded: .*aaaa00000001_add_cables.sql: refusing a migration file writable by anyone (mode 0666"; then
+	pass "a world-writable migration file is refused, naming it"
+else
+	fail "a world-writable migration file is refused, naming it" "$(cat "$TMP/hrd.log")"
+fi
+hr history
+expect_contains "$OUT" "aaaa00000001 (head)" "the last good map keeps serving after a refused file"
+n=$(grep -c "migrations changed: reloaded" "$TMP/hrd.log")
+chmod 644 "$MIGRATIONS/aaaa00000001_add_cables.sql"
+for _ in $(seq 400); do
+	[ "$(grep -c "migrations changed: reloaded" "$TMP/hrd.log")" -gt "$n" ] && break
+	sleep 0.05
+done
+if [ "$(grep -c "migrations changed: reloaded" "$TMP/hrd.log")" -gt "$n" ]; then
+	pass "chmod go-w makes the file load again"
+else
+	fail "chmod go-w makes the file load again" "$(cat "$TMP/hrd.log")"
+fi
+chmod 777 "$MIGRATIONS"
+kill -HUP "$HRD_PID"
+if wait_for_log "SIGHUP: migrations not reloaded: $MIGRATIONS: refusing a migrations directory writable by anyone"; then
+	pass "a world-writable migrations directory is refused, naming it"
+else
+	fail "a world-writable migrations directory is refused, naming it" "$(cat "$TMP/hrd.log")"
+fi
+hr upgrade head
+expect_rc 0 "hrd keeps serving the last good map"
+chmod 755 "$MIGRATIONS"
+
 # SIGHUP reloads too.
 kill -HUP "$HRD_PID"
 if wait_for_log "SIGHUP: reloaded 2 migrations"; then pass "SIGHUP reloads"; else

@@ -546,6 +546,72 @@ static void test_load_dir(void **state)
 	assert_msg_contains(err, "cannot read migrations directory");
 }
 
+/* A file or directory others may write is refused (StrictModes). */
+static void expect_refused(const char *dir, const char *needle)
+{
+	hr_revmap *map = (hr_revmap *)&map;
+	hr_error err = {0};
+
+	assert_true(hr_revmap_load_dir(dir, &map, &err) < 0);
+	assert_null(map);
+	assert_msg_contains(err, needle);
+}
+
+static void expect_loads(const char *dir)
+{
+	hr_revmap *map = NULL;
+	hr_error err = {0};
+
+	if (hr_revmap_load_dir(dir, &map, &err) != 0)
+		fail_msg("%s", err.msg);
+	hr_revmap_free(map);
+}
+
+static void test_writable_by_others_refused(void **state)
+{
+	char dir[] = "/tmp/hr_test_revmap_XXXXXX", path[512], needle[600];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "a.sql", "-- revision: aaa\n");
+	snprintf(path, sizeof path, "%s/a.sql", dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	expect_loads(dir);
+
+	assert_int_equal(chmod(path, 0666), 0);
+	snprintf(needle, sizeof needle, "%s: refusing a migration file "
+		 "writable by anyone (mode 0666", path);
+	expect_refused(dir, needle);
+	assert_int_equal(chmod(path, 0664), 0);
+	expect_refused(dir, "writable by its group (mode 0664");
+	assert_int_equal(chmod(path, 0600), 0);
+	expect_loads(dir);
+
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(needle, sizeof needle, "%s: refusing a migrations directory "
+		 "writable by anyone (mode 0777", dir);
+	expect_refused(dir, needle);
+	/* sticky or not: anyone may still add a file */
+	assert_int_equal(chmod(dir, 01777), 0);
+	expect_refused(dir, "migrations directory writable by anyone");
+	assert_int_equal(chmod(dir, 0755), 0);
+	expect_loads(dir);
+
+	/* Owned by another user: only root can set that up. */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, (gid_t)-1), 0);
+		expect_refused(dir, "refusing a migration file owned by uid 65534");
+		assert_int_equal(chown(path, 0, (gid_t)-1), 0);
+		assert_int_equal(chown(dir, 65534, (gid_t)-1), 0);
+		expect_refused(dir, "refusing a migrations directory owned by "
+				    "uid 65534");
+		assert_int_equal(chown(dir, 0, (gid_t)-1), 0);
+		expect_loads(dir);
+	}
+	drop(dir, "a.sql");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The product's own migrations/ (found from this file's path) loads. */
 static void test_real_migrations_dir(void **state)
 {
@@ -582,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_pointer),
 		cmocka_unit_test(test_large_chain),
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_writable_by_others_refused),
 		cmocka_unit_test(test_real_migrations_dir),
 		cmocka_unit_test(test_label_spread),
 		cmocka_unit_test(test_lineage_and_dependents),
