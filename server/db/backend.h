@@ -38,6 +38,19 @@ typedef struct hr_db_ops {
 		    void *ud, hr_error *err);
 	int (*lock_check)(hr_db *db, hr_error *err);
 	void (*unlock)(hr_db *db);
+	/* Optional: return the session to the state every migration starts
+	 * from, undoing what the last one's SQL changed (settings, and
+	 * outside a transaction also temporary objects, prepared
+	 * statements, session locks). NULL where exec_script refuses such
+	 * changes instead (SQLite). */
+	int (*reset_session)(hr_db *db, hr_error *err);
+	/* Optional: fail when a row breaks a foreign key (SQLite, whose
+	 * enforcement a migration may turn off); NULL: the server always
+	 * enforces them. */
+	int (*check_foreign_keys)(hr_db *db, hr_error *err);
+	/* Statements turning foreign-key enforcement off and back on,
+	 * outside a transaction; NULL where a migration cannot (PostgreSQL). */
+	const char *foreign_keys_off_sql, *foreign_keys_on_sql;
 	int may_block;          /* calls can wait on the network */
 	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
 	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */

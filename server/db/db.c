@@ -127,6 +127,25 @@ int hr_db_exec_script(hr_db *db, const char *sql, int first_line,
 	return db->ops->exec_script(db, sql, first_line, fail_line, err);
 }
 
+int hr_db_reset_session(hr_db *db, hr_error *err)
+{
+	return db->ops->reset_session ? db->ops->reset_session(db, err) : 0;
+}
+
+int hr_db_foreign_keys(hr_db *db, int on, hr_error *err)
+{
+	const char *sql = on ? db->ops->foreign_keys_on_sql
+			     : db->ops->foreign_keys_off_sql;
+
+	return sql ? db->ops->exec(db, sql, NULL, 0, NULL, err) : 0;
+}
+
+int hr_db_check_foreign_keys(hr_db *db, hr_error *err)
+{
+	return db->ops->check_foreign_keys ? db->ops->check_foreign_keys(db, err)
+					   : 0;
+}
+
 int hr_db_ensure_tables(hr_db *db, hr_error *err)
 {
 	/* Alembic's exact DDL, so either tool recognises the other's table. */
@@ -463,6 +482,8 @@ int hr_db_open_script(const hr_db *like, hr_db **out, hr_error *err)
 		.exec_script = script_exec_script,
 		.rollback = script_rollback,
 		.begin_sql = like->ops->begin_sql,
+		.foreign_keys_off_sql = like->ops->foreign_keys_off_sql,
+		.foreign_keys_on_sql = like->ops->foreign_keys_on_sql,
 		.history_ddl = like->ops->history_ddl,
 	};
 	sd->base.ops = &sd->ops;

@@ -58,10 +58,40 @@ void hr_db_rollback(hr_db *db);
 /*
  * Run every statement of sql (a migration section whose first line is
  * file line first_line). On failure *fail_line is the file line of the
- * failing statement and err holds the database's message.
+ * failing statement and err holds the database's message. Only for a
+ * migration's own SQL: what would escape hrd's transaction or outlive
+ * the migration on hrd's connection is refused before it runs
+ * (BEGIN/COMMIT/ROLLBACK; on SQLite also savepoints, ATTACH/DETACH,
+ * temporary objects and PRAGMAs that set connection state).
  */
 int hr_db_exec_script(hr_db *db, const char *sql, int first_line,
 		      int *fail_line, hr_error *err);
+
+/*
+ * Return the session to the state every migration starts from: what a
+ * migration SET (search_path, statement_timeout, role, …) is undone, and
+ * outside a transaction also its temporary tables, prepared statements
+ * and session advisory locks (PostgreSQL: RESET ALL in a transaction,
+ * DISCARD ALL outside one). Nothing to do on SQLite, which refuses such
+ * changes (see hr_db_exec_script).
+ */
+int hr_db_reset_session(hr_db *db, hr_error *err);
+
+/*
+ * Turn the connection's foreign-key enforcement off (on == 0) or back on,
+ * outside a transaction, for a migration whose header says
+ * `foreign_keys: off`: SQLite's PRAGMA foreign_keys (which cannot change
+ * inside a transaction). hrd's SQLite connections enforce foreign keys
+ * otherwise. Nothing to do on PostgreSQL, which always enforces them.
+ */
+int hr_db_foreign_keys(hr_db *db, int on, hr_error *err);
+
+/*
+ * Fail with -HR_FAILED_PRECONDITION naming the table when a row breaks a
+ * foreign key (SQLite: PRAGMA foreign_key_check, run before a migration's
+ * COMMIT). Nothing to do on PostgreSQL.
+ */
+int hr_db_check_foreign_keys(hr_db *db, hr_error *err);
 
 /*
  * The schema lock, held around every schema change (read the version

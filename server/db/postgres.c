@@ -43,6 +43,10 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+/* What every session is set to on connecting, and again after a
+ * migration: the history table's applied_at is written as UTC text. */
+#define SESSION_SETUP "SET TIME ZONE 'UTC'"
+
 /* libpq's connect_timeout unless the URL sets one (seconds). */
 #define CONNECT_TIMEOUT "10"
 
@@ -282,8 +286,7 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 	s->conn = hr_pq.PQconnectdbParams(keys, vals, 1);
 	if (s->conn != NULL && hr_pq.PQstatus(s->conn) == CONNECTION_OK) {
 		hr_pq.PQsetNoticeProcessor(s->conn, on_notice, p);
-		/* The history table's applied_at is written as UTC text. */
-		res = hr_pq.PQexec(s->conn, "SET TIME ZONE 'UTC'");
+		res = hr_pq.PQexec(s->conn, SESSION_SETUP);
 		if (!result_ok(res)) {
 			int rc = fail(p, s, res, err);
 
@@ -729,6 +732,36 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 	return 0;
 }
 
+/*
+ * Undo what a migration left on the session: inside its transaction
+ * RESET ALL (SET, SET ROLE, search_path, timeouts: hrd's own statements
+ * after it run as on a fresh session), outside one DISCARD ALL (also
+ * temporary tables, prepared statements, cursors, LISTEN and session
+ * advisory locks; the schema lock lives on another session). Then the
+ * settings every session starts with.
+ */
+static int pg_reset_session(hr_db *db, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	PGresult *res;
+	int rc;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	/* Two commands: a query string of several runs as one transaction
+	 * block, where DISCARD ALL cannot. */
+	res = hr_pq.PQexec(p->main.conn,
+			   p->base.in_transaction ? "RESET ALL" : "DISCARD ALL");
+	if (result_ok(res)) {
+		hr_pq.PQclear(res);
+		res = hr_pq.PQexec(p->main.conn, SESSION_SETUP);
+	}
+	if (!result_ok(res))
+		rc = fail(p, &p->main, res, err);
+	hr_pq.PQclear(res);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* The schema lock                                                     */
 /* ------------------------------------------------------------------ */
@@ -883,6 +916,7 @@ const hr_db_ops hr_db_postgres_ops = {
 	.table_exists = pg_table_exists,
 	.exec_script = pg_exec_script,
 	.rollback = pg_rollback,
+	.reset_session = pg_reset_session,
 	.lock = pg_lock,
 	.lock_check = pg_lock_check,
 	.unlock = pg_unlock,

@@ -5,10 +5,19 @@
  * wait behind the writer applying a migration. We issue BEGIN/COMMIT
  * ourselves, which makes SQLite's DDL transactional: a failing statement
  * rolls back the whole migration, tables created before it included.
+ *
+ * A migration's SQL runs under an authorizer that refuses, before they
+ * run, the statements that would break that (its own BEGIN, COMMIT,
+ * ROLLBACK, savepoints) or outlive the migration on hrd's connection
+ * (ATTACH, temporary objects, PRAGMAs that set connection state): each
+ * migration starts from the same session. Foreign keys are enforced
+ * (PRAGMA foreign_keys = ON) unless a migration's header turns them off.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <uv.h>
 
 #include "backend.h"
@@ -20,6 +29,7 @@ typedef struct sqlite_db {
 	sqlite3_stmt *versions; /* the status read, kept prepared */
 	uint64_t busy_since;    /* uv_hrtime() when the current wait began */
 	hr_error stopped;       /* why should_stop ended a wait; code 0: none */
+	char refused[160];      /* why the authorizer refused a statement */
 } sqlite_db;
 
 /* Attempts at the status read when a schema change races it. */
@@ -158,6 +168,15 @@ static int sqlite_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	sqlite3_extended_result_codes(s->conn, 1);
 	/* WAL persists in the file; in-memory databases keep "memory". */
 	rc = sqlite3_exec(s->conn, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		hr_error_set(err, code_for(rc), "cannot use sqlite database %s: %s",
+			     url->redacted, sqlite3_errmsg(s->conn));
+		sqlite_close(&s->base);
+		return -(int)err->code;
+	}
+	/* Enforced for migrations as for the application; a migration that
+	 * must not be checked (a table rebuild) says `foreign_keys: off`. */
+	rc = sqlite3_exec(s->conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		hr_error_set(err, code_for(rc), "cannot use sqlite database %s: %s",
 			     url->redacted, sqlite3_errmsg(s->conn));
@@ -322,34 +341,158 @@ static const char *skip_blank(const char *p)
 	}
 }
 
+/* PRAGMAs a migration may give an argument: they read a table, or
+ * change the database file rather than the connection. */
+static int pragma_allowed(const char *name)
+{
+	static const char *const allowed[] = {
+		"table_info",   "table_xinfo", "table_list",
+		"index_list",   "index_info",  "index_xinfo",
+		"foreign_key_list", "foreign_key_check", "integrity_check",
+		"quick_check",  "user_version", "application_id",
+		"defer_foreign_keys", /* reset by SQLite at COMMIT */
+	};
+
+	for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+		if (strcasecmp(name, allowed[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The authorizer while a migration's SQL is prepared: refuse what would
+ * end hrd's transaction or leave state on the connection behind for the
+ * next migration and for hrd's own statements, saying why in
+ * s->refused.
+ */
+static int authorize(void *ud, int action, const char *a1, const char *a2,
+		     const char *a3, const char *a4)
+{
+	sqlite_db *s = ud;
+	const char *why = NULL;
+
+	(void)a3;
+	(void)a4;
+	switch (action) {
+	case SQLITE_TRANSACTION:
+	case SQLITE_SAVEPOINT:
+		why = "transaction control statements are not allowed in a "
+		      "migration: hrd runs each migration in its own "
+		      "transaction";
+		break;
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+		why = "ATTACH and DETACH are not allowed in a migration: an "
+		      "attached database is outside the migration's "
+		      "transaction and would stay attached after it";
+		break;
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_CREATE_TEMP_INDEX:
+	case SQLITE_CREATE_TEMP_TRIGGER:
+	case SQLITE_CREATE_TEMP_VIEW:
+		why = "temporary tables, views, indexes and triggers are not "
+		      "allowed in a migration: they would outlive it on hrd's "
+		      "connection (use an ordinary table and drop it)";
+		break;
+	case SQLITE_PRAGMA:
+		if (a2 == NULL || pragma_allowed(a1))
+			break;
+		if (strcasecmp(a1, "foreign_keys") == 0) {
+			why = "PRAGMA foreign_keys cannot change inside a "
+			      "migration: say `-- foreign_keys: off` in its "
+			      "header";
+			break;
+		}
+		snprintf(s->refused, sizeof s->refused,
+			 "PRAGMA %.40s with a value is not allowed in a "
+			 "migration: it would change hrd's connection, not "
+			 "the schema",
+			 a1);
+		return SQLITE_DENY;
+	default:
+		break;
+	}
+	if (why == NULL)
+		return SQLITE_OK;
+	snprintf(s->refused, sizeof s->refused, "%s", why);
+	return SQLITE_DENY;
+}
+
 static int sqlite_exec_script(hr_db *db, const char *sql, int first_line,
 			      int *fail_line, hr_error *err)
 {
-	sqlite3 *conn = conn_of(db);
+	sqlite_db *s = (sqlite_db *)db;
+	sqlite3 *conn = s->conn;
 	const char *p = sql;
+	int rc = 0;
+
+	/* Only while the migration's statements are prepared: hrd's own
+	 * BEGIN and COMMIT run without it. */
+	s->refused[0] = '\0';
+	sqlite3_set_authorizer(conn, authorize, s);
 
 	/* One statement at a time (sqlite3_prepare's tail splits them, even
 	 * CREATE TRIGGER … BEGIN … END) so a failure can name its line. */
 	while (*(p = skip_blank(p)) != '\0') {
 		sqlite3_stmt *stmt = NULL;
 		const char *tail = NULL;
-		int rc = sqlite3_prepare_v2(conn, p, -1, &stmt, &tail);
+		int src = sqlite3_prepare_v2(conn, p, -1, &stmt, &tail);
 
-		if (rc == SQLITE_OK && stmt != NULL) {
-			while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (src == SQLITE_OK && stmt != NULL) {
+			while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
 				;
-			if (rc == SQLITE_DONE)
-				rc = SQLITE_OK;
+			if (src == SQLITE_DONE)
+				src = SQLITE_OK;
 		}
 		sqlite3_finalize(stmt);
-		if (rc != SQLITE_OK) {
+		if (src != SQLITE_OK) {
 			*fail_line = line_of(sql, p, first_line);
-			return fail(db, code_for(rc), err);
+			if ((src & 0xff) == SQLITE_AUTH && s->refused[0] != '\0')
+				rc = hr_error_set(err, HR_FAILED_PRECONDITION,
+						  "%s", s->refused);
+			else
+				rc = fail(db, code_for(src), err);
+			break;
 		}
 		if (tail == NULL || tail == p)
 			break;
 		p = tail;
 	}
+	sqlite3_set_authorizer(conn, NULL, NULL);
+	return rc;
+}
+
+/*
+ * PRAGMA foreign_key_check over the whole database: the first violation
+ * fails, naming the child table, the row and the parent table. Run in
+ * the migration's transaction before COMMIT, it catches what a
+ * migration with enforcement off (or deferred constraints) left behind.
+ */
+static int sqlite_check_foreign_keys(hr_db *db, hr_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(conn_of(db), "PRAGMA foreign_key_check",
+				    -1, &stmt, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, code_for(rc), err);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(stmt, 0);
+		const char *parent = (const char *)sqlite3_column_text(stmt, 2);
+
+		hr_error_set(err, HR_FAILED_PRECONDITION,
+			     "foreign key violation: a row of table '%.64s' "
+			     "(rowid %lld) references a missing row of '%.64s'",
+			     table ? table : "?",
+			     (long long)sqlite3_column_int64(stmt, 1),
+			     parent ? parent : "?");
+		sqlite3_finalize(stmt);
+		return -(int)err->code;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return fail(db, code_for(rc), err);
 	return 0;
 }
 
@@ -362,6 +505,9 @@ const hr_db_ops hr_db_sqlite_ops = {
 	.table_exists = sqlite_table_exists,
 	.read_versions = sqlite_read_versions,
 	.exec_script = sqlite_exec_script,
+	.check_foreign_keys = sqlite_check_foreign_keys,
+	.foreign_keys_off_sql = "PRAGMA foreign_keys = OFF",
+	.foreign_keys_on_sql = "PRAGMA foreign_keys = ON",
 	.begin_sql = "BEGIN IMMEDIATE",
 	.history_ddl =
 		"CREATE TABLE IF NOT EXISTS " HR_HISTORY_TABLE " ("

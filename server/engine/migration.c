@@ -31,6 +31,7 @@ enum field {
 	F_BRANCH_LABELS,
 	F_DEPENDS_ON,
 	F_TRANSACTIONAL,
+	F_FOREIGN_KEYS,
 	N_FIELDS
 };
 
@@ -42,6 +43,7 @@ static const char *const field_names[N_FIELDS] = {
 	[F_BRANCH_LABELS] = "branch_labels",
 	[F_DEPENDS_ON] = "depends_on",
 	[F_TRANSACTIONAL] = "transactional",
+	[F_FOREIGN_KEYS] = "foreign_keys",
 };
 
 typedef struct parser {
@@ -205,25 +207,28 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 	return 0;
 }
 
-/* transactional: true/yes or false/no, in any case. */
-static int parse_bool(parser *p, int line, const char *v, size_t vlen)
+/* A switch: true/yes/on or false/no/off, in any case, into *out. */
+static int parse_switch(parser *p, int line, enum field f, const char *v,
+			size_t vlen, int *out)
 {
 	static const struct {
 		const char *word;
 		int value;
-	} words[] = {{"true", 1}, {"yes", 1}, {"false", 0}, {"no", 0}};
+	} words[] = {{"true", 1}, {"yes", 1}, {"on", 1},
+		     {"false", 0}, {"no", 0},  {"off", 0}};
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strlen(words[i].word) == vlen &&
 		    strncasecmp(words[i].word, v, vlen) == 0) {
-			p->m->transactional = words[i].value;
+			*out = words[i].value;
 			return 0;
 		}
 	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
-			    "%s:%d: transactional must be true or false, "
-			    "not '%.*s'",
-			    p->path, line, quote_len(vlen), v);
+			    "%s:%d: %s must be %s, not '%.*s'", p->path, line,
+			    field_names[f],
+			    f == F_FOREIGN_KEYS ? "on or off" : "true or false",
+			    quote_len(vlen), v);
 }
 
 /* Store field f's value v (trimmed) from line; each field is set once. */
@@ -231,6 +236,7 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 		     size_t vlen)
 {
 	hr_migration *m = p->m;
+	int on, rc;
 
 	if (p->field_line[f] != 0)
 		return hr_error_set(p->err, HR_INVALID_ARGUMENT,
@@ -272,7 +278,11 @@ static int set_field(parser *p, int line, enum field f, const char *v,
 		m->create_date = dup_n(v, vlen);
 		return m->create_date == NULL ? oom(p) : 0;
 	case F_TRANSACTIONAL:
-		return parse_bool(p, line, v, vlen);
+		return parse_switch(p, line, f, v, vlen, &m->transactional);
+	case F_FOREIGN_KEYS:
+		if ((rc = parse_switch(p, line, f, v, vlen, &on)) == 0)
+			m->foreign_keys_off = !on;
+		return rc;
 	case N_FIELDS:
 		break;
 	}

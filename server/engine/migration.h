@@ -55,6 +55,8 @@ typedef struct hr_migration {
 	char *create_date;  /* "" when absent */
 	char *path;         /* as passed to the parser */
 	int transactional;  /* 0 when the header says `transactional: false` */
+	int foreign_keys_off; /* 1 when the header says `foreign_keys: off`:
+				 SQLite enforcement off while it runs */
 	char checksum[65];  /* SHA-256 hex of the file with CRLF read as LF */
 	hr_sql_section *sections;
 	size_t n_sections;

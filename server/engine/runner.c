@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 static int64_t now_us(void)
 {
 	struct timespec ts;
@@ -129,7 +131,23 @@ static int record_and_commit(hr_db *db, hr_history_entry *e,
 	return rc;
 }
 
-/* One step: SQL + version rows + history row, committed together. */
+/* A failure of step s after its SQL ran, in the form run_sections uses. */
+static int step_failed(const hr_plan_step *s, hr_error *err)
+{
+	hr_error inner = *err;
+
+	return hr_error_set(err, inner.code, "%s failed at %s (%s): %s",
+			    hr_direction_name(s->direction),
+			    s->migration->revision, s->migration->path,
+			    inner.msg);
+}
+
+/*
+ * One step: SQL + version rows + history row, committed together. The
+ * migration's SQL and its checks run in the session every migration
+ * starts from; settings it changed are undone before hrd's own
+ * statements (on PostgreSQL; SQLite refuses such changes).
+ */
 static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		    int64_t peer_uid, int64_t *duration_us, hr_error *err)
 {
@@ -138,16 +156,30 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 	hr_strlist after = {0};
 	int rc;
 
+	/* PRAGMA foreign_keys cannot change inside a transaction: before
+	 * BEGIN, and after_step turns it back on. */
+	if (m->foreign_keys_off && (rc = hr_db_foreign_keys(db, 0, err)) < 0)
+		return step_failed(s, err);
 	/* A non-transactional migration (CREATE INDEX CONCURRENTLY) runs its
 	 * SQL first, on its own; only the bookkeeping is then atomic. */
-	if (!m->transactional && (rc = run_sections(db, s, err)) < 0)
+	if (!m->transactional &&
+	    ((rc = run_sections(db, s, err)) < 0 ||
+	     (rc = hr_db_reset_session(db, err)) < 0))
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if ((m->transactional && (rc = run_sections(db, s, err)) < 0) ||
+	if ((m->transactional &&
+	     ((rc = run_sections(db, s, err)) < 0 ||
+	      (rc = hr_db_reset_session(db, err)) < 0)) ||
 	    (rc = apply_vops(db, s, err)) < 0) {
 		hr_db_rollback(db);
 		return rc;
+	}
+	/* What enforcement did not stop (it was off, or deferred) must
+	 * not commit. */
+	if ((rc = hr_db_check_foreign_keys(db, err)) < 0) {
+		hr_db_rollback(db);
+		return step_failed(s, err);
 	}
 	for (size_t i = 0; i < versions->n && rc == 0; i++)
 		rc = hr_strlist_push(&after, versions->items[i]);
@@ -166,6 +198,29 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		.peer_uid = peer_uid,
 	};
 	return record_and_commit(db, &e, versions, &after, err);
+}
+
+/*
+ * What every step needs after it, whatever happened: foreign-key
+ * enforcement back on after a `foreign_keys: off` migration, and the
+ * session reset (temporary tables, prepared statements, session locks),
+ * so the next migration starts from the same session. 0, or the first
+ * failure in err as "after REV: why".
+ */
+static int after_step(hr_db *db, const hr_plan_step *s, hr_error *err)
+{
+	hr_error inner;
+	int rc = 0;
+
+	if (s->migration->foreign_keys_off)
+		rc = hr_db_foreign_keys(db, 1, &inner);
+	if (rc == 0)
+		rc = hr_db_reset_session(db, &inner);
+	if (rc < 0)
+		hr_error_set(err, inner.code, "after %s %s: %s",
+			     hr_direction_name(s->direction),
+			     s->migration->revision, inner.msg);
+	return rc;
 }
 
 int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
@@ -189,16 +244,23 @@ int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const hr_plan_step *s = &plan->steps[i];
 		int64_t duration = 0;
+		hr_error cleanup;
 
 		if (hooks->should_stop && hooks->should_stop(hooks->ud, err))
 			return -(int)err->code;
 		if (hooks->started)
 			hooks->started(hooks->ud, i, s);
-		if ((rc = run_step(db, s, versions, peer_uid, &duration, err)) < 0)
+		rc = run_step(db, s, versions, peer_uid, &duration, err);
+		if (rc < 0) {
+			if (after_step(db, s, &cleanup) < 0)
+				hr_log(HR_LOG_WARN, "%s", cleanup.msg);
 			return rc;
+		}
 		++*steps_done;
 		if (hooks->finished)
 			hooks->finished(hooks->ud, i, s, duration);
+		if ((rc = after_step(db, s, err)) < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -112,6 +112,28 @@ static void test_transactional_values(void **state)
 		     "'maybe'");
 }
 
+/* foreign_keys: off asks for SQLite's enforcement off while it runs. */
+static void test_foreign_keys_values(void **state)
+{
+	hr_migration *m;
+
+	(void)state;
+	m = fx_parse("a.sql", "-- revision: a\n");
+	assert_int_equal(m->foreign_keys_off, 0);
+	hr_migration_free(m);
+	m = fx_parse("a.sql", "-- revision: a\n-- foreign_keys: off\n");
+	assert_int_equal(m->foreign_keys_off, 1);
+	hr_migration_free(m);
+	m = fx_parse("a.sql", "-- revision: a\n-- foreign_keys: ON\n");
+	assert_int_equal(m->foreign_keys_off, 0);
+	hr_migration_free(m);
+	expect_error("-- revision: a\n-- foreign_keys: later\n",
+		     "m.sql:2: foreign_keys must be on or off, not 'later'");
+	expect_error("-- revision: a\n-- foreign_keys: off\n"
+		     "-- foreign_keys: on\n",
+		     "m.sql:3: repeated header field 'foreign_keys'");
+}
+
 static void test_merge_list_separators(void **state)
 {
 	hr_migration *m = fx_parse("m.sql", "-- revision: m\n"
@@ -513,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_all_header_fields),
 		cmocka_unit_test(test_defaults_and_base),
 		cmocka_unit_test(test_transactional_values),
+		cmocka_unit_test(test_foreign_keys_values),
 		cmocka_unit_test(test_merge_list_separators),
 		cmocka_unit_test(test_sections_and_dialects),
 		cmocka_unit_test(test_marker_at_eof_and_empty_merge),
