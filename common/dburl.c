@@ -213,10 +213,11 @@ static void find_in_keywords(spans *sp)
 
 /* Wherever url spells one of the passwords the parser found, mask it:
  * whatever our own reading missed, libpq's does not. */
-static int find_parsed(spans *sp, hr_strlist *parsed)
+static void find_parsed(spans *sp, hr_strlist *parsed)
 {
+	/* A parser that cannot tell leaves our own reading to stand. */
 	if (password_parser == NULL || password_parser(sp->url, parsed) < 0)
-		return 0;
+		return;
 	for (size_t k = 0; k < parsed->n; k++) {
 		const char *secret = parsed->items[k];
 
@@ -231,7 +232,6 @@ static int find_parsed(spans *sp, hr_strlist *parsed)
 			}
 		}
 	}
-	return 0;
 }
 
 /* Mark every byte of url that belongs to a password; parsed gets what
@@ -249,7 +249,8 @@ static int find_passwords(spans *sp, const char *url, hr_strlist *parsed)
 		find_in_uri(sp, auth);
 	else
 		find_in_keywords(sp);
-	return find_parsed(sp, parsed);
+	find_parsed(sp, parsed);
+	return 0;
 }
 
 char *hr_dburl_redact(const char *url)
