@@ -733,11 +733,11 @@ static int pg_reset_session(hr_db *db, hr_error *err)
 		return rc;
 	/* Two commands: a query string of several runs as one transaction
 	 * block, where DISCARD ALL cannot. */
-	res = hr_pq.PQexec(p->main.conn,
-			   p->base.in_transaction ? "RESET ALL" : "DISCARD ALL");
+	res = main_exec(p, p->base.in_transaction ? "RESET ALL" : "DISCARD ALL",
+			0, NULL, 1);
 	if (result_ok(res)) {
 		hr_pq.PQclear(res);
-		res = hr_pq.PQexec(p->main.conn, SESSION_SETUP);
+		res = main_exec(p, SESSION_SETUP, 0, NULL, 1);
 	}
 	if (!result_ok(res))
 		rc = fail(p, &p->main, res, err);
