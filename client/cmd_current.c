@@ -1,6 +1,8 @@
 /* cmd_current.c — `hrctl current`: the revision(s) the database is at. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "dburl.h"
 #include "hrctl.h"
 
 /* Whether the rows are exactly the heads (in any order). */
@@ -31,11 +33,23 @@ static void print_ids(FILE *out, Homerack__V1__Revision *const *revs,
 		fprintf(out, "%s%s", i ? ", " : "", revs[i]->revision);
 }
 
+/* The database URL hrd reported, redacted once more by our own reading
+ * (hrd already hid the password, with libpq's). Caller frees. */
+static char *shown_database(const Homerack__V1__CurrentReply *reply)
+{
+	char *shown = hr_dburl_redact(reply->database);
+
+	return shown != NULL ? shown : strdup("(out of memory)");
+}
+
 static void print_json(const Homerack__V1__CurrentReply *reply,
 		       const Homerack__V1__HistoryReply *heads, int at_heads)
 {
+	char *database = shown_database(reply);
+
 	printf("{\"database\": ");
-	hrctl_json_string(stdout, reply->database);
+	hrctl_json_string(stdout, database ? database : "");
+	free(database);
 	printf(", \"migrations_error\": ");
 	hrctl_json_string(stdout, reply->migrations_error);
 	printf(", \"revisions\": ");
@@ -53,8 +67,13 @@ static void print_json(const Homerack__V1__CurrentReply *reply,
 
 static void print_text(const Homerack__V1__CurrentReply *reply, int verbose)
 {
-	if (verbose)
-		printf("Current revision(s) for %s:\n", reply->database);
+	if (verbose) {
+		char *database = shown_database(reply);
+
+		printf("Current revision(s) for %s:\n",
+		       database ? database : "");
+		free(database);
+	}
 	for (size_t i = 0; i < reply->n_revisions; i++) {
 		const Homerack__V1__Revision *r = reply->revisions[i];
 

@@ -10,6 +10,7 @@
 
 #include "dburl.h"
 #include "log.h"
+#include "pgpassword.h"
 #include "server.h"
 #include "sockpath.h"
 
@@ -177,6 +178,9 @@ int main(int argc, char **argv)
 	cfg.database_url = env_or("DATABASE_URL", cfg.database_url);
 	cfg.migrations_dir = env_or("HOMERACK_MIGRATIONS", cfg.migrations_dir);
 	cfg.models_dir = env_or("HOMERACK_MODELS", cfg.models_dir);
+	/* libpq decides where a URL's password is, for every redaction
+	 * from here on (ps, logs, errors, replies). */
+	hr_dburl_set_password_parser(hr_pg_passwords);
 	while ((opt = getopt_long(argc, argv, "s:d:m:qvhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':

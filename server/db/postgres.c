@@ -68,7 +68,7 @@ typedef struct pg_db {
 	hr_db base;
 	char *conninfo; /* the libpq URI, password included: libpq only */
 	char *redacted;
-	char *secrets[3]; /* the password as decoded and as spelled */
+	hr_strlist secrets; /* the password(s) as decoded and as spelled */
 	char app_name[64];
 	pg_session main, lock;
 	int txn_lost;  /* main was lost inside a transaction not yet rolled
@@ -131,11 +131,8 @@ static const char *clean(const pg_db *p, const char *msg, char *buf,
 	size_t o = 0;
 	int space = 0;
 
-	for (size_t i = 0; s != NULL && i < sizeof p->secrets / sizeof *p->secrets;
-	     i++) {
-		if (p->secrets[i] == NULL)
-			continue;
-		r = replace_all(s, p->secrets[i]);
+	for (size_t i = 0; s != NULL && i < p->secrets.n; i++) {
+		r = replace_all(s, p->secrets.items[i]);
 		free(s);
 		s = r;
 	}
@@ -360,37 +357,22 @@ static void pg_close(hr_db *db)
 	session_drop(&p->lock);
 	free(p->conninfo);
 	free(p->redacted);
-	for (size_t i = 0; i < sizeof p->secrets / sizeof *p->secrets; i++)
-		free(p->secrets[i]);
+	hr_strlist_free(&p->secrets);
 	free(p);
 }
 
-/* The password as the URL spells it (percent-encoded): after the
- * authority's first ':' up to its last '@', and any password= value. */
-static void find_spelled_secrets(pg_db *p)
+/* Longest first, so that scrubbing a password never leaves the tail of
+ * a longer spelling that contains it. */
+static void sort_longest_first(hr_strlist *l)
 {
-	const char *auth = strstr(p->conninfo, "://"), *end, *at = NULL, *colon;
-	const char *q;
+	for (size_t i = 1; i < l->n; i++)
+		for (size_t j = i; j > 0 && strlen(l->items[j]) >
+					     strlen(l->items[j - 1]); j--) {
+			char *t = l->items[j];
 
-	if (auth != NULL) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		for (q = auth; q < end; q++)
-			if (*q == '@')
-				at = q;
-		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon != NULL && at > colon + 1)
-			p->secrets[1] = strndup(colon + 1, (size_t)(at - colon - 1));
-	}
-	q = strchr(p->conninfo, '?');
-	while (q != NULL) {
-		q++;
-		if (strncmp(q, "password=", 9) == 0 && q[9] != '\0' && q[9] != '&') {
-			p->secrets[2] = strndup(q + 9, strcspn(q + 9, "&"));
-			break;
+			l->items[j] = l->items[j - 1];
+			l->items[j - 1] = t;
 		}
-		q = strchr(q, '&');
-	}
 }
 
 static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
@@ -415,7 +397,11 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 		pg_close(&p->base);
 		return hr_error_set(err, HR_INTERNAL, "out of memory");
 	}
-	find_spelled_secrets(p);
+	if (hr_dburl_secrets(p->conninfo, &p->secrets) < 0) {
+		pg_close(&p->base);
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	}
+	sort_longest_first(&p->secrets);
 	/* Check the URL now: a typo is a configuration error hrd should
 	 * refuse to start with, unlike a server that is not up yet. */
 	opts = hr_pq.PQconninfoParse(p->conninfo, &perr);
@@ -427,9 +413,6 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 		pg_close(&p->base);
 		return -(int)err->code;
 	}
-	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
-			p->secrets[0] = strdup(o->val);
 	hr_pq.PQconninfoFree(opts);
 	gethostname(host, sizeof host - 1);
 	snprintf(p->app_name, sizeof p->app_name, "hrd %.40s pid %ld", host,
@@ -758,6 +741,27 @@ static void drop_concurrently(char *stmt)
 		memset(w, ' ', len);
 }
 
+/*
+ * Whether stmt controls the transaction (BEGIN, COMMIT, ROLLBACK, ...).
+ * On a scratch such a statement would end the one transaction that
+ * keeps the scratch's work from the real database (what follows a
+ * COMMIT would run outside it, on the default search_path): refused.
+ */
+static const char *transaction_control(char *stmt)
+{
+	static const char *const words[] = {
+		"begin", "start",   "commit",   "end",  "rollback",
+		"abort", "prepare", "savepoint", "release",
+	};
+	size_t len;
+	char *w = next_word(stmt, &len);
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (word_is(w, len, words[i]))
+			return words[i];
+	return NULL;
+}
+
 /* A name part at s (an identifier or a "quoted" one): its length. */
 static size_t name_part(const char *s)
 {
@@ -899,6 +903,16 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		stmt = strndup(st.start, st.len);
 		if (stmt == NULL)
 			return hr_error_set(err, HR_INTERNAL, "out of memory");
+		if (p->scratch && transaction_control(stmt) != NULL) {
+			rc = hr_error_set(err, HR_INVALID_ARGUMENT,
+					  "%s refused on a scratch database "
+					  "(it would end the transaction that "
+					  "keeps scratch work from the real "
+					  "database)",
+					  transaction_control(stmt));
+			free(stmt);
+			return rc;
+		}
 		if (p->scratch)
 			drop_concurrently(stmt);
 		rc = run_statement(p, stmt, &offset, err);
@@ -934,11 +948,11 @@ static int pg_reset_session(hr_db *db, hr_error *err)
 		return rc;
 	/* Two commands: a query string of several runs as one transaction
 	 * block, where DISCARD ALL cannot. */
-	res = hr_pq.PQexec(p->main.conn,
-			   p->base.in_transaction ? "RESET ALL" : "DISCARD ALL");
+	res = main_exec(p, p->base.in_transaction ? "RESET ALL" : "DISCARD ALL",
+			0, NULL, 1);
 	if (result_ok(res)) {
 		hr_pq.PQclear(res);
-		res = hr_pq.PQexec(p->main.conn, SESSION_SETUP);
+		res = main_exec(p, SESSION_SETUP, 0, NULL, 1);
 	}
 	if (!result_ok(res))
 		rc = fail(p, &p->main, res, err);

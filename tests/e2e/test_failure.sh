@@ -90,6 +90,25 @@ rm "$MIGRATIONS/3b3b3b3b3b3b_typo.sql"
 stop_hrd
 start_hrd
 
+# --- a header that is not UTF-8 -------------------------------------------------
+# Header fields travel in JSON and protobuf strings: the file is refused.
+stop_hrd
+printf -- '-- revision: 4c4c4c4c4c4c\n-- down_revision: 2a2a2a2a2a2a\n-- message: caf\xe9\n' \
+	>"$MIGRATIONS/4c4c4c4c4c4c_latin1.sql"
+start_hrd
+valid_json() { python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' <<<"$1" 2>/dev/null; }
+hr --json current
+if valid_json "$OUT"; then pass "--json current prints valid JSON"; else
+	fail "--json current prints valid JSON" "$OUT"; fi
+expect_contains "$OUT" "4c4c4c4c4c4c_latin1.sql:3: invalid utf-8" "the file is refused, naming file and line"
+hr --json history
+if [ -z "$OUT" ] || valid_json "$OUT"; then pass "--json history prints no invalid JSON"; else
+	fail "--json history prints no invalid JSON" "$OUT"; fi
+expect_contains "$ERR" "4c4c4c4c4c4c_latin1.sql:3: invalid utf-8" "history names the refused file"
+rm "$MIGRATIONS/4c4c4c4c4c4c_latin1.sql"
+stop_hrd
+start_hrd
+
 # --- a version row no migration file knows ------------------------------------
 sql "UPDATE alembic_version SET version_num = 'deadbeef0000'"
 hr current

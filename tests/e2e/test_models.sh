@@ -216,6 +216,20 @@ if [ "$HR_BACKEND" = sqlite ]; then
 	printf 'CREATE TABLE a (id INTEGER);\n\nCREATE TABLE b (id INTEGER REFERENCES nowhere (id));\n' |
 		broken "a foreign key to a missing table" 3
 fi
+if [ "$HR_BACKEND" = postgres ]; then
+	# A COMMIT in the models would end the scratch transaction: what
+	# follows would land in the real database.
+	printf 'CREATE TABLE a (id INTEGER);\nCOMMIT;\nCREATE TABLE leak (id INTEGER);\n' >"$M"
+	reload_models
+	hr check
+	expect_rc 1 "a COMMIT in the models fails the check"
+	expect_contains "$ERR" "$M:2: commit refused on a scratch database" \
+		"naming file and line"
+	expect_not_contains " $(db_tables) " " leak " "and nothing reached the real database"
+	expect_not_contains " $(db_tables) " " a " "not even what came before it"
+	cp "$TMP/good.sql" "$M"
+	reload_models
+fi
 printf 'CREATE TABLE a (id INTEGER);\n-- +mysql\nCREATE TABLE b (id INTEGER);\n' |
 	broken "an unknown dialect section" 2
 printf 'CREATE TABLE a (id INTEGER);\n-- \xff\xfe\n' | broken "invalid UTF-8" 2

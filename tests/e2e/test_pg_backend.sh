@@ -374,4 +374,54 @@ for secret in "$PW" "$PW_URL" "S3cr3t"; do
 	expect_not_contains "$ALL" "$secret" "the password ($secret) is in no output, error or log"
 done
 
+# --- passwords in every spelling libpq accepts ------------------------------------------
+# libpq decides where a URL's password is; hrd hides exactly that. A raw
+# '?' (libpq's user info ends at the first '@', RFC 3986's at the '?'):
+PW2='Pw?h5Secr3t'
+pg_sql "CREATE ROLE app2 LOGIN PASSWORD '$PW2' IN ROLE app" >/dev/null
+ALL=
+cmdline() { tr '\0' ' ' <"/proc/$HRD_PID/cmdline"; }
+DB_URL="postgresql://app2:$PW2@/appdb?host=$PG_DIR"
+start_hrd
+expect_contains "$(cmdline)" "postgresql://app2:***@/appdb" "ps shows the url with a raw '?' redacted"
+ALL+=$(cmdline)
+hr --json current
+expect_rc 0 "hrd connects with a raw '?' in the password, as libpq reads it"
+expect_contains "$OUT" '"database": "postgresql://app2:***@/appdb' "the reply hides that password"
+ALL+=$OUT$ERR
+hr current -v
+ALL+=$OUT$ERR
+stop_hrd
+DB_URL="postgresql://app2:${PW2}X@/appdb?host=$PG_DIR"
+start_hrd_any
+hr current
+expect_contains "$ERR" 'password authentication failed for user "app2"' "a wrong one is refused, and said so"
+ALL+=$OUT$ERR
+stop_hrd
+# A percent-encoded key (pass%77ord is password to libpq), and the password
+# given twice (libpq takes the last): both values hide.
+DB_URL="postgresql://app2@/appdb?host=$PG_DIR&password=h5Secr3tFirst&pass%77ord=Pw%3Fh5Secr3t"
+start_hrd
+ALL+=$(cmdline)
+hr --json current
+expect_rc 0 "a percent-encoded password key is libpq's password"
+expect_contains "$OUT" "password=***&pass%77ord=***" "both passwords hide in replies"
+ALL+=$OUT$ERR
+stop_hrd
+# A raw '/' or '@' makes libpq read another password than the writer's
+# (and quote the pieces as host or port); a '#' is a fragment: refused at
+# start, naming none of it.
+for url in "postgresql://app2:Pw/h5Secr3t@/appdb?host=$PG_DIR" \
+	"postgresql://app2:Pw@h5Secr3t@/appdb?host=$PG_DIR" \
+	"postgresql://app2:Pw#h5Secr3t@/appdb?host=$PG_DIR"; do
+	run "$HRD" --socket "$SOCK" --database "$url"
+	expect_rc 1 "refused at start: ${url%%@*}@…"
+	expect_contains "$ERR" "bad database url 'postgresql://app2:***@/appdb" "and called a bad url, redacted"
+	ALL+=$OUT$ERR
+done
+ALL+=$(cat "$TMP/hrd.log")
+for secret in "h5Secr3t" "Pw%3F"; do
+	expect_not_contains "$ALL" "$secret" "the password ($secret) is in no output, error, log or ps"
+done
+
 finish

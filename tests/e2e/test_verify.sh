@@ -134,4 +134,39 @@ expect_eq "$OUT" "0 applied migrations match their recorded checksums; 1 applied
 hr current
 expect_rc 0 "hrd still serves"
 
+# Checksums belong to whole revision ids: with abc and abcd in one graph,
+# an edit of one never passes for (or blames) the other.
+ABC=$MIGRATIONS/abc_prefix.sql
+ABCD=$MIGRATIONS/abcd_longer.sql
+editing
+printf -- '-- revision: abc\n-- down_revision: %s\n\n-- +upgrade\nCREATE TABLE t_abc (id INTEGER);\n' $INITIAL >"$ABC"
+printf -- '-- revision: abcd\n-- down_revision: abc\n\n-- +upgrade\nCREATE TABLE t_abcd (id INTEGER);\n-- +downgrade\nDROP TABLE t_abcd;\n' >"$ABCD"
+edited
+hr upgrade head -q
+expect_rc 0 "abc and abcd are applied"
+editing
+echo "-- an edit" >>"$ABC"
+edited
+hr verify
+expect_rc 1 "verify fails when abc changed"
+expect_eq "$(grep '^changed: ' <<<"$OUT")" "changed: $ABC changed since abc was applied (sha256 was $(sql "SELECT substr(checksum, 1, 12) FROM homerack_schema_history WHERE revision = 'abc'")..., now $(sha256sum "$ABC" | cut -c1-12)...)" \
+	"verify names abc, and only abc"
+hr downgrade abc -q
+hr upgrade head
+expect_rc 1 "upgrade refuses while abc changed"
+expect_contains "$ERR" "1 applied migration file changed since it was applied: abc ($ABC)" \
+	"the upgrade's check names abc only"
+editing
+head -n -1 "$ABC" >"$TMP/abc" && cat "$TMP/abc" >"$ABC"
+echo "-- an edit" >>"$ABCD"
+edited
+hr upgrade head -q
+expect_rc 0 "abc unchanged again: abcd (not applied) may change"
+editing
+echo "-- another edit" >>"$ABCD"
+edited
+hr verify
+expect_eq "$(grep '^changed: ' <<<"$OUT" | sed 's/ (sha256.*//')" "changed: $ABCD changed since abcd was applied" \
+	"verify names abcd, and only abcd"
+
 finish

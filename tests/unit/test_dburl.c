@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dburl.h"
+#include "pgpassword.h"
 
 static void sqlite_relative(void **state)
 {
@@ -113,6 +114,30 @@ static void redaction(void **state)
 		{"postgresql://h/db?xpassword=keep", "postgresql://h/db?xpassword=keep"},
 		{"sqlite:///./a.db", "sqlite:///./a.db"},
 		{"", ""},
+		/* where libpq and RFC 3986 disagree, both readings hide */
+		{"postgresql://hr:Pw?h5Secr3t@/db?host=/run/pg",
+		 "postgresql://hr:***@/db?host=/run/pg"},
+		{"postgresql://u:Zq9/Wx7@h/db", "postgresql://u:***@h/db"},
+		{"postgresql://u:Zq9#Wx7@h/db", "postgresql://u:***@h/db"},
+		{"postgresql://u:p%40ss@h/db", "postgresql://u:***@h/db"},
+		/* libpq decodes keys: pass%77ord is password */
+		{"postgresql://h/db?pass%77ord=sec&x=1",
+		 "postgresql://h/db?pass%77ord=***&x=1"},
+		{"postgresql://h/db?%70assword=sec", "postgresql://h/db?%70assword=***"},
+		/* given twice: both hide (libpq uses the last) */
+		{"postgresql://h/db?password=a1&password=b2",
+		 "postgresql://h/db?password=***&password=***"},
+		{"postgresql://u:a1@h/db?password=b2",
+		 "postgresql://u:***@h/db?password=***"},
+		{"postgresql://h/db?password=", "postgresql://h/db?password=***"},
+		{"host=h password=a1 password = 'b2 c3' dbname=x",
+		 "host=h password=*** password = '***' dbname=x"},
+		{"password='it\\'s' host=h", "password='***' host=h"},
+		{"password=a\\ b host=h", "password=*** host=h"},
+		/* an '@' in a query value is not user info */
+		{"postgresql://h:5432/db?application_name=x@y",
+		 "postgresql://h:5432/db?application_name=x@y"},
+		{"postgresql://user@h/db", "postgresql://user@h/db"},
 	};
 
 	(void)state;
@@ -125,6 +150,93 @@ static void redaction(void **state)
 	}
 }
 
+/* Every password as spelled and decoded, for scrubbing messages. */
+static void secrets(void **state)
+{
+	hr_strlist l = {0};
+
+	(void)state;
+	assert_int_equal(hr_dburl_secrets("postgresql://u:p%40ss@h/db?password=b2&"
+					  "password=c3", &l),
+			 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.items[0], "p%40ss");
+	assert_string_equal(l.items[1], "p@ss");
+	assert_string_equal(l.items[2], "b2");
+	assert_string_equal(l.items[3], "c3");
+	hr_strlist_free(&l);
+}
+
+/* With libpq's own parser the redactor also hides every other spelling
+ * of what libpq reads as the password (when libpq is installed). */
+static void redaction_with_libpq(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"postgresql://u:Zq9Wx7@h/Zq9Wx7", "postgresql://u:***@h/***"},
+		{"postgresql://u:Zq9Wx7@h/db?application_name=Zq9%57x7",
+		 "postgresql://u:***@h/db?application_name=***"},
+		{"postgresql+psycopg2://u:Zq9Wx7@h/Zq9Wx7",
+		 "postgresql+psycopg2://u:***@h/***"},
+		{"host=h password=Zq9Wx7 dbname=Zq9Wx7",
+		 "host=h password=*** dbname=***"},
+		{"postgresql://hr:Pw?h5Secr3t@/db?host=/run/pg",
+		 "postgresql://hr:***@/db?host=/run/pg"},
+		{"postgresql://h/db?password=a1&password=b2",
+		 "postgresql://h/db?password=***&password=***"},
+		{"sqlite:///./Zq9Wx7.db", "sqlite:///./Zq9Wx7.db"},
+	};
+	hr_strlist l = {0};
+
+	(void)state;
+	if (hr_pg_passwords("postgresql://u:Zq9Wx7@h/db", &l) < 0)
+		skip(); /* libpq5 not installed: hrd then has no postgresql */
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0], "Zq9Wx7");
+	hr_strlist_free(&l);
+	hr_dburl_set_password_parser(hr_pg_passwords);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *r = hr_dburl_redact(cases[i].in);
+
+		assert_non_null(r);
+		assert_string_equal(r, cases[i].out);
+		free(r);
+	}
+	hr_dburl_set_password_parser(NULL);
+}
+
+/* URLs libpq would read differently from their writer are refused, and
+ * the message shows none of the password's pieces. */
+static void ambiguous_passwords_refused(void **state)
+{
+	static const struct {
+		const char *url, *why;
+	} cases[] = {
+		{"postgresql://u:Zq9@Wx7@h/db", "a raw '@' or '/'"},
+		{"postgresql://u:Zq9/Wx7@h/db", "a raw '@' or '/'"},
+		{"postgresql://u:Zq9#Wx7@h/db", "fragments are not allowed"},
+	};
+	hr_dburl u;
+	hr_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(hr_dburl_parse(cases[i].url, &u, &err),
+				 -HR_INVALID_ARGUMENT);
+		assert_non_null(strstr(err.msg, cases[i].why));
+		assert_non_null(strstr(err.msg, "postgresql://u:***@h/db"));
+		assert_null(strstr(err.msg, "Zq9"));
+		assert_null(strstr(err.msg, "Wx7"));
+	}
+	/* a raw '?' is one reading only, and libpq connects with it */
+	assert_int_equal(hr_dburl_parse("postgresql://hr:Pw?h5Secr3t@/db?host=/run/pg",
+					&u, &err),
+			 0);
+	assert_string_equal(u.redacted, "postgresql://hr:***@/db?host=/run/pg");
+	hr_dburl_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +246,9 @@ int main(void)
 		cmocka_unit_test(postgres_forms),
 		cmocka_unit_test(unknown_scheme_hides_password),
 		cmocka_unit_test(redaction),
+		cmocka_unit_test(secrets),
+		cmocka_unit_test(redaction_with_libpq),
+		cmocka_unit_test(ambiguous_passwords_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
