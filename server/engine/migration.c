@@ -540,14 +540,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
 	return len;
 }
 
-/*
- * The file must be UTF-8 text: its header fields travel in protobuf
- * `string`s and JSON, which must be valid UTF-8, and its SQL goes to
- * servers that expect it. A nul byte or an invalid sequence fails with
- * "path:line: …".
- */
-static int check_text(const char *path, const char *text, size_t len,
-		      hr_error *err)
+int hr_migration_check_text(const char *path, const char *text, size_t len,
+			    const char *what, hr_error *err)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	size_t i = 0, n;
@@ -562,8 +556,8 @@ static int check_text(const char *path, const char *text, size_t len,
 		if ((n = utf8_sequence(t + i, len - i)) == 0)
 			return hr_error_set(err, HR_INVALID_ARGUMENT,
 					    "%s:%d: invalid utf-8 (byte 0x%02x); "
-					    "migration files must be utf-8 text",
-					    path, line, t[i]);
+					    "%s must be utf-8 text",
+					    path, line, t[i], what);
 		line += t[i] == '\n';
 		i += n;
 	}
@@ -577,7 +571,8 @@ int hr_migration_parse(const char *path, const char *text, size_t len,
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_text(path, text, len, err)) < 0)
+	if ((rc = hr_migration_check_text(path, text, len, "migration files",
+					  err)) < 0)
 		return rc;
 	p.m = calloc(1, sizeof *p.m);
 	if (p.m == NULL)

@@ -71,6 +71,16 @@ typedef struct hr_migration {
 int hr_migration_parse(const char *path, const char *text, size_t len,
 		       hr_migration **out, hr_error *err);
 
+/*
+ * Whether text (len bytes of the file path) is UTF-8 text: its header
+ * fields travel in protobuf `string`s and JSON, which must be valid
+ * UTF-8, and its SQL goes to servers that expect it. A nul byte or an
+ * invalid sequence (overlong forms and surrogates included) fails with
+ * -HR_INVALID_ARGUMENT "path:line: …; WHAT must be utf-8 text".
+ */
+int hr_migration_check_text(const char *path, const char *text, size_t len,
+			    const char *what, hr_error *err);
+
 /* Read and parse the file at path (at most HR_MIGRATION_FILE_MAX bytes). */
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
 

@@ -56,42 +56,6 @@ struct hr_models {
 /* Reading files                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Whether text[0..len) is UTF-8; else *bad_line is the first bad line. */
-static int utf8_ok(const char *text, size_t len, int *bad_line)
-{
-	const unsigned char *p = (const unsigned char *)text, *end = p + len;
-	int line = 1;
-
-	while (p < end) {
-		unsigned c = *p;
-		size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
-				      (c & 0xf0) == 0xe0 ? 2 :
-				      (c & 0xf8) == 0xf0 ? 3 : 4;
-		unsigned cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f :
-							   c & 0x07;
-
-		if (n == 4 || (size_t)(end - p) <= n)
-			goto bad;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-		if (c == '\n')
-			line++;
-		p += n + 1;
-	}
-	return 1;
-bad:
-	*bad_line = line;
-	return 0;
-}
-
 /* The whole file at path (at most HR_MODELS_FILE_MAX bytes), NUL-ended. */
 static int read_file(const char *path, char **out, size_t *len,
 		     hr_error *err)
@@ -452,16 +416,12 @@ int hr_models_load(const char *dir, hr_models **out, hr_error *err)
 	for (size_t i = 0; rc == 0 && i < m->n_files; i++) {
 		size_t first = m->n_chunks, len = 0;
 		char *text;
-		int bad;
 
 		rc = read_file(m->files[i], &text, &len, err);
 		if (rc < 0)
 			break;
-		if (memchr(text, '\0', len) != NULL || !utf8_ok(text, len, &bad))
-			rc = hr_error_set(err, HR_INVALID_ARGUMENT,
-					  "%s:%d: not UTF-8 text",
-					  m->files[i],
-					  memchr(text, '\0', len) ? 1 : bad);
+		rc = hr_migration_check_text(m->files[i], text, len,
+					     "models files", err);
 		if (rc == 0)
 			rc = split_file(m, m->files[i], text, len, err);
 		free(text);

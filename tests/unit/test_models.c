@@ -158,7 +158,7 @@ static void test_errors(void **state)
 		     "INTEGER,\n x NOPE NOPE NOPE(\n);\n",
 		     "3:", "syntax error");
 	expect_error("CREATE TABLE a (id INTEGER);\n-- caf\xc3\n", "2:",
-		     "not UTF-8");
+		     "invalid utf-8");
 	expect_error("\n\nCREATE TABLE b (id INTEGER REFERENCES nowhere (id));\n",
 		     "3:", "'nowhere', which the models do not define");
 	expect_error("CREATE TABLE a (id INTEGER REFERENCES a (nope));\n",
