@@ -110,6 +110,13 @@ void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 	db->stop_ud = ud;
 }
 
+void hr_db_get_stop(hr_db *db, int (**should_stop)(void *ud, hr_error *err),
+		    void **ud)
+{
+	*should_stop = db->should_stop;
+	*ud = db->stop_ud;
+}
+
 int hr_db_lock_check(hr_db *db, hr_error *err)
 {
 	return db->ops->lock_check ? db->ops->lock_check(db, err) : 0;

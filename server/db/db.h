@@ -124,6 +124,10 @@ void hr_db_unlock(hr_db *db);
  */
 void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 		    void *ud);
+/* The question hr_db_set_stop set (NULLs when none), to put it back
+ * after asking another one for a while. */
+void hr_db_get_stop(hr_db *db, int (**should_stop)(void *ud, hr_error *err),
+		    void **ud);
 
 /* Create alembic_version and the history table when missing. */
 int hr_db_ensure_tables(hr_db *db, hr_error *err);

@@ -92,14 +92,45 @@ int hr_method_lock_schema(hr_job *job, hr_db *db, hr_error *err)
 	return hr_db_lock(db, lock_should_stop, job, err);
 }
 
+/* How long the read of where the database is may take once the job was
+ * told to stop: enough for a read nothing blocks, however busy the
+ * machine; bounded when a lock held elsewhere would block it. */
+#define WHERE_GRACE_MS 5000
+
+typedef struct where_grace {
+	uint64_t until; /* uv_hrtime() nanoseconds */
+} where_grace;
+
+static int where_grace_over(void *ud, hr_error *err)
+{
+	const where_grace *g = ud;
+
+	if (uv_hrtime() < g->until)
+		return 0;
+	hr_error_set(err, HR_DEADLINE_EXCEEDED,
+		     "the version rows could not be read");
+	return 1;
+}
+
 int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
 		    size_t size)
 {
+	where_grace grace = {uv_hrtime() + (uint64_t)WHERE_GRACE_MS * 1000000};
+	int (*job_stop)(void *ud, hr_error *err);
+	void *job_ud;
 	hr_strlist now = {0};
 	hr_error err;
-	int rc = 0;
+	int rc = 0, read;
 
-	if (hr_db_read_versions(db, &now, &err) == 0)
+	/* The job's own stop question may already say stop (a deadline, a
+	 * cancel): it would end this read before it began, and the user
+	 * would not learn where the database is. It gets a grace of its
+	 * own instead; then the job's question applies again. */
+	hr_db_get_stop(db, &job_stop, &job_ud);
+	hr_db_set_stop(db, where_grace_over, &grace);
+	read = hr_db_read_versions(db, &now, &err);
+	hr_db_set_stop(db, job_stop, job_ud);
+	if (read == 0)
 		hr_versions_describe(&now, buf, size);
 	else if (known != NULL)
 		hr_versions_describe(known, buf, size);
