@@ -3,6 +3,7 @@
  */
 #include "autogen.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,69 @@ static int replay(const hr_revmap *map, hr_db *db, const hr_strlist *rows,
 	if (rc == 0)
 		rc = hr_catalog_read(db, out, err);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The heads' schema, kept                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Replaying thousands of migrations takes seconds, and the schema it
+ * yields depends only on the migrations: it is kept, for the content of
+ * the migrations it came from (every revision id and file checksum, in
+ * map order) and the database it was replayed on. A reload that changes
+ * nothing, or an edit to the models, then costs no replay. One entry:
+ * the map changes rarely, and every call replays for the current one.
+ */
+static struct {
+	pthread_mutex_t lock;
+	char *key; /* NULL: nothing kept */
+	hr_schema heads;
+} kept = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* What the heads' schema depends on, as one string (NULL: no memory). */
+static char *heads_key(const hr_revmap *map, const hr_dburl *url)
+{
+	hr_buf b = {0};
+
+	hr_buf_printf(&b, "%d %s\n", (int)url->kind,
+		      url->kind == HR_DB_SQLITE ? "" : url->redacted);
+	for (size_t i = 0; i < hr_revmap_count(map); i++) {
+		const hr_migration *m = hr_revmap_at(map, i);
+
+		hr_buf_printf(&b, "%s %s\n", m->revision, m->checksum);
+	}
+	return hr_buf_take(&b);
+}
+
+/* A copy of the kept heads for key into *out: 1, or 0 when not kept. */
+static int kept_heads(const char *key, hr_schema *out)
+{
+	int hit;
+
+	pthread_mutex_lock(&kept.lock);
+	hit = kept.key != NULL && strcmp(kept.key, key) == 0 &&
+	      hr_schema_copy(&kept.heads, out) == 0;
+	pthread_mutex_unlock(&kept.lock);
+	return hit;
+}
+
+/* Keep a copy of heads for key (nothing when out of memory). */
+static void keep_heads(const char *key, const hr_schema *heads)
+{
+	hr_schema copy;
+	char *k = strdup(key);
+
+	if (k == NULL || hr_schema_copy(heads, &copy) < 0) {
+		free(k);
+		return;
+	}
+	pthread_mutex_lock(&kept.lock);
+	free(kept.key);
+	hr_schema_free(&kept.heads);
+	kept.key = k;
+	kept.heads = copy;
+	pthread_mutex_unlock(&kept.lock);
 }
 
 /* The models built on a scratch database of url's dialect. */
@@ -282,12 +346,22 @@ int hr_autogen_compare(const hr_revmap *map, const hr_models *models,
 	hr_db *db = NULL;
 	int rc;
 
+	char *key = heads_key(map, url);
+
 	*r = (hr_autogen_result){0};
+	if (key == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 	rc = build_models(models, url, &want, err);
-	if (rc == 0)
+	/* A comparison can use the kept heads; rendering proves the SQL on
+	 * a database holding them, so it replays (and keeps what it got). */
+	if (rc == 0 && (render_sql || !kept_heads(key, &heads))) {
 		rc = hr_db_open_scratch(url, &db, err);
-	if (rc == 0)
-		rc = replay(map, db, NULL, &heads, err);
+		if (rc == 0)
+			rc = replay(map, db, NULL, &heads, err);
+		if (rc == 0)
+			keep_heads(key, &heads);
+	}
+	free(key);
 	if (rc == 0) {
 		r->dialect = heads.dialect;
 		rc = hr_schema_diff(&heads, &want, &up, err);

@@ -107,6 +107,10 @@ typedef struct hr_schema {
 
 void hr_schema_free(hr_schema *s);
 
+/* A deep copy of src into *dst: 0, or -1 when out of memory (dst is
+ * then empty). */
+int hr_schema_copy(const hr_schema *src, hr_schema *dst);
+
 /* Lookups by name; NULL when absent. */
 const hr_table *hr_schema_table(const hr_schema *s, const char *name);
 const hr_column *hr_table_column(const hr_table *t, const char *name);
