@@ -275,10 +275,12 @@ stop_hrd sqlite1000
 # schema as the sqlite3 client dumps it), so every check replays all N
 # migrations, builds the models and finds nothing to do (exit 0). Each
 # round SIGHUPs it first (dropping the kept answer) and waits for the
-# reload in its log; then, interleaved: the first `check` (replays), a
-# second `check` (answered from the kept result), `current`, and
+# reload in its log; then, interleaved: the first `check` (it replays),
 # `upgrade head` and `downgrade base` of the same N migrations on its
-# file database.
+# file database, and the floor for the replay: the same migrations' SQL
+# through the sqlite3 client on an in-memory database. Then, with
+# nothing changed, `check` (answered from the kept result) and `current`
+# interleaved, as many runs as the whole-command benchmark.
 #
 # hrd "autogenN" runs on a database at the heads, with models that add
 # one column to the first table. Each round removes the revision the
@@ -287,7 +289,7 @@ stop_hrd sqlite1000
 # database is at every head, and gives up if the map changes under it).
 models() {
 	local n=$1 rounds=$2
-	local d=$work/models$n schema
+	local d=$work/models$n schema versions
 	mkdir -p "$d/migrations" "$d/models" "$d/autogen-migrations" \
 		"$d/autogen-models"
 	"$HRBENCH" gen --count "$n" --dir "$d/migrations" --up-sql "$d/up.sql" \
@@ -297,12 +299,12 @@ models() {
 		AND name NOT LIKE 'sqlite_%'
 		AND name NOT IN ('alembic_version', 'homerack_schema_history')
 		ORDER BY rowid"
-	sqlite3 -bail :memory: \
-		"CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)" \
-		"CREATE TABLE homerack_schema_history (revision, direction,
+	versions="CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+		CREATE TABLE homerack_schema_history (revision, direction,
 			from_revisions, to_revisions, checksum, message,
-			applied_at, duration_ms, peer_uid)" \
-		".read $d/up.sql" "$schema" >"$d/models/bench.sql"
+			applied_at, duration_ms, peer_uid)"
+	sqlite3 -bail :memory: "$versions" ".read $d/up.sql" "$schema" \
+		>"$d/models/bench.sql"
 	sed 's/^\(CREATE TABLE bench_0 (.*\));$/\1, bench_note VARCHAR(64));/' \
 		"$d/models/bench.sql" >"$d/autogen-models/bench.sql"
 	cmp -s "$d/models/bench.sql" "$d/autogen-models/bench.sql" &&
@@ -311,14 +313,17 @@ models() {
 	HRD_QUIET= start_hrd "check$n" "sqlite:///$d/check.db" \
 		"$d/migrations" --models "$d/models" ||
 		{ cat "$work/check$n.log" >&2; exit 1; }
-	bench spawn --names "check.first.$n,check.again.$n,check.current.$n,check.up.$n,check.down.$n" \
+	bench spawn --names "check.first.$n,check.up.$n,check.down.$n,check.sqlite3.$n" \
 		--runs "$rounds" --warmup 0 \
 		--before "sh $work/sighup-and-wait.sh $work/check$n.log ${HRD_PID[check$n]}" -- \
 		"$HRCTL" --socket "$work/check$n.sock" check ::: \
-		"$HRCTL" --socket "$work/check$n.sock" check ::: \
-		"$HRCTL" --socket "$work/check$n.sock" current ::: \
 		"$HRCTL" --socket "$work/check$n.sock" upgrade head ::: \
-		"$HRCTL" --socket "$work/check$n.sock" downgrade base
+		"$HRCTL" --socket "$work/check$n.sock" downgrade base ::: \
+		sqlite3 -bail :memory: "$versions" ".read $d/up.sql"
+	bench spawn --names "check.again.$n,check.current.$n" --runs $SPAWN_RUNS \
+		--warmup 3 -- \
+		"$HRCTL" --socket "$work/check$n.sock" check ::: \
+		"$HRCTL" --socket "$work/check$n.sock" current
 	stop_hrd "check$n"
 
 	HRD_QUIET= start_hrd "autogen$n" "sqlite:///$d/autogen.db" \
@@ -536,6 +541,11 @@ for n in 10 100 1000; do
 	row "\`hrctl check\`, first after a reload (replays), $n migrations, SQLite" \
 		"$target" "$(pair "$c")" "upgrade head $(pair "check.up.$n")" \
 		"$(ratio "${P50[$c]}" "${P50[check.up.$n]}")" "$v"
+done
+for n in 10 100 1000; do
+	row "the replay's floor: the $n migrations' SQL through sqlite3, in memory" \
+		"—" "$(pair "check.first.$n")" "sqlite3 $(pair "check.sqlite3.$n")" \
+		"$(ratio "${P50[check.first.$n]}" "${P50[check.sqlite3.$n]}")" "—"
 done
 for n in 10 100 1000; do
 	c=check.again.$n f=check.current.$n
