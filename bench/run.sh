@@ -35,9 +35,11 @@ out_raw=$build/bench-results.txt
 if [ "$quick" = 1 ]; then
 	LAT_RUNS=2 LAT_ITERS=3000 TPUT_SECONDS=0.5 SPAWN_RUNS=30
 	MIG_ROUNDS_10=3 MIG_ROUNDS_100=2 MIG_ROUNDS_1000=1
+	MODELS_ROUNDS_10=3 MODELS_ROUNDS_100=2 MODELS_ROUNDS_1000=1
 else
 	LAT_RUNS=5 LAT_ITERS=20000 TPUT_SECONDS=1.5 SPAWN_RUNS=200
 	MIG_ROUNDS_10=10 MIG_ROUNDS_100=5 MIG_ROUNDS_1000=5
+	MODELS_ROUNDS_10=10 MODELS_ROUNDS_100=5 MODELS_ROUNDS_1000=3
 fi
 
 # --- build ---------------------------------------------------------------
@@ -78,11 +80,12 @@ trap 'exit 130' INT TERM
 
 # start_hrd NAME DATABASE_URL MIGRATIONS_DIR [hrd options…]: start an hrd
 # on $work/NAME.sock and wait until it answers. Fails (status 1, log in
-# $work/NAME.log) when it does not come up.
+# $work/NAME.log) when it does not come up. It logs warnings and errors
+# only; with HRD_QUIET= (empty) also what it reloads and writes.
 start_hrd() {
-	local name=$1 url=$2 dir=$3
+	local name=$1 url=$2 dir=$3 quiet=${HRD_QUIET---quiet}
 	shift 3
-	"$HRD" --quiet --socket "$work/$name.sock" --database "$url" \
+	"$HRD" ${quiet:+"$quiet"} --socket "$work/$name.sock" --database "$url" \
 		--migrations "$dir" "$@" >"$work/$name.log" 2>&1 &
 	HRD_PID[$name]=$!
 	for _ in $(seq 100); do
@@ -265,6 +268,114 @@ bench underload --name load.poll --socket "$work/sqlite1000.sock" --rounds 1 \
 bench conns --name mem.m1000.after --pid "${HRD_PID[sqlite1000]}"
 stop_hrd sqlite1000
 
+# models N ROUNDS: `hrctl check` and `hrctl revision --autogenerate` over N
+# generated migrations (docs/models.md).
+#
+# hrd "checkN" has models equal to the migrations' heads (the heads'
+# schema as the sqlite3 client dumps it), so every check replays all N
+# migrations, builds the models and finds nothing to do (exit 0). Each
+# round SIGHUPs it first (dropping the kept answer) and waits for the
+# reload in its log; then, interleaved: the first `check` (it replays),
+# `upgrade head` and `downgrade base` of the same N migrations on its
+# file database, and the floor for the replay: the same migrations' SQL
+# through the sqlite3 client on an in-memory database. Then, with
+# nothing changed, `check` (answered from the kept result) and `current`
+# interleaved, as many runs as the whole-command benchmark.
+#
+# hrd "autogenN" runs on a database at the heads, with models that add
+# one column to the first table. Each round removes the revision the
+# last one wrote, once hrd has reloaded the map with it, and waits until
+# hrd has reloaded the map without it (autogenerate refuses unless the
+# database is at every head, and gives up if the map changes under it).
+models() {
+	local n=$1 rounds=$2
+	local d=$work/models$n schema versions
+	mkdir -p "$d/migrations" "$d/models" "$d/autogen-migrations" \
+		"$d/autogen-models"
+	"$HRBENCH" gen --count "$n" --dir "$d/migrations" --up-sql "$d/up.sql" \
+		--down-sql "$d/down.sql" --dialect sqlite
+	cp "$d/migrations"/*.sql "$d/autogen-migrations/"
+	schema="SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
+		AND name NOT LIKE 'sqlite_%'
+		AND name NOT IN ('alembic_version', 'homerack_schema_history')
+		ORDER BY rowid"
+	versions="CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+		CREATE TABLE homerack_schema_history (revision, direction,
+			from_revisions, to_revisions, checksum, message,
+			applied_at, duration_ms, peer_uid)"
+	sqlite3 -bail :memory: "$versions" ".read $d/up.sql" "$schema" \
+		>"$d/models/bench.sql"
+	sed 's/^\(CREATE TABLE bench_0 (.*\));$/\1, bench_note VARCHAR(64));/' \
+		"$d/models/bench.sql" >"$d/autogen-models/bench.sql"
+	cmp -s "$d/models/bench.sql" "$d/autogen-models/bench.sql" &&
+		{ echo "bench/run.sh: no bench_0 in the heads' schema" >&2; exit 1; }
+
+	HRD_QUIET= start_hrd "check$n" "sqlite:///$d/check.db" \
+		"$d/migrations" --models "$d/models" ||
+		{ cat "$work/check$n.log" >&2; exit 1; }
+	bench spawn --names "check.first.$n,check.up.$n,check.down.$n,check.sqlite3.$n" \
+		--runs "$rounds" --warmup 0 \
+		--before "sh $work/sighup-and-wait.sh $work/check$n.log ${HRD_PID[check$n]}" -- \
+		"$HRCTL" --socket "$work/check$n.sock" check ::: \
+		"$HRCTL" --socket "$work/check$n.sock" upgrade head ::: \
+		"$HRCTL" --socket "$work/check$n.sock" downgrade base ::: \
+		sqlite3 -bail :memory: "$versions" ".read $d/up.sql"
+	bench spawn --names "check.again.$n,check.current.$n" --runs $SPAWN_RUNS \
+		--warmup 3 -- \
+		"$HRCTL" --socket "$work/check$n.sock" check ::: \
+		"$HRCTL" --socket "$work/check$n.sock" current
+	stop_hrd "check$n"
+
+	HRD_QUIET= start_hrd "autogen$n" "sqlite:///$d/autogen.db" \
+		"$d/autogen-migrations" --models "$d/autogen-models" ||
+		{ cat "$work/autogen$n.log" >&2; exit 1; }
+	"$HRCTL" --socket "$work/autogen$n.sock" upgrade head >/dev/null
+	bench spawn --names "autogen.$n" --runs "$rounds" --warmup 0 \
+		--before "sh $work/unwrite-and-wait.sh $work/autogen$n.log $d/autogen-migrations $n" -- \
+		"$HRCTL" --socket "$work/autogen$n.sock" revision --autogenerate \
+		-m "bench note" --rev-id benchnote0001
+	stop_hrd "autogen$n"
+}
+
+# The hooks models() runs before each round. Each waits for a line in
+# hrd's log, at most 120 s.
+cat >"$work/wait-lines.sh" <<'SH'
+# wait-lines.sh LOG TEXT COUNT: until LOG holds COUNT lines with TEXT.
+i=0
+while [ "$(grep -cF -- "$2" "$1")" -lt "$3" ]; do
+	i=$((i + 1))
+	if [ $i -gt 6000 ]; then
+		echo "bench/run.sh: no '$2' (#$3) in $1 after 120 s" >&2
+		exit 1
+	fi
+	sleep 0.02
+done
+SH
+cat >"$work/sighup-and-wait.sh" <<'SH'
+# sighup-and-wait.sh LOG PID: SIGHUP hrd, wait until it reloaded its models.
+dir=$(dirname "$0") text="SIGHUP: reloaded 1 models file(s)"
+k=$(grep -cF -- "$text" "$1")
+kill -HUP "$2" && sh "$dir/wait-lines.sh" "$1" "$text" $((k + 1))
+SH
+cat >"$work/unwrite-and-wait.sh" <<'SH'
+# unwrite-and-wait.sh LOG DIR N: remove the revision the last round wrote
+# into DIR once hrd's watcher has loaded it (N+1 migrations), then wait
+# until the watcher has reloaded the N without it.
+dir=$(dirname "$0")
+set -- "$1" "$2" "$3" "migrations changed: reloaded"
+[ -e "$2"/benchnote0001_*.sql ] || exit 0
+k=$(grep -cF -- "$4 $3 migrations from" "$1")
+sh "$dir/wait-lines.sh" "$1" "$4 $(($3 + 1)) migrations from" $((k + 1)) &&
+	rm "$2"/benchnote0001_*.sql &&
+	sh "$dir/wait-lines.sh" "$1" "$4 $3 migrations from" $((k + 1))
+SH
+
+step "check and revision --autogenerate on SQLite: 10, 100, 1000 migrations"
+for n in 10 100 1000; do
+	rounds=MODELS_ROUNDS_$n
+	models $n "${!rounds}"
+done
+
 # --- PostgreSQL ----------------------------------------------------------
 
 pg_note=""
@@ -419,6 +530,35 @@ if [ -n "${P50[up.pghrd.1000]:-}" ]; then
 else
 	row "\`upgrade head\` / \`downgrade base\`, PostgreSQL" "≤ 1.1× psql" "skipped: $pg_note" "" "" "—"
 fi
+
+# check and autogenerate, against the commands measured beside them.
+for n in 10 100 1000; do
+	c=check.first.$n target="—" v="—"
+	if [ "$n" = 1000 ]; then
+		target="≤ 0.25× upgrade head"
+		v=$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[check.up.$n]}" 'BEGIN{print x/4}')")
+	fi
+	row "\`hrctl check\`, first after a reload (replays), $n migrations, SQLite" \
+		"$target" "$(pair "$c")" "upgrade head $(pair "check.up.$n")" \
+		"$(ratio "${P50[$c]}" "${P50[check.up.$n]}")" "$v"
+done
+for n in 10 100 1000; do
+	row "the replay's floor: the $n migrations' SQL through sqlite3, in memory" \
+		"—" "$(pair "check.first.$n")" "sqlite3 $(pair "check.sqlite3.$n")" \
+		"$(ratio "${P50[check.first.$n]}" "${P50[check.sqlite3.$n]}")" "—"
+done
+for n in 10 100 1000; do
+	c=check.again.$n f=check.current.$n
+	row "\`hrctl check\` again, nothing changed (kept answer), $n migrations, SQLite" \
+		"≤ 2× hrctl current" "$(pair "$c")" "current $(pair "$f")" \
+		"$(ratio "${P50[$c]}" "${P50[$f]}")" \
+		"$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[$f]}" 'BEGIN{print 2*x}')")"
+done
+for n in 10 100 1000; do
+	row "\`hrctl revision --autogenerate\`, one added column, $n migrations, SQLite" \
+		"—" "$(pair "autogen.$n")" "first check $(pair "check.first.$n")" \
+		"$(ratio "${P50[autogen.$n]}" "${P50[check.first.$n]}")" "—"
+done
 
 idle_kib=${P50[mem.rss]}
 added_kib=$(awk -v a="${P50[mem.open.rss]}" -v b="$idle_kib" 'BEGIN{print a-b}')

@@ -2,9 +2,11 @@
  * spawn.c — whole commands as processes: start, run, exit, timed from
  * just before posix_spawn to just after waitpid. Several commands
  * separated by ":::" run in turn each round (e.g. upgrade then
- * downgrade), each timed under its own name. stdin and stdout are
- * /dev/null; stderr is kept so a failure says why. A command that exits
- * non-zero stops the benchmark.
+ * downgrade), each timed under its own name. --before runs a shell
+ * command, untimed, at the start of every round (e.g. to make hrd drop
+ * what it kept, and wait until it has). stdin and stdout are /dev/null;
+ * stderr is kept so a failure says why. A command that exits non-zero
+ * stops the benchmark.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -47,9 +49,11 @@ static int spawn_run(int argc, char **argv)
 		{"names", required_argument, NULL, 'n'},
 		{"runs", required_argument, NULL, 'r'},
 		{"warmup", required_argument, NULL, 'w'},
+		{"before", required_argument, NULL, 'b'},
 		{0},
 	};
 	char *names = NULL, *names_copy, *save = NULL;
+	char *before[] = {"sh", "-c", NULL, NULL};
 	char *name[MAX_CMDS];
 	char **cmd[MAX_CMDS];
 	bench_samples ms[MAX_CMDS] = {{0}};
@@ -60,6 +64,7 @@ static int spawn_run(int argc, char **argv)
 		case 'n': names = optarg; break;
 		case 'r': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
+		case 'b': before[2] = optarg; break;
 		default: return 2;
 		}
 	}
@@ -84,13 +89,16 @@ static int spawn_run(int argc, char **argv)
 			bench_die("spawn: one name per command, and no empty "
 				  "command");
 	}
-	for (int r = 0; r < warmup + runs; r++)
+	for (int r = 0; r < warmup + runs; r++) {
+		if (before[2] != NULL)
+			run_once(before);
 		for (int i = 0; i < n_cmds; i++) {
 			double t = run_once(cmd[i]);
 
 			if (r >= warmup)
 				bench_samples_add(&ms[i], t);
 		}
+	}
 	for (int i = 0; i < n_cmds; i++) {
 		bench_report(name[i], &ms[i], "ms", 0, "max=%.6g",
 			     bench_quantile(&ms[i], 1));
@@ -102,7 +110,8 @@ static int spawn_run(int argc, char **argv)
 
 const bench_cmd bench_cmd_spawn = {
 	.name = "spawn",
-	.usage = "--names A[,B…] [--runs 20] [--warmup 3] -- CMD… [::: CMD…]",
+	.usage = "--names A[,B…] [--runs 20] [--warmup 3] [--before SHELL] "
+		 "-- CMD… [::: CMD…]",
 	.summary = "wall time of whole commands run as processes",
 	.run = spawn_run,
 };
