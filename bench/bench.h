@@ -31,6 +31,7 @@ extern const bench_cmd bench_cmd_underload;
 extern const bench_cmd bench_cmd_spawn;
 extern const bench_cmd bench_cmd_conns;
 extern const bench_cmd bench_cmd_gen;
+extern const bench_cmd bench_cmd_flood;
 
 /* Print "hrbench: <message>" and exit 1: a benchmark that cannot run
  * has no figure to give. */

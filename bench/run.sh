@@ -195,6 +195,14 @@ start_hrd mem "sqlite:///$work/mem.db" "$root/migrations" \
 bench conns --name mem --pid "${HRD_PID[mem]}" --socket "$work/mem.sock" --count 1000
 stop_hrd mem
 
+step "memory: 256 peers that pipeline Current and never read"
+start_hrd flood "sqlite:///$work/flood.db" "$root/migrations" \
+	--max-connections 2048 --max-connections-per-uid 2048 ||
+	{ cat "$work/flood.log" >&2; exit 1; }
+bench flood --name flood --pid "${HRD_PID[flood]}" --socket "$work/flood.sock" \
+	--peers 256
+stop_hrd flood
+
 # migrate DIALECT N ROUNDS: `hrctl upgrade head` and `downgrade base` over
 # N generated migrations, each round followed by the floor: the same
 # statements, one transaction per migration, through the sqlite3 or psql
@@ -587,6 +595,10 @@ row "hrd idle, resident (anonymous part $(fmt "${P50[mem.anon]}" KiB))" "< 8 MiB
 	"$(fmt "$idle_kib" KiB)" "" "" "$(verdict "$idle_kib" "<" 8192)"
 row "1000 idle connections, added resident (total $(fmt "${P50[mem.open.rss]}" KiB), after closing $(fmt "${P50[mem.closed.rss]}" KiB))" \
 	"< 16 MiB" "$(fmt "$added_kib" KiB)" "" "" "$(verdict "$added_kib" "<" 16384)"
+flood_v=$(verdict "${P50[flood.hwm]}" "<" 65536)
+[ "$(extra flood.hwm stalled)" = 1 ] || flood_v="**MISS** (hrd kept reading them)"
+row "256 peers pipelining \`Current\` and never reading: hrd's peak resident (while they wait $(fmt "${P50[flood.rss]}" KiB), once they close $(fmt "${P50[flood.closed.rss]}" KiB))" \
+	"< 64 MiB" "$(fmt "${P50[flood.hwm]}" KiB)" "" "" "$flood_v"
 row "hrd with 1000 migration files loaded, at start (anonymous $(fmt "${P50[mem.m1000.start.anon]}" KiB))" "—" \
 	"$(fmt "${P50[mem.m1000.start.rss]}" KiB)" "" "" "—"
 row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}" KiB), anonymous $(fmt "${P50[mem.m1000.after.anon]}" KiB))" "—" \

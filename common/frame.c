@@ -59,6 +59,9 @@ static int start_payload(hr_frame_reader *r, hr_error *err)
 int hr_frame_reader_feed(hr_frame_reader *r, const uint8_t *data, size_t n,
 			 hr_frame_cb cb, void *ud, hr_error *err)
 {
+	const uint8_t *start = data;
+
+	r->taken = 0;
 	if (r->failed)
 		return hr_error_set(err, HR_INVALID_ARGUMENT,
 				    "stream already failed framing");
@@ -97,9 +100,12 @@ int hr_frame_reader_feed(hr_frame_reader *r, const uint8_t *data, size_t n,
 			r->header_len = 0;
 			stop = cb(ud, payload, len);
 			free(payload);
-			if (stop)
+			if (stop) {
+				r->taken = (size_t)(data - start);
 				return stop;
+			}
 		}
 	}
+	r->taken = (size_t)(data - start);
 	return 0;
 }

@@ -38,6 +38,8 @@ typedef struct hr_frame_reader {
 	size_t payload_have; /* bytes received so far */
 	size_t max_payload;
 	int failed;          /* a framing error happened; the stream is dead */
+	size_t taken;        /* bytes the last feed consumed: all of them,
+				unless cb stopped it after a frame */
 } hr_frame_reader;
 
 void hr_frame_reader_init(hr_frame_reader *r, size_t max_payload);
@@ -45,7 +47,9 @@ void hr_frame_reader_free(hr_frame_reader *r);
 
 /*
  * Feed n bytes from the stream. Calls cb for every frame completed.
- * Returns 0, cb's non-zero value, or a negative hr_code for a framing
+ * Returns 0, cb's non-zero value (r->taken then says how many bytes
+ * went into the frames up to that one; the rest is the caller's to feed
+ * later), or a negative hr_code for a framing
  * error: -HR_RESOURCE_EXHAUSTED (length over the cap), -HR_INVALID_ARGUMENT
  * (non-zero flag byte; we never negotiated compression), -HR_INTERNAL
  * (out of memory). After an error, every further feed fails the same way.

@@ -116,6 +116,7 @@ static int arm_deadline(hr_call *call, uint64_t timeout_ms)
 void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 {
 	char message[HR_ERROR_MSG_MAX];
+	hr_conn *conn = call->conn;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -126,11 +127,13 @@ void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	if (code != HR_OK)
 		hr_log(HR_LOG_INFO, "%s by uid %ld: %s: %s", call->method->path,
 		       (long)call->peer_uid, hr_code_name(code), message);
-	if (call->conn != NULL)
-		call->conn->last_active = uv_now(call->server->loop);
+	if (conn != NULL)
+		conn->last_active = uv_now(call->server->loop);
 	unlink_call(call);
 	disarm_deadline(call);
 	free(call);
+	if (conn != NULL)
+		hr_conn_call_ended(conn);
 }
 
 void hr_call_detach_all(hr_conn *conn)
@@ -187,11 +190,19 @@ static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
 		hr_call_cancel(conn, req->call_id);
 		return -1;
 	}
-	if (find_call(conn, req->call_id) != NULL) {
+	/* A status under a live call's id would end that call for the
+	 * client while it runs on, and id 0 names the connection: both are
+	 * connection errors (as a reused stream id is in HTTP/2). */
+	if (req->call_id == 0 || find_call(conn, req->call_id) != NULL) {
 		snprintf(message, sizeof message,
-			 "call id %llu is already in use on this connection",
+			 req->call_id == 0
+				 ? "call id %llu is reserved; closing"
+				 : "call id %llu is already in use on this "
+				   "connection; closing",
 			 (unsigned long long)req->call_id);
-		hr_conn_write_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		hr_log(HR_LOG_WARN, "uid %ld: %s", (long)conn->uid, message);
+		hr_conn_write_status(conn, 0, HR_INVALID_ARGUMENT, message);
+		hr_conn_close_after_writes(conn);
 		return -1;
 	}
 	if (conn->n_calls >= conn->server->cfg.max_calls_per_conn) {

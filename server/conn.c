@@ -1,4 +1,21 @@
-/* conn.c — one client connection: reading frames in, writing frames out. */
+/*
+ * conn.c — one client connection: reading frames in, writing frames out.
+ *
+ * Back-pressure: a connection may have at most UNSENT_MAX bytes of
+ * replies waiting in hrd for its peer to read. Past that, hrd stops
+ * reading its requests (the frames already read wait, undecoded) until
+ * the peer has taken half of it, so a peer that pipelines calls and
+ * never reads costs a bounded amount of memory, as HTTP/2's flow control
+ * and redis's client-output-buffer-limit bound theirs. The kernel's
+ * socket buffers then fill and the peer's writes block.
+ *
+ * Half-close: a peer that shuts down its writing side (end of requests)
+ * still gets the replies and final statuses of its calls; the connection
+ * closes after the last one. A peer that closes entirely cancels its
+ * calls.
+ */
+#include <malloc.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,16 +29,27 @@ typedef struct write_req {
 
 /* The most one batched write holds before it is sent. */
 #define BATCH_MAX (256u * 1024)
+/* The most replies a connection may leave unsent before hrd stops
+ * reading its requests; reading resumes below half of it. */
+#define UNSENT_MAX (32u * 1024)
 
 static void flush_batch(hr_conn *conn);
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 static void on_close(uv_handle_t *handle)
 {
 	hr_conn *conn = handle->data;
+	int trim = conn->warned;
 
 	hr_frame_reader_free(&conn->reader);
 	free(conn->batch);
+	free(conn->held);
 	free(conn);
+	/* A peer that made us hold replies for it leaves free memory
+	 * behind; give it back to the system rather than keep the peak. */
+	if (trim)
+		malloc_trim(0);
 }
 
 void hr_conn_close(hr_conn *conn)
@@ -55,8 +83,9 @@ void hr_conn_close_after_writes(hr_conn *conn)
 {
 	uv_shutdown_t *req;
 
-	if (conn->closing)
+	if (conn->closing || conn->ending)
 		return;
+	conn->ending = 1;
 	/* What was batched goes before the shutdown. */
 	flush_batch(conn);
 	conn->batching = 0;
@@ -76,16 +105,35 @@ int hr_conn_backlogged(const hr_conn *conn)
 	return uv_stream_get_write_queue_size((const uv_stream_t *)&conn->pipe) > 0;
 }
 
+/* Bytes of replies hrd holds for conn: batched, or handed to libuv and
+ * not yet given back (a write the kernel took is freed only when its
+ * callback runs, on a later turn of the loop). */
+static size_t unsent(const hr_conn *conn)
+{
+	return conn->batch_len + conn->writing;
+}
+
+static void resume_reading(hr_conn *conn);
+
 static void on_write(uv_write_t *req, int status)
 {
 	write_req *w = (write_req *)req;
 	hr_conn *conn = req->handle->data;
 
-	/* A failed write means the peer is gone; the read side sees EOF and
-	 * closes the connection, so there is nothing more to do here. */
+	conn->writing -= w->buf.len;
 	free(w->buf.base);
 	free(w);
-	if (status == 0 && !conn->closing && !hr_conn_backlogged(conn))
+	if (conn->closing)
+		return;
+	if (status < 0) {
+		/* The peer is gone. Its read side may be stopped (paused or
+		 * half-closed), so no EOF would tell us: close here. */
+		hr_conn_close(conn);
+		return;
+	}
+	if (conn->paused && !conn->ending && unsent(conn) <= UNSENT_MAX / 2)
+		resume_reading(conn);
+	if (!conn->closing && !hr_conn_backlogged(conn))
 		hr_watch_flush(conn);
 }
 
@@ -105,6 +153,7 @@ static int write_buffer(hr_conn *conn, char *buf, size_t len)
 		free(w);
 		return -1;
 	}
+	conn->writing += len;
 	return 0;
 }
 
@@ -184,8 +233,14 @@ static int on_frame(void *ud, const uint8_t *payload, size_t len)
 	hr_conn *conn = ud;
 
 	hr_call_dispatch(conn, payload, len);
-	/* Stop feeding once dispatch decided to close the connection. */
-	return conn->closing || uv_is_closing((uv_handle_t *)&conn->pipe);
+	/* Stop feeding once dispatch decided to close the connection, or
+	 * once the peer leaves too much unread (see UNSENT_MAX): what the
+	 * batch holds goes to the kernel first, which may take it all. */
+	if (conn->closing || conn->ending)
+		return 1;
+	if (unsent(conn) > UNSENT_MAX)
+		flush_batch(conn);
+	return unsent(conn) > UNSENT_MAX;
 }
 
 int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
@@ -209,20 +264,56 @@ static void reject_stream(hr_conn *conn, const hr_error *err)
 	hr_conn_close_after_writes(conn);
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+/* A half-closed connection with nothing left to answer closes. */
+static void close_if_done(hr_conn *conn)
 {
-	hr_conn *conn = stream->data;
-	hr_error err;
-	int rc;
+	if (conn->read_eof && conn->n_calls == 0 && conn->held == NULL)
+		hr_conn_close_after_writes(conn);
+}
 
-	if (nread < 0) {
+void hr_conn_call_ended(hr_conn *conn)
+{
+	close_if_done(conn);
+}
+
+/* Stop reading conn's requests; keep the n unhandled bytes at data. */
+static void pause_reading(hr_conn *conn, const uint8_t *data, size_t n)
+{
+	uint8_t *held = n > 0 ? malloc(n) : NULL;
+
+	if (n > 0 && held == NULL) {
+		hr_log(HR_LOG_ERROR, "uid %ld: out of memory holding requests",
+		       (long)conn->uid);
 		hr_conn_close(conn);
 		return;
 	}
-	conn->last_active = uv_now(conn->server->loop);
+	if (n > 0)
+		memcpy(held, data, n);
+	conn->held = held;
+	conn->held_len = n;
+	uv_read_stop((uv_stream_t *)&conn->pipe);
+	/* Said once, and only when the kernel's buffer for the peer is
+	 * full too: a pause until the last writes' callbacks ran is not
+	 * the peer's doing. */
+	if (!conn->warned && hr_conn_backlogged(conn)) {
+		hr_log(HR_LOG_WARN,
+		       "uid %ld is not reading its replies (%zu bytes unsent); "
+		       "not reading its requests until it does",
+		       (long)conn->uid, unsent(conn));
+		conn->warned = 1;
+	}
+	conn->paused = 1;
+}
+
+/* Handle n request bytes read from conn: dispatch every whole frame,
+ * batching the replies, unless the peer falls too far behind. */
+static void take_input(hr_conn *conn, const uint8_t *data, size_t n)
+{
+	hr_error err;
+	int rc;
+
 	conn->batching = 1;
-	rc = hr_frame_reader_feed(&conn->reader, (const uint8_t *)buf->base,
-				  (size_t)nread, on_frame, conn, &err);
+	rc = hr_frame_reader_feed(&conn->reader, data, n, on_frame, conn, &err);
 	conn->batching = 0;
 	flush_batch(conn);
 	if (rc < 0) {
@@ -231,10 +322,66 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		reject_stream(conn, &err);
 		return;
 	}
+	if (conn->closing || conn->ending)
+		return;
+	/* (A pause comes between frames: no frame has started then.) */
 	if (!hr_frame_reader_partial(&conn->reader))
 		conn->frame_started = 0;
 	else if (conn->frame_started == 0)
-		conn->frame_started = conn->last_active;
+		conn->frame_started = uv_now(conn->server->loop);
+	if (rc > 0)
+		pause_reading(conn, data + conn->reader.taken,
+			      n - conn->reader.taken);
+}
+
+/* The peer caught up: handle the requests held, then read again. */
+static void resume_reading(hr_conn *conn)
+{
+	uint8_t *held = conn->held;
+	size_t n = conn->held_len;
+
+	conn->paused = 0;
+	conn->held = NULL;
+	conn->held_len = 0;
+	take_input(conn, held, n);
+	free(held);
+	if (conn->closing || conn->ending || conn->paused)
+		return;
+	uv_read_start((uv_stream_t *)&conn->pipe, on_alloc, on_read);
+}
+
+/* Whether the peer closed its socket entirely (POLLHUP), not just its
+ * writing side: a half-close shows as end of file too. */
+static int peer_hung_up(const hr_conn *conn)
+{
+	struct pollfd pfd = {.events = 0};
+	uv_os_fd_t fd;
+
+	if (uv_fileno((const uv_handle_t *)&conn->pipe, &fd) < 0)
+		return 1;
+	pfd.fd = fd;
+	if (poll(&pfd, 1, 0) < 0)
+		return 1;
+	return (pfd.revents & (POLLHUP | POLLERR)) != 0;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	hr_conn *conn = stream->data;
+
+	if (nread == UV_EOF && !hr_frame_reader_partial(&conn->reader) &&
+	    !peer_hung_up(conn)) {
+		conn->read_eof = 1;
+		uv_read_stop(stream);
+		close_if_done(conn);
+		return;
+	}
+	if (nread < 0) {
+		hr_conn_close(conn);
+		return;
+	}
+	conn->last_active = uv_now(conn->server->loop);
+	take_input(conn, (const uint8_t *)buf->base, (size_t)nread);
 }
 
 void hr_conn_sweep(hr_server *server)
@@ -250,7 +397,8 @@ void hr_conn_sweep(hr_server *server)
 			conn = next;
 			continue;
 		}
-		if (conn->frame_started != 0 &&
+		/* A paused connection's frame waits on us, not on its peer. */
+		if (conn->frame_started != 0 && !conn->paused &&
 		    now - conn->frame_started >= server->cfg.frame_timeout_ms) {
 			/* A frame begun and never finished: a stuck or
 			 * deliberately slow peer holding a slot. */

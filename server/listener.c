@@ -6,7 +6,8 @@
  * cannot express 0660. A flock'ed "<socket>.lock" beside the socket makes
  * "is another hrd alive?" and "remove the stale socket" one atomic
  * decision, so two daemons started at once cannot steal each other's
- * socket.
+ * socket. The socket is made ready under a temporary name and renamed
+ * into place, so it never exists without listening.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,17 +71,31 @@ static int ensure_directory(const char *path, hr_error *err)
 static int take_lock(hr_server *server, const char *path, hr_error *err)
 {
 	char lock_path[PATH_MAX];
+	struct stat st;
 	int fd;
 
 	if (snprintf(lock_path, sizeof lock_path, "%s.lock", path) >=
 	    (int)sizeof lock_path)
 		return hr_error_set(err, HR_INVALID_ARGUMENT,
 				    "socket path too long: %s", path);
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a symbolic link, and only a file of our own: in a
+	 * shared (sticky) directory another user may have planted either,
+	 * to make us create or lock a file of their choosing. */
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return hr_error_set(err, HR_FAILED_PRECONDITION,
 				    "cannot open lock file %s: %s", lock_path,
-				    strerror(errno));
+				    errno == ELOOP ? "it is a symbolic link"
+						   : strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		return hr_error_set(err, HR_FAILED_PRECONDITION,
+				    "lock file %s belongs to uid %ld, not to "
+				    "hrd's uid %ld; refusing it",
+				    lock_path, (long)st.st_uid,
+				    (long)geteuid());
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
@@ -120,6 +135,16 @@ static int remove_stale(const char *path, hr_error *err)
 	return 0;
 }
 
+/* The name the socket is born under before it is renamed into place. */
+#define TEMP_SUFFIX ".new"
+
+/*
+ * Listen on path, which appears only once it is ready: the socket is
+ * bound, given its mode and group and set listening under path.new,
+ * then renamed into place, so a client never finds it refusing
+ * connections or with the wrong permissions. Runs with the lock held
+ * (nobody else uses path.new); a leftover path.new is a crash's.
+ */
 static int bind_socket(const char *path, mode_t mode, gid_t gid, int *out,
 		       hr_error *err)
 {
@@ -127,22 +152,33 @@ static int bind_socket(const char *path, mode_t mode, gid_t gid, int *out,
 	mode_t old_umask;
 	int fd, rc;
 
-	strcpy(addr.sun_path, path); /* length checked by the caller */
+	if (strlen(path) + strlen(TEMP_SUFFIX) >= sizeof addr.sun_path)
+		return hr_error_set(err, HR_INVALID_ARGUMENT,
+				    "socket path is %zu bytes, over the %zu "
+				    "hrd allows (it binds PATH" TEMP_SUFFIX
+				    " first): %s",
+				    strlen(path),
+				    sizeof addr.sun_path - 1 - strlen(TEMP_SUFFIX),
+				    path);
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s" TEMP_SUFFIX, path);
+	if ((rc = remove_stale(addr.sun_path, err)) < 0)
+		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return hr_error_set(err, HR_INTERNAL, "socket: %s",
 				    strerror(errno));
-	/* The socket is born with no access beyond the owner and group, so
-	 * there is no window in which others could connect. */
+	/* Born with no access beyond the owner and group even before it
+	 * is renamed into place. */
 	old_umask = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
 	umask(old_umask);
-	if (rc < 0 || chmod(path, mode) < 0 ||
-	    (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
-	    listen(fd, LISTEN_BACKLOG) < 0) {
+	if (rc < 0 || chmod(addr.sun_path, mode) < 0 ||
+	    (gid != (gid_t)-1 && chown(addr.sun_path, (uid_t)-1, gid) < 0) ||
+	    listen(fd, LISTEN_BACKLOG) < 0 || rename(addr.sun_path, path) < 0) {
 		rc = hr_error_set(err, HR_FAILED_PRECONDITION,
 				  "cannot listen on %s: %s", path,
 				  strerror(errno));
+		unlink(addr.sun_path);
 		close(fd);
 		return rc;
 	}

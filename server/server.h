@@ -138,11 +138,22 @@ struct hr_conn {
 	hr_call *calls;
 	size_t n_calls;
 	int closing;
+	int ending;            /* closing once its replies are written: no
+				  more requests are taken */
 	int batching;          /* a read is being handled: batch writes */
 	char *batch;           /* frames for one write (conn.c) */
 	size_t batch_len, batch_cap;
 	uint64_t last_active;   /* uv_now() of the last byte or call end */
 	uint64_t frame_started; /* uv_now() when a partial frame began; 0 none */
+	/* Back-pressure (conn.c): while the peer leaves too many replies
+	 * unread, its requests are not read; the bytes already read but not
+	 * yet handled wait in `held`. */
+	int paused;
+	int warned;            /* it was backlogged: logged, trimmed at close */
+	size_t writing;        /* bytes in writes handed to libuv */
+	uint8_t *held;
+	size_t held_len;
+	int read_eof;          /* the peer half-closed: answer, then close */
 	hr_conn *prev, *next;
 };
 
@@ -158,6 +169,10 @@ int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
 
 /* Whether the peer has not yet taken what we last wrote. */
 int hr_conn_backlogged(const hr_conn *conn);
+
+/* A call of conn's ended (call.c): a half-closed connection whose last
+ * call it was closes once its replies are written. */
+void hr_conn_call_ended(hr_conn *conn);
 
 /* Close after pending writes drain (after a protocol error). */
 void hr_conn_close_after_writes(hr_conn *conn);
@@ -385,7 +400,9 @@ struct hr_server {
 	int have_admin_gid;
 	gid_t socket_gid; /* (gid_t)-1: leave the socket's group alone */
 	int stopping;
-	uint8_t read_buf[65536]; /* shared: libuv reads one stream at a time */
+	/* Shared: libuv reads one stream at a time. Small, because what a
+	 * paused connection had read and not handled is kept (conn.c). */
+	uint8_t read_buf[16384];
 };
 
 int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,

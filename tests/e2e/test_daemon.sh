@@ -65,6 +65,27 @@ run "$HRD" --socket "$TMP/open/hrd.sock" --database "$DB_URL"
 expect_rc 1 "hrd refuses a world-writable socket directory"
 expect_contains "$ERR" "is world-writable" "and says so"
 
+# In a shared sticky directory, a lock file planted by someone else is
+# never followed nor used: a link to a victim...
+mkdir "$TMP/shared" && chmod 1777 "$TMP/shared"
+ln -s "$TMP/victim" "$TMP/shared/hrd.sock.lock"
+run timeout 60 "$HRD" --socket "$TMP/shared/hrd.sock" --database "$DB_URL" --migrations "$MIGRATIONS"
+expect_rc 1 "hrd refuses a lock file that is a symbolic link"
+expect_one_line "$ERR" "the refused link: one line"
+expect_contains "$ERR" "is a symbolic link" "and says so"
+if [ -e "$TMP/victim" ]; then fail "hrd created the link's target"; else pass "hrd creates nothing through the link"; fi
+rm "$TMP/shared/hrd.sock.lock"
+# ...or a file of another user.
+if [ "$(id -u)" -eq 0 ]; then
+	touch "$TMP/shared/hrd.sock.lock"
+	chown 65534 "$TMP/shared/hrd.sock.lock"
+	run timeout 60 "$HRD" --socket "$TMP/shared/hrd.sock" --database "$DB_URL" --migrations "$MIGRATIONS"
+	expect_rc 1 "hrd refuses a lock file of another user"
+	expect_one_line "$ERR" "the refused lock file: one line"
+	expect_contains "$ERR" "belongs to uid 65534" "and says whose it is"
+	rm "$TMP/shared/hrd.sock.lock"
+fi
+
 # --- who may change the schema -------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
 	start_hrd --socket-mode 0666

@@ -12,12 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -34,6 +41,10 @@ static const char *const *hrd_extra;
 /* The group's hrd reads a copy of the migrations in its temp directory
  * (one that methods changing the directory may change). */
 static int own_migrations;
+/* An inotify descriptor watching tmpdir from before hrd started, when
+ * the group asks for one (see socket_appears_ready); else -1. */
+static int watch_startup;
+static int dir_watch = -1;
 
 static int try_connect(void)
 {
@@ -68,15 +79,28 @@ static int start_hrd(void **state)
 			return -1;
 		snprintf(migrations, sizeof migrations, "%s/migrations", tmpdir);
 	}
+	if (watch_startup) {
+		dir_watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (dir_watch < 0 ||
+		    inotify_add_watch(dir_watch, tmpdir, IN_CREATE | IN_MOVED_TO) < 0)
+			return -1;
+	}
 	hrd_pid = fork();
 	if (hrd_pid == 0) {
 		const char *argv[32] = {"hrd", "--quiet", "--socket", sock_path,
 					"--database", db, "--migrations",
 					migrations};
-		int argc = 8;
+		char log[160];
+		int argc = 8, fd;
 
 		for (int i = 0; hrd_extra && hrd_extra[i] && argc < 31; i++)
 			argv[argc++] = hrd_extra[i];
+		/* Its log, for tests that wait on a line (and shown when
+		 * hrd fails: see stop_hrd). */
+		snprintf(log, sizeof log, "%s/hrd.log", tmpdir);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0)
+			dup2(fd, 2);
 		execv(getenv("HRD"), (char *const *)argv);
 		_exit(127);
 	}
@@ -100,6 +124,14 @@ static int stop_hrd(void **state)
 	(void)state;
 	kill(hrd_pid, SIGTERM);
 	waitpid(hrd_pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(cmd, sizeof cmd, "cat %s/hrd.log >&2", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no hrd log)\n");
+	}
+	if (dir_watch >= 0)
+		close(dir_watch);
+	dir_watch = -1;
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		return -1;
@@ -889,6 +921,370 @@ static int start_hrd_open(void **state)
 	return chmod(tmpdir, 0755);
 }
 
+static Homerack__V1__Response *next_status(int fd);
+
+/* --- the global connection limit (--max-connections 3) ----------------- */
+
+static void global_connection_limit(void **state)
+{
+	int fds[3], extra;
+	char msg[256];
+
+	(void)state;
+	/* Exactly the limit is admitted... */
+	for (int i = 0; i < 3; i++) {
+		fds[i] = connect_or_fail();
+		send_call(fds[i], 1, "/homerack.v1.Schema/Current", 1);
+		assert_int_equal(read_status(fds[i], 1, NULL, 0), 0);
+	}
+	/* ...and one more is refused, with the reason, before any call of
+	 * its own is answered. */
+	extra = connect_or_fail();
+	{
+		uint8_t call[128];
+		size_t len;
+		Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+		Homerack__V1__Response *resp;
+
+		req.protocol_version = 1;
+		req.call_id = 1;
+		req.method = "/homerack.v1.Schema/Current";
+		len = homerack__v1__request__pack(&req, call + 5);
+		hr_frame_write_header(call, (uint32_t)len);
+		/* hrd may have hung up already: the send may fail. */
+		(void)send(extra, call, len + 5, MSG_NOSIGNAL);
+		resp = next_status(extra);
+		assert_non_null(resp);
+		assert_int_equal(resp->call_id, 0);
+		assert_int_equal(resp->status->code, 8);
+		snprintf(msg, sizeof msg, "%s", resp->status->message);
+		homerack__v1__response__free_unpacked(resp, NULL);
+	}
+	assert_non_null(strstr(msg, "too many connections (limit 3)"));
+	{
+		/* Closed: at the end of the stream, or reset because hrd
+		 * closed with our call unread. */
+		char c;
+		ssize_t n = read(extra, &c, 1);
+
+		assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
+	}
+	close(extra);
+	for (int i = 0; i < 3; i++) {
+		send_call(fds[i], 2, "/homerack.v1.Schema/History", 1);
+		assert_int_equal(read_status(fds[i], 2, NULL, 0), 0);
+		close(fds[i]);
+	}
+}
+
+/* --- call ids, half-close, back-pressure -------------------------------- */
+
+/* The next status frame on fd, whatever its call; NULL at EOF. */
+static Homerack__V1__Response *next_status(int fd)
+{
+	for (;;) {
+		Homerack__V1__Response *resp = read_response(fd);
+
+		if (resp == NULL ||
+		    resp->body_case == HOMERACK__V1__RESPONSE__BODY_STATUS)
+			return resp;
+		homerack__v1__response__free_unpacked(resp, NULL);
+	}
+}
+
+static void reused_call_id_closes_connection(void **state)
+{
+	Homerack__V1__SchemaState *st;
+	Homerack__V1__Response *resp;
+	int fd = connect_or_fail();
+
+	(void)state;
+	send_watch(fd, 1);
+	st = next_state(fd, 1);
+	homerack__v1__schema_state__free_unpacked(st, NULL);
+	/* Call 1 is live. A status under id 1 would tell the client its
+	 * watch ended while hrd streams on: the reuse ends the connection,
+	 * reported under id 0. */
+	send_call(fd, 1, "/homerack.v1.Schema/Current", 1);
+	resp = next_status(fd);
+	assert_non_null(resp);
+	assert_int_equal(resp->call_id, 0);
+	assert_int_equal(resp->status->code, 3);
+	assert_non_null(strstr(resp->status->message,
+			       "call id 1 is already in use"));
+	homerack__v1__response__free_unpacked(resp, NULL);
+	assert_closed(fd);
+	close(fd);
+	assert_still_serving();
+}
+
+static void call_id_zero_is_reserved(void **state)
+{
+	char msg[256];
+	int fd = connect_or_fail();
+
+	(void)state;
+	/* Id 0 is the connection's own (its errors come under it). */
+	send_call(fd, 0, "/homerack.v1.Schema/Current", 1);
+	assert_int_equal(read_status(fd, 0, msg, sizeof msg), 3);
+	assert_non_null(strstr(msg, "call id 0 is reserved"));
+	assert_closed(fd);
+	close(fd);
+	assert_still_serving();
+}
+
+/* How many times hrd's log holds text. */
+static int log_count(const char *text)
+{
+	char path[160], *buf;
+	int count = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/hrd.log", tmpdir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	buf = calloc(1, 1 << 20);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	for (const char *p = buf; (p = strstr(p, text)) != NULL; p++)
+		count++;
+	free(buf);
+	return count;
+}
+
+/* The revisions Current reports, on a fresh connection. */
+static size_t current_revisions(void)
+{
+	Homerack__V1__Response *resp;
+	Homerack__V1__CurrentReply *cur;
+	int fd = connect_or_fail();
+	size_t n;
+
+	send_call(fd, 1, "/homerack.v1.Schema/Current", 1);
+	resp = read_response(fd);
+	assert_non_null(resp);
+	assert_int_equal(resp->body_case, HOMERACK__V1__RESPONSE__BODY_MESSAGE);
+	cur = homerack__v1__current_reply__unpack(NULL, resp->message.len,
+						  resp->message.data);
+	assert_non_null(cur);
+	n = cur->n_revisions;
+	homerack__v1__current_reply__free_unpacked(cur, NULL);
+	homerack__v1__response__free_unpacked(resp, NULL);
+	close(fd);
+	return n;
+}
+
+static void nothing_runs_after_a_connection_error(void **state)
+{
+	const char *logged = "call id 0 is reserved";
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	uint8_t buf[256];
+	size_t len, n = 0;
+	int fd = connect_or_fail(), before = log_count(logged);
+
+	(void)state;
+	/* One write, two frames that are each a connection error: the
+	 * first ends the connection, so the second must not be handled
+	 * (were it a schema change, it would run). */
+	req.protocol_version = 1;
+	req.method = "/homerack.v1.Schema/Current";
+	for (int i = 0; i < 2; i++) {
+		len = homerack__v1__request__pack(&req, buf + n + 5);
+		hr_frame_write_header(buf + n, (uint32_t)len);
+		n += len + 5;
+	}
+	send_bytes(fd, buf, n);
+	assert_int_equal(read_status(fd, 0, NULL, 0), 3);
+	assert_closed(fd);
+	close(fd);
+	/* hrd handled the whole read before it closed: its log is final. */
+	assert_int_equal(log_count(logged), before + 1);
+}
+
+static void send_upgrade(int fd, uint64_t id, const char *target)
+{
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	Homerack__V1__MigrateRequest m = HOMERACK__V1__MIGRATE_REQUEST__INIT;
+	uint8_t payload[64];
+
+	m.target = (char *)target;
+	req.protocol_version = 1;
+	req.call_id = id;
+	req.method = "/homerack.v1.Schema/Upgrade";
+	req.payload.data = payload;
+	req.payload.len = homerack__v1__migrate_request__pack(&m, payload);
+	send_request(fd, &req);
+}
+
+static void half_closed_connection_gets_its_replies(void **state)
+{
+	Homerack__V1__Response *resp;
+	int fd = connect_or_fail(), seen_upgrade = 0, seen_current = 0;
+
+	(void)state;
+	/* A gRPC-style client: its requests, then end of stream. */
+	send_upgrade(fd, 1, "head");
+	send_call(fd, 2, "/homerack.v1.Schema/Current", 1);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	while (!(seen_upgrade && seen_current)) {
+		resp = next_status(fd);
+		assert_non_null(resp); /* not EOF before both statuses */
+		assert_int_equal(resp->status->code, 0);
+		seen_upgrade |= resp->call_id == 1;
+		seen_current |= resp->call_id == 2;
+		homerack__v1__response__free_unpacked(resp, NULL);
+	}
+	/* Then hrd closes its side too. */
+	assert_closed(fd);
+	close(fd);
+	/* And the upgrade was applied. */
+	assert_true(current_revisions() > 0);
+}
+
+/* A field of /proc/<hrd>/status in KiB ("VmRSS:"). */
+static long hrd_kib(const char *field)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)hrd_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, field, strlen(field)) == 0)
+			kib = atol(line + strlen(field));
+	fclose(f);
+	return kib;
+}
+
+/* A peer writing a flood of requests from its own thread. */
+typedef struct flood {
+	int fd;
+	uint8_t *buf;
+	size_t len;
+	atomic_int done; /* 1: all written; -1: the write failed */
+} flood;
+
+static void *flood_write(void *ud)
+{
+	flood *f = ud;
+	size_t off = 0;
+
+	while (off < f->len) {
+		ssize_t n = send(f->fd, f->buf + off, f->len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			atomic_store(&f->done, -1);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	atomic_store(&f->done, 1);
+	return NULL;
+}
+
+static void peer_that_never_reads_is_paused(void **state)
+{
+	/* Far more than the kernel's socket buffers hold either way. */
+	const size_t calls = 100000;
+	const char *paused = "is not reading its replies";
+	flood f = {.len = 0};
+	pthread_t thread;
+	long before, during;
+	size_t statuses = 0;
+	int waited_ms = 0;
+
+	(void)state;
+	before = hrd_kib("VmRSS:");
+	f.buf = malloc(calls * 64);
+	assert_non_null(f.buf);
+	for (size_t i = 0; i < calls; i++) {
+		Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+		size_t len;
+
+		req.protocol_version = 1;
+		req.call_id = i + 1;
+		req.method = "/homerack.v1.Schema/Current";
+		len = homerack__v1__request__pack(&req, f.buf + f.len + 5);
+		hr_frame_write_header(f.buf + f.len, (uint32_t)len);
+		f.len += len + 5;
+	}
+	f.fd = connect_or_fail();
+	assert_int_equal(pthread_create(&thread, NULL, flood_write, &f), 0);
+
+	/* hrd must stop reading this peer (and say so) long before the
+	 * peer has written everything: its writes block. */
+	while (log_count(paused) == 0 && atomic_load(&f.done) == 0) {
+		struct timespec ms = {0, 1000000};
+
+		if (++waited_ms > 120000)
+			fail_msg("no \"%s\" in hrd's log after 120 s", paused);
+		nanosleep(&ms, NULL);
+	}
+	if (atomic_load(&f.done) != 0)
+		fail_msg("hrd read all %zu pipelined requests of a peer that "
+			 "read none of its replies", calls);
+	assert_int_equal(atomic_load(&f.done), 0);
+	during = hrd_kib("VmRSS:");
+	printf("hrd resident: %ld KiB before, %ld KiB while paused\n", before,
+	       during);
+	assert_true(during - before < 16 * 1024);
+	/* Others are served meanwhile. */
+	assert_still_serving();
+
+	/* Once the peer reads, hrd reads again: every call is answered. */
+	while (statuses < calls) {
+		Homerack__V1__Response *resp = next_status(f.fd);
+
+		assert_non_null(resp);
+		assert_int_equal(resp->status->code, 0);
+		statuses++;
+		homerack__v1__response__free_unpacked(resp, NULL);
+	}
+	pthread_join(thread, NULL);
+	assert_int_equal(atomic_load(&f.done), 1);
+	close(f.fd);
+	free(f.buf);
+}
+
+/* --- startup (the socket directory watched from before hrd started) ----- */
+
+static void socket_appears_ready(void **state)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	uint32_t first = 0;
+	struct stat st;
+	ssize_t n;
+
+	(void)state;
+	/* The path must come into being already listening, with its final
+	 * mode: renamed into place, never created in place (a client
+	 * connecting between bind and listen is refused). */
+	while (first == 0 && (n = read(dir_watch, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			if (first == 0 && ev->len > 0 &&
+			    strcmp(ev->name, "hrd.sock") == 0)
+				first = ev->mask;
+			p += sizeof *ev + ev->len;
+		}
+	}
+	assert_true(first != 0);
+	assert_true(first & IN_MOVED_TO);
+	assert_false(first & IN_CREATE);
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_still_serving();
+}
+
 int main(void)
 {
 	static const char *const limits[] = {"--frame-timeout", "1",
@@ -929,6 +1325,20 @@ int main(void)
 	const struct CMUnitTest queue_tests[] = {
 		cmocka_unit_test(queue_places_are_shared_fairly),
 	};
+	static const char *const global[] = {"--max-connections", "3", NULL};
+	const struct CMUnitTest global_tests[] = {
+		cmocka_unit_test(global_connection_limit),
+	};
+	const struct CMUnitTest transport_tests[] = {
+		cmocka_unit_test(reused_call_id_closes_connection),
+		cmocka_unit_test(call_id_zero_is_reserved),
+		cmocka_unit_test(peer_that_never_reads_is_paused),
+		cmocka_unit_test(nothing_runs_after_a_connection_error),
+		cmocka_unit_test(half_closed_connection_gets_its_replies),
+	};
+	const struct CMUnitTest startup_tests[] = {
+		cmocka_unit_test(socket_appears_ready),
+	};
 	int failed = 0;
 
 	failed += cmocka_run_group_tests_name("protocol", tests, start_hrd,
@@ -945,6 +1355,16 @@ int main(void)
 	hrd_extra = nobody_admin;
 	failed += cmocka_run_group_tests_name("queue", queue_tests,
 					      start_hrd_open, stop_hrd);
+	own_migrations = 0;
+	hrd_extra = global;
+	failed += cmocka_run_group_tests_name("global", global_tests, start_hrd,
+					      stop_hrd);
+	hrd_extra = NULL;
+	failed += cmocka_run_group_tests_name("transport", transport_tests,
+					      start_hrd, stop_hrd);
+	watch_startup = 1;
+	failed += cmocka_run_group_tests_name("startup", startup_tests,
+					      start_hrd, stop_hrd);
 	/* A skipped test is reported as such (CTest's SKIP_RETURN_CODE),
 	 * never as a pass. */
 	if (failed != 0)

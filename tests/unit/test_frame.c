@@ -11,6 +11,28 @@
 
 #include "frame.h"
 
+/*
+ * Every malloc of this executable, frame.c's included, comes through
+ * here (it is linked with -Wl,--wrap=malloc): the tests can see whether
+ * the reader allocated, and how much.
+ */
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+static size_t mallocs, largest_malloc;
+
+void *__wrap_malloc(size_t n)
+{
+	mallocs++;
+	if (n > largest_malloc)
+		largest_malloc = n;
+	return __real_malloc(n);
+}
+
+static void count_mallocs_from_now(void)
+{
+	mallocs = largest_malloc = 0;
+}
+
 /* Frames the callback saw, concatenated as "len:bytes|". */
 typedef struct seen {
 	char log[4096];
@@ -117,8 +139,11 @@ static void oversized_rejected_before_allocating(void **state)
 	/* 4 GiB - 1 announced: must fail on the header alone. */
 	hr_frame_write_header(h, 0xffffffffu);
 	hr_frame_reader_init(&r, 1024);
+	count_mallocs_from_now();
 	assert_int_equal(hr_frame_reader_feed(&r, h, 5, record, &s, &err),
 			 -HR_RESOURCE_EXHAUSTED);
+	/* Not a byte was allocated for it (nor anything else). */
+	assert_int_equal(mallocs, 0);
 	assert_non_null(strstr(err.msg, "exceeds the 1024-byte limit"));
 	assert_null(r.payload);
 	/* The stream stays failed. */
@@ -136,8 +161,12 @@ static void limit_is_inclusive(void **state)
 
 	(void)state;
 	hr_frame_reader_init(&r, 8);
+	count_mallocs_from_now();
 	assert_int_equal(hr_frame_reader_feed(&r, buf, n, record, &s, NULL), 0);
 	assert_int_equal(s.frames, 1);
+	/* The reader's allocations are seen (so the check above can fail). */
+	assert_true(mallocs >= 1);
+	assert_true(largest_malloc >= 8);
 	hr_frame_reader_free(&r);
 }
 
