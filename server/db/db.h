@@ -183,7 +183,11 @@ void hr_rows_free(hr_rows *rows);
  * fresh empty schema first on its search_path (current_schema() is it);
  * hr_db_begin/commit/rollback on it become a savepoint, its release and
  * a rollback to it, so the runner works unchanged; CREATE INDEX
- * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing.
+ * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing;
+ * an enum value added by ALTER TYPE ... ADD VALUE is usable at once
+ * (the type is rebuilt right after, since nothing ever commits), so a
+ * scratch accepts SQL a real transaction refuses: check SQL that will
+ * run for real in a transaction too.
  * Closing the handle rolls everything back: nothing is left behind,
  * even when hrd is killed. Never used for anything but scratch work.
  */
