@@ -184,10 +184,9 @@ void hr_rows_free(hr_rows *rows);
  * hr_db_begin/commit/rollback on it become a savepoint, its release and
  * a rollback to it, so the runner works unchanged; CREATE INDEX
  * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing;
- * an enum value added by ALTER TYPE ... ADD VALUE is usable at once
- * (the type is rebuilt right after, since nothing ever commits), so a
- * scratch accepts SQL a real transaction refuses: check SQL that will
- * run for real in a transaction too.
+ * an enum value added by ALTER TYPE ... ADD VALUE becomes usable where
+ * a real COMMIT would make it so: at hr_db_commit, or at once outside a
+ * transaction (the type is rebuilt then, since nothing ever commits).
  * Closing the handle rolls everything back: nothing is left behind,
  * even when hrd is killed. Never used for anything but scratch work.
  */

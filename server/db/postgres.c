@@ -76,6 +76,9 @@ typedef struct pg_db {
 	int lock_held; /* the lock session holds the advisory lock */
 	int scratch;   /* a scratch handle: main never reconnects */
 	hr_error stopped; /* why should_stop cancelled a statement; 0: none */
+	/* Scratch: enum types given values in the open step, to rebuild
+	 * when it ends (launder_sql says why). */
+	hr_strlist added_enums;
 } pg_db;
 
 static uint64_t now_ms(void)
@@ -355,6 +358,7 @@ static void pg_close(hr_db *db)
 
 	session_drop(&p->main);
 	session_drop(&p->lock);
+	hr_strlist_free(&p->added_enums);
 	free(p->conninfo);
 	free(p->redacted);
 	hr_strlist_free(&p->secrets);
@@ -811,10 +815,12 @@ static char *enum_added_to(char *stmt)
  * VALUE until the transaction that added it commits, and a scratch
  * never commits: a replay whose later migration uses the value would
  * fail where the real upgrade works. So on a scratch the type is rebuilt
- * right after, with the same labels in the same order (values a CREATE
+ * where a real COMMIT would have been (the end of a step, or at once
+ * outside one), with the same labels in the same order (values a CREATE
  * TYPE made are usable at once) and its columns cast over, defaults
- * kept. Columns of arrays of the type, or views and functions using it,
- * make the rebuild fail with the server's message.
+ * kept. Until then the value is as unusable as on a real database.
+ * Columns of arrays of the type, or views and functions using it, make
+ * the rebuild fail with the server's message.
  */
 static const char launder_sql[] =
 	"DO $hr$\n"
@@ -918,7 +924,11 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		rc = run_statement(p, stmt, &offset, err);
 		if (rc == 0 && p->scratch &&
 		    (added = enum_added_to(stmt)) != NULL) {
-			rc = launder_enum(p, added, err);
+			if (!p->base.in_transaction)
+				rc = launder_enum(p, added, err);
+			else if (hr_strlist_push(&p->added_enums, added) < 0)
+				rc = hr_error_set(err, HR_INTERNAL,
+						  "out of memory");
 			free(added);
 		}
 		free(stmt);
@@ -1170,12 +1180,23 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
  * migration): a failure must not abort the whole scratch. */
 #define SCRIPT_SAVEPOINT "hr_scratch_script"
 
+/* hr_db_commit's COMMIT ends the step: the enum values it added become
+ * usable, then its savepoint is released. */
 static int scratch_exec(hr_db *db, const char *sql, const char *const *params,
 			size_t n_params, int64_t *changes, hr_error *err)
 {
-	if (strcmp(sql, "COMMIT") == 0) /* hr_db_commit's */
-		sql = "RELEASE SAVEPOINT " STEP_SAVEPOINT;
-	return pg_exec(db, sql, params, n_params, changes, err);
+	pg_db *p = (pg_db *)db;
+	int rc = 0;
+
+	if (strcmp(sql, "COMMIT") != 0)
+		return pg_exec(db, sql, params, n_params, changes, err);
+	for (size_t i = 0; rc == 0 && i < p->added_enums.n; i++)
+		rc = launder_enum(p, p->added_enums.items[i], err);
+	hr_strlist_free(&p->added_enums);
+	if (rc < 0)
+		return rc;
+	return pg_exec(db, "RELEASE SAVEPOINT " STEP_SAVEPOINT, NULL, 0, NULL,
+		       err);
 }
 
 /* Run a rollback statement of the scratch (failures only logged). */
@@ -1197,6 +1218,7 @@ static void scratch_rollback_to(pg_db *p, const char *sql)
 
 static void scratch_rollback(hr_db *db)
 {
+	hr_strlist_free(&((pg_db *)db)->added_enums);
 	scratch_rollback_to((pg_db *)db,
 			    "ROLLBACK TO SAVEPOINT " STEP_SAVEPOINT
 			    "; RELEASE SAVEPOINT " STEP_SAVEPOINT);

@@ -68,6 +68,18 @@ static void run(hr_db *db, const char *sql)
 		fail_msg("line %d: %s\n%s", line, err.msg, sql);
 }
 
+/* Run a script as a migration step: in a transaction (on a scratch, a
+ * savepoint), committed. */
+static void run_step(hr_db *db, const char *sql)
+{
+	hr_error err;
+
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, sql);
+	if (hr_db_commit(db, &err) < 0)
+		fail_msg("commit: %s", err.msg);
+}
+
 /* The one value a query returns (malloc'ed; NULL for SQL NULL). */
 static char *value(hr_db *db, const char *sql)
 {
@@ -441,6 +453,21 @@ static void test_scratch_runs_the_runner(void **state)
 	assert_value(db, "SELECT m FROM t", "high");
 	hr_db_close(db);
 
+	/* Used by the migration that adds it, it fails there as it does on
+	 * a real database: the value is not committed yet. */
+	write_file(dir, "f6_add_and_use.sql",
+		   "-- revision: f6f6f6f6f6f6\n-- down_revision: e5e5e5e5e5e5\n"
+		   "-- message: add and use\n\n-- +upgrade postgresql\n"
+		   "ALTER TYPE mood ADD VALUE 'mid';\n"
+		   "INSERT INTO t (id, m) VALUES (2, 'mid');\n");
+	db = open_scratch();
+	assert_true(upgrade_heads(db, dir, &err) < 0);
+	assert_non_null(strstr(err.msg, "unsafe use of new value"));
+	assert_value(db, "SELECT version_num FROM alembic_version",
+		     "e5e5e5e5e5e5");
+	assert_value(db, "SELECT count(*) FROM t", "1");
+	hr_db_close(db);
+
 	/* None of it reached the database itself. */
 	assert_value(live, "SELECT to_regclass('public.alembic_version') IS NULL",
 		     "t");
@@ -451,6 +478,7 @@ static void test_scratch_runs_the_runner(void **state)
 	unlink(strcat(strcpy(mig, dir), "/c3_broken.sql"));
 	unlink(strcat(strcpy(mig, dir), "/d4_value.sql"));
 	unlink(strcat(strcpy(mig, dir), "/e5_use.sql"));
+	unlink(strcat(strcpy(mig, dir), "/f6_add_and_use.sql"));
 	rmdir(dir);
 }
 
@@ -707,14 +735,14 @@ static trip round_trip(const char *a, const char *seed, const char *b,
 		ann(&sb_schema);
 
 	t.up = render_diff(&sa_schema, &sb_schema, &t.up_review);
-	run(t.db, t.up);
+	run_step(t.db, t.up);
 	assert_schema(t.db, &sb_schema, NULL, "after the upgrade");
 
 	read_schema(t.db, &mid);
 	if (ann != NULL)
 		ann(&mid);
 	t.down = render_diff(&mid, &sa_schema, &t.down_review);
-	run(t.db, t.down);
+	run_step(t.db, t.down);
 	assert_schema(t.db, &sa_schema, NULL, "after the downgrade");
 
 	/* The scratch is more lenient than a database (an enum value added
