@@ -4,9 +4,10 @@
  * Order, so that every statement finds what it needs and nothing it
  * removes is still in use:
  *   1. enum types: CREATE TYPE; ADD VALUE (BEFORE/AFTER, keeping the
- *      order); a removed or reordered value rewrites the type (rename
- *      the old one, create the new, cast every column through text,
- *      drop the old);
+ *      order); a removed or reordered value, or an added one the new
+ *      schema already uses in a default or CHECK (PostgreSQL refuses to
+ *      use it before commit), rewrites the type (rename the old one,
+ *      create the new, cast every column through text, drop the old);
  *   2. CREATE TABLE in the diff's order (parents first), then their
  *      indexes; a foreign key to a table not there yet waits for 4;
  *   3. per altered table, after every altered table's dropped foreign
