@@ -197,19 +197,33 @@ static void assert_same_text(const char *got, const char *want,
 			 want);
 }
 
-/* The migration's upgrade sections for postgresql, run on db. */
-static void run_migration_sections(hr_db *db, const char *path)
+/* The migration's upgrade sections for postgresql, as one script. */
+static char *migration_sql(const char *path)
 {
 	hr_migration *m = NULL;
 	hr_error err;
+	hr_buf b = {0};
 
 	if (hr_migration_load(path, &m, &err) < 0)
 		fail_msg("%s: %s", path, err.msg);
 	for (size_t i = 0; i < m->n_sections; i++)
 		if (hr_section_applies(&m->sections[i], HR_UPGRADE,
 				       "postgresql"))
-			run(db, m->sections[i].sql);
+			hr_buf_printf(&b, "%s;\n", m->sections[i].sql);
 	hr_migration_free(m);
+	assert_false(b.failed);
+	return hr_buf_take(&b);
+}
+
+/* The initial HomeRack migration's postgresql upgrade (malloc'ed). */
+static char *initial_sql(void)
+{
+	char path[700];
+
+	snprintf(path, sizeof path,
+		 "%s/migrations/1f3c0a9d2b7e_initial_homerack_schema.sql",
+		 getenv("SRCDIR"));
+	return migration_sql(path);
 }
 
 /* Scratch schemas a live session can see (none, when all is well). */
@@ -520,9 +534,10 @@ static const hr_column *column_of(const hr_schema *s, const char *table,
 
 static void test_catalog_initial_migration(void **state)
 {
-	char dir[600], path[700];
+	char dir[600], *sql = initial_sql();
 	hr_db *a = open_scratch(), *b = open_scratch();
 	hr_schema sa, sb;
+	hr_diff d;
 	hr_error err;
 	char *da, *db_text;
 	const hr_table *t;
@@ -531,16 +546,18 @@ static void test_catalog_initial_migration(void **state)
 	/* a: the runner replays the migrations (version tables and all);
 	 * b: the same file's postgresql sections run by hand. */
 	snprintf(dir, sizeof dir, "%s/migrations", getenv("SRCDIR"));
-	snprintf(path, sizeof path, "%s/1f3c0a9d2b7e_initial_homerack_schema.sql",
-		 dir);
 	if (upgrade_heads(a, dir, &err) < 0)
 		fail_msg("%s", err.msg);
-	run_migration_sections(b, path);
+	run(b, sql);
+	free(sql);
 	read_schema(a, &sa);
 	read_schema(b, &sb);
 	da = dump(&sa, 1);
 	db_text = dump(&sb, 1);
 	assert_same_text(da, db_text, "two scratches of the initial migration");
+	assert_int_equal(hr_schema_diff(&sa, &sb, &d, &err), 0);
+	assert_true(hr_diff_empty(&d));
+	hr_diff_free(&d);
 
 	/* What the reader made of it. */
 	assert_int_equal(sa.n_tables, 5); /* no alembic_version, no history */
@@ -1117,6 +1134,78 @@ static void test_trip_undeclared_renames(void **state)
 	trip_free(&t);
 }
 
+static void rename_notes(hr_schema *s)
+{
+	hr_table *t = (hr_table *)hr_schema_table(s, "devices");
+	hr_column *c = t ? (hr_column *)hr_table_column(t, "description") : NULL;
+
+	assert_non_null(c);
+	c->renamed_from = strdup("notes");
+}
+
+/* The HomeRack schema itself, and a plausible next version of it. */
+static void test_trip_homerack(void **state)
+{
+	char *a = initial_sql(), *b;
+	hr_buf next = {0};
+	trip t;
+
+	(void)state;
+	hr_buf_puts(&next, a);
+	hr_buf_puts(&next,
+		    "ALTER TYPE cabletype ADD VALUE 'Cat8' AFTER 'Cat7';\n"
+		    "ALTER TABLE devices RENAME COLUMN notes TO description;\n"
+		    "ALTER TABLE racks ADD COLUMN notes text;\n"
+		    "ALTER TABLE racks ALTER COLUMN location SET DEFAULT 'lab';\n"
+		    "UPDATE racks SET location = 'lab' WHERE location IS NULL;\n"
+		    "ALTER TABLE racks ALTER COLUMN location SET NOT NULL;\n"
+		    "CREATE TYPE cablecolor AS ENUM ('blue', 'grey');\n"
+		    "CREATE TABLE cables (id SERIAL PRIMARY KEY,\n"
+		    "  connection_id INTEGER NOT NULL REFERENCES connections (id)\n"
+		    "    ON DELETE CASCADE,\n"
+		    "  color cablecolor DEFAULT 'blue', length_m FLOAT\n"
+		    "    CHECK (length_m > 0));\n"
+		    "CREATE INDEX ix_cables_connection_id ON cables "
+		    "(connection_id);\n"
+		    "DROP INDEX ix_racks_id;\n"
+		    "CREATE UNIQUE INDEX ix_racks_name ON racks (name);\n");
+	assert_false(next.failed);
+	b = hr_buf_take(&next);
+	t = round_trip(
+		a,
+		"INSERT INTO device_specifications (brand, model, height_u) "
+		"VALUES ('ACME', 'S1', 1);\n"
+		"INSERT INTO devices (custom_name, specification_id, notes) "
+		"VALUES ('core', 1, 'top'), ('edge', 1, NULL);\n"
+		"INSERT INTO racks (name) VALUES ('r1');\n"
+		"INSERT INTO rack_positions (device_id, rack_id, start_u) "
+		"VALUES (1, 1, 10);\n"
+		"INSERT INTO connections (from_device_id, to_device_id, "
+		"cable_type) VALUES (1, 2, 'Cat7');\n",
+		b, rename_notes);
+	assert_has(t.up, "ALTER TYPE cabletype ADD VALUE 'Cat8' AFTER 'Cat7';\n");
+	assert_has(t.up, "CREATE TYPE cablecolor AS ENUM ('blue', 'grey');\n");
+	assert_has(t.up, "ALTER TABLE devices RENAME COLUMN notes TO "
+			 "description;\n");
+	assert_has(t.up, "UPDATE racks SET location = DEFAULT WHERE location IS "
+			 "NULL;\n");
+	assert_has(t.up, "DROP INDEX ix_racks_id;\n");
+	assert_has(t.down, "DROP TABLE cables;\n");
+	assert_has(t.down, "DROP TYPE cablecolor;\n");
+	assert_has(t.down, "ALTER TYPE cabletype RENAME TO cabletype_old;\n");
+	/* Every row came through both ways. */
+	assert_value(t.db,
+		     "SELECT string_agg(d.custom_name || ':' || coalesce(d.notes, "
+		     "'-'), ',' ORDER BY d.id) || ' ' || (SELECT name || '@' || "
+		     "location FROM racks) || ' ' || (SELECT cable_type::text "
+		     "FROM connections) || ' ' || (SELECT start_u FROM "
+		     "rack_positions) FROM devices d",
+		     "core:top,edge:- r1@lab Cat7 10");
+	trip_free(&t);
+	free(a);
+	free(b);
+}
+
 static void test_trip_types_checks_defaults(void **state)
 {
 	trip t = round_trip(
@@ -1192,6 +1281,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trip_types_checks_defaults),
 		cmocka_unit_test(test_trip_keys_serial_identity),
 		cmocka_unit_test(test_trip_undeclared_renames),
+		cmocka_unit_test(test_trip_homerack),
 	};
 	const char *u = getenv("DATABASE_URL");
 	hr_error err;
