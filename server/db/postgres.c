@@ -1139,9 +1139,7 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
 	}
 	n_rows = (size_t)hr_pq.PQntuples(res);
 	n_cols = (size_t)hr_pq.PQnfields(res);
-	n = n_rows * n_cols;
-	if (n_cols != 0 && n / n_cols != n_rows) /* cannot happen: ints */
-		n = HR_ROWS_MAX + 1;
+	n = n_rows * n_cols; /* two ints: no overflow in a size_t */
 	if (n > HR_ROWS_MAX) {
 		hr_pq.PQclear(res);
 		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
