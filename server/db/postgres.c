@@ -829,6 +829,7 @@ static const char launder_sql[] =
 	"  nsp text; typ text; labels text; r record;\n"
 	"  rels text[] := '{}'; cols text[] := '{}'; defs text[] := '{}';\n"
 	"BEGIN\n"
+	"  IF old IS NULL THEN RETURN; END IF; -- dropped or renamed since\n"
 	"  SELECT n.nspname, t.typname INTO nsp, typ FROM pg_type t\n"
 	"    JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = old;\n"
 	"  SELECT string_agg(quote_literal(enumlabel), ', '\n"

@@ -326,6 +326,13 @@ static void test_scratch_transactions_are_savepoints(void **state)
 	assert_true(hr_db_exec_script(db, "INSERT INTO nosuch VALUES (1)", 1,
 				      &line, &err) < 0);
 	hr_db_rollback(db);
+	/* A step that gives an enum a value and drops it ends cleanly (the
+	 * type it would make usable at the end is gone). */
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, "CREATE TYPE gone AS ENUM ('a');\n"
+		"ALTER TYPE gone ADD VALUE 'b';\nDROP TYPE gone;\n");
+	if (hr_db_commit(db, &err) < 0)
+		fail_msg("commit: %s", err.msg);
 	/* A failed script outside a step leaves the scratch usable too. */
 	assert_true(hr_db_exec_script(db,
 				      "CREATE TABLE half (id integer);\n"
