@@ -79,6 +79,8 @@ typedef struct pg_db {
 	/* Scratch: enum types given values in the open step, to rebuild
 	 * when it ends (launder_sql says why). */
 	hr_strlist added_enums;
+	/* Scratch: "SET LOCAL search_path TO hr_scratch_PID_N". */
+	char scratch_path[96];
 } pg_db;
 
 static uint64_t now_ms(void)
@@ -1131,8 +1133,7 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = hr_pq.PQexecParams(p->main.conn, sql, (int)n_params, NULL, params,
-				 NULL, NULL, 0);
+	res = main_exec(p, sql, (int)n_params, params, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
 		hr_pq.PQclear(res);
@@ -1244,6 +1245,20 @@ static int scratch_exec_script(hr_db *db, const char *sql, int first_line,
 		       NULL, err);
 }
 
+/* What a migration SET is undone (its search_path too), as
+ * pg_reset_session does inside a transaction; then the scratch is again
+ * alone on the search path. */
+static int scratch_reset_session(hr_db *db, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	const char *steps[] = {"RESET ALL", SESSION_SETUP, p->scratch_path};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof *steps; i++)
+		rc = pg_exec(db, steps[i], NULL, 0, NULL, err);
+	return rc;
+}
+
 /* Roll the scratch's transaction back and wait for the server to say
  * so: when this returns, the schema is gone for everyone. (Were hrd
  * killed instead, the server rolls back when the session ends.) */
@@ -1259,8 +1274,8 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 {
 	static unsigned counter;
 	unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-	char schema[64], create[128], path[128];
-	const char *setup[] = {"BEGIN", create, path};
+	char schema[64], create[128];
+	const char *setup[] = {"BEGIN", create, NULL};
 	hr_db *db;
 	pg_db *p;
 	int rc;
@@ -1275,7 +1290,9 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 	snprintf(create, sizeof create, "CREATE SCHEMA %s", schema);
 	/* Only the scratch: nothing the SQL names can resolve to a live
 	 * table (pg_catalog is searched first regardless). */
-	snprintf(path, sizeof path, "SET LOCAL search_path TO %s", schema);
+	snprintf(p->scratch_path, sizeof p->scratch_path,
+		 "SET LOCAL search_path TO %s", schema);
+	setup[2] = p->scratch_path;
 	rc = session_open(p, &p->main, err);
 	for (size_t i = 0; rc == 0 && i < sizeof setup / sizeof *setup; i++)
 		rc = pg_exec(db, setup[i], NULL, 0, NULL, err);
@@ -1335,6 +1352,7 @@ static const hr_db_ops scratch_ops = {
 	.table_exists = pg_table_exists,
 	.exec_script = scratch_exec_script,
 	.rollback = scratch_rollback,
+	.reset_session = scratch_reset_session,
 	.query_rows = pg_query_rows,
 	.may_block = 1,
 	.begin_sql = "SAVEPOINT " STEP_SAVEPOINT,

@@ -473,6 +473,29 @@ static void test_scratch_runs_the_runner(void **state)
 	assert_value(db, "SELECT m FROM t", "high");
 	hr_db_close(db);
 
+	/* A migration that moves the search path moves it for itself only:
+	 * the next one creates its table in the scratch again. */
+	write_file(dir, "f6_path.sql",
+		   "-- revision: f6f6f6f6f6f6\n-- down_revision: e5e5e5e5e5e5\n"
+		   "-- message: path\n\n-- +upgrade postgresql\n"
+		   "SET search_path TO public;\n");
+	write_file(dir, "f7_after_path.sql",
+		   "-- revision: f7f7f7f7f7f7\n-- down_revision: f6f6f6f6f6f6\n"
+		   "-- message: after path\n\n-- +upgrade postgresql\n"
+		   "CREATE TABLE after_path (id int);\n");
+	db = open_scratch();
+	if (upgrade_heads(db, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_value(db, "SELECT count(*) FROM pg_class WHERE relname = "
+			 "'after_path' AND relnamespace = "
+			 "current_schema()::regnamespace",
+		     "1");
+	assert_value(db, "SELECT current_schema() LIKE 'hr\\_scratch\\_%'",
+		     "t");
+	hr_db_close(db);
+	unlink(strcat(strcpy(mig, dir), "/f6_path.sql"));
+	unlink(strcat(strcpy(mig, dir), "/f7_after_path.sql"));
+
 	/* Used by the migration that adds it, it fails there as it does on
 	 * a real database: the value is not committed yet. */
 	write_file(dir, "f6_add_and_use.sql",
