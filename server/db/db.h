@@ -183,7 +183,10 @@ void hr_rows_free(hr_rows *rows);
  * fresh empty schema first on its search_path (current_schema() is it);
  * hr_db_begin/commit/rollback on it become a savepoint, its release and
  * a rollback to it, so the runner works unchanged; CREATE INDEX
- * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing.
+ * CONCURRENTLY runs as a plain CREATE INDEX; hr_db_lock does nothing;
+ * an enum value added by ALTER TYPE ... ADD VALUE becomes usable where
+ * a real COMMIT would make it so: at hr_db_commit, or at once outside a
+ * transaction (the type is rebuilt then, since nothing ever commits).
  * Closing the handle rolls everything back: nothing is left behind,
  * even when hrd is killed. Never used for anything but scratch work.
  */

@@ -76,6 +76,11 @@ typedef struct pg_db {
 	int lock_held; /* the lock session holds the advisory lock */
 	int scratch;   /* a scratch handle: main never reconnects */
 	hr_error stopped; /* why should_stop cancelled a statement; 0: none */
+	/* Scratch: enum types given values in the open step, to rebuild
+	 * when it ends (launder_sql says why). */
+	hr_strlist added_enums;
+	/* Scratch: "SET LOCAL search_path TO hr_scratch_PID_N". */
+	char scratch_path[96];
 } pg_db;
 
 static uint64_t now_ms(void)
@@ -355,6 +360,7 @@ static void pg_close(hr_db *db)
 
 	session_drop(&p->main);
 	session_drop(&p->lock);
+	hr_strlist_free(&p->added_enums);
 	free(p->conninfo);
 	free(p->redacted);
 	hr_strlist_free(&p->secrets);
@@ -811,10 +817,12 @@ static char *enum_added_to(char *stmt)
  * VALUE until the transaction that added it commits, and a scratch
  * never commits: a replay whose later migration uses the value would
  * fail where the real upgrade works. So on a scratch the type is rebuilt
- * right after, with the same labels in the same order (values a CREATE
+ * where a real COMMIT would have been (the end of a step, or at once
+ * outside one), with the same labels in the same order (values a CREATE
  * TYPE made are usable at once) and its columns cast over, defaults
- * kept. Columns of arrays of the type, or views and functions using it,
- * make the rebuild fail with the server's message.
+ * kept. Until then the value is as unusable as on a real database.
+ * Columns of arrays of the type, or views and functions using it, make
+ * the rebuild fail with the server's message.
  */
 static const char launder_sql[] =
 	"DO $hr$\n"
@@ -823,6 +831,7 @@ static const char launder_sql[] =
 	"  nsp text; typ text; labels text; r record;\n"
 	"  rels text[] := '{}'; cols text[] := '{}'; defs text[] := '{}';\n"
 	"BEGIN\n"
+	"  IF old IS NULL THEN RETURN; END IF; -- dropped or renamed since\n"
 	"  SELECT n.nspname, t.typname INTO nsp, typ FROM pg_type t\n"
 	"    JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = old;\n"
 	"  SELECT string_agg(quote_literal(enumlabel), ', '\n"
@@ -918,7 +927,11 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		rc = run_statement(p, stmt, &offset, err);
 		if (rc == 0 && p->scratch &&
 		    (added = enum_added_to(stmt)) != NULL) {
-			rc = launder_enum(p, added, err);
+			if (!p->base.in_transaction)
+				rc = launder_enum(p, added, err);
+			else if (hr_strlist_push(&p->added_enums, added) < 0)
+				rc = hr_error_set(err, HR_INTERNAL,
+						  "out of memory");
 			free(added);
 		}
 		free(stmt);
@@ -1120,8 +1133,7 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
 
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
-	res = hr_pq.PQexecParams(p->main.conn, sql, (int)n_params, NULL, params,
-				 NULL, NULL, 0);
+	res = main_exec(p, sql, (int)n_params, params, 0);
 	if (!result_ok(res)) {
 		rc = fail(p, &p->main, res, err);
 		hr_pq.PQclear(res);
@@ -1129,9 +1141,7 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
 	}
 	n_rows = (size_t)hr_pq.PQntuples(res);
 	n_cols = (size_t)hr_pq.PQnfields(res);
-	n = n_rows * n_cols;
-	if (n_cols != 0 && n / n_cols != n_rows) /* cannot happen: ints */
-		n = HR_ROWS_MAX + 1;
+	n = n_rows * n_cols; /* two ints: no overflow in a size_t */
 	if (n > HR_ROWS_MAX) {
 		hr_pq.PQclear(res);
 		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
@@ -1170,12 +1180,23 @@ static int pg_query_rows(hr_db *db, const char *sql, const char *const *params,
  * migration): a failure must not abort the whole scratch. */
 #define SCRIPT_SAVEPOINT "hr_scratch_script"
 
+/* hr_db_commit's COMMIT ends the step: the enum values it added become
+ * usable, then its savepoint is released. */
 static int scratch_exec(hr_db *db, const char *sql, const char *const *params,
 			size_t n_params, int64_t *changes, hr_error *err)
 {
-	if (strcmp(sql, "COMMIT") == 0) /* hr_db_commit's */
-		sql = "RELEASE SAVEPOINT " STEP_SAVEPOINT;
-	return pg_exec(db, sql, params, n_params, changes, err);
+	pg_db *p = (pg_db *)db;
+	int rc = 0;
+
+	if (strcmp(sql, "COMMIT") != 0)
+		return pg_exec(db, sql, params, n_params, changes, err);
+	for (size_t i = 0; rc == 0 && i < p->added_enums.n; i++)
+		rc = launder_enum(p, p->added_enums.items[i], err);
+	hr_strlist_free(&p->added_enums);
+	if (rc < 0)
+		return rc;
+	return pg_exec(db, "RELEASE SAVEPOINT " STEP_SAVEPOINT, NULL, 0, NULL,
+		       err);
 }
 
 /* Run a rollback statement of the scratch (failures only logged). */
@@ -1197,6 +1218,7 @@ static void scratch_rollback_to(pg_db *p, const char *sql)
 
 static void scratch_rollback(hr_db *db)
 {
+	hr_strlist_free(&((pg_db *)db)->added_enums);
 	scratch_rollback_to((pg_db *)db,
 			    "ROLLBACK TO SAVEPOINT " STEP_SAVEPOINT
 			    "; RELEASE SAVEPOINT " STEP_SAVEPOINT);
@@ -1223,6 +1245,20 @@ static int scratch_exec_script(hr_db *db, const char *sql, int first_line,
 		       NULL, err);
 }
 
+/* What a migration SET is undone (its search_path too), as
+ * pg_reset_session does inside a transaction; then the scratch is again
+ * alone on the search path. */
+static int scratch_reset_session(hr_db *db, hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	const char *steps[] = {"RESET ALL", SESSION_SETUP, p->scratch_path};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof *steps; i++)
+		rc = pg_exec(db, steps[i], NULL, 0, NULL, err);
+	return rc;
+}
+
 /* Roll the scratch's transaction back and wait for the server to say
  * so: when this returns, the schema is gone for everyone. (Were hrd
  * killed instead, the server rolls back when the session ends.) */
@@ -1238,8 +1274,8 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 {
 	static unsigned counter;
 	unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-	char schema[64], create[128], path[128];
-	const char *setup[] = {"BEGIN", create, path};
+	char schema[64], create[128];
+	const char *setup[] = {"BEGIN", create, NULL};
 	hr_db *db;
 	pg_db *p;
 	int rc;
@@ -1254,7 +1290,9 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 	snprintf(create, sizeof create, "CREATE SCHEMA %s", schema);
 	/* Only the scratch: nothing the SQL names can resolve to a live
 	 * table (pg_catalog is searched first regardless). */
-	snprintf(path, sizeof path, "SET LOCAL search_path TO %s", schema);
+	snprintf(p->scratch_path, sizeof p->scratch_path,
+		 "SET LOCAL search_path TO %s", schema);
+	setup[2] = p->scratch_path;
 	rc = session_open(p, &p->main, err);
 	for (size_t i = 0; rc == 0 && i < sizeof setup / sizeof *setup; i++)
 		rc = pg_exec(db, setup[i], NULL, 0, NULL, err);
@@ -1314,6 +1352,7 @@ static const hr_db_ops scratch_ops = {
 	.table_exists = pg_table_exists,
 	.exec_script = scratch_exec_script,
 	.rollback = scratch_rollback,
+	.reset_session = scratch_reset_session,
 	.query_rows = pg_query_rows,
 	.may_block = 1,
 	.begin_sql = "SAVEPOINT " STEP_SAVEPOINT,

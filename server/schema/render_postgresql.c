@@ -4,9 +4,10 @@
  * Order, so that every statement finds what it needs and nothing it
  * removes is still in use:
  *   1. enum types: CREATE TYPE; ADD VALUE (BEFORE/AFTER, keeping the
- *      order); a removed or reordered value rewrites the type (rename
- *      the old one, create the new, cast every column through text,
- *      drop the old);
+ *      order); a removed or reordered value, or an added one the new
+ *      schema already uses in a default or CHECK (PostgreSQL refuses to
+ *      use it before commit), rewrites the type (rename the old one,
+ *      create the new, cast every column through text, drop the old);
  *   2. CREATE TABLE in the diff's order (parents first), then their
  *      indexes; a foreign key to a table not there yet waits for 4;
  *   3. per altered table, after every altered table's dropped foreign
@@ -59,6 +60,12 @@ static const char *const reserved[] = {
 	"union", "unique", "user", "using", "variadic", "verbose", "when",
 	"where", "window", "with",
 };
+
+static int is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$';
+}
 
 static int needs_quotes(const char *name)
 {
@@ -460,7 +467,8 @@ static int default_removed(const char *expr, const hr_enum *to)
  * rebuilt (migra's way) and every column of it is rewritten through
  * text. Rows holding a removed value make it fail.
  */
-static void rewrite_type(render *r, const hr_enum *from, const hr_enum *to)
+static void rewrite_type(render *r, const hr_enum *from, const hr_enum *to,
+			 const char *why)
 {
 	char old[256];
 
@@ -512,11 +520,65 @@ static void rewrite_type(render *r, const hr_enum *from, const hr_enum *to)
 	ident(r, old);
 	end_statement(r);
 	review(r,
-	       "enum '%s' loses or reorders values: the type is recreated and "
-	       "every column of it rewritten under an ACCESS EXCLUSIVE lock "
-	       "(slow on big tables); rows holding a removed value make the "
-	       "migration fail",
-	       to->name);
+	       "enum '%s' %s: the type is recreated and every column of it "
+	       "rewritten under an ACCESS EXCLUSIVE lock (slow on big tables); "
+	       "rows holding a removed value make the migration fail",
+	       to->name, why);
+}
+
+/* Whether text holds the literal 'value'::type (quoted or not). */
+static int mentions_value(const char *text, const char *value,
+			  const char *type)
+{
+	hr_buf lit = {0};
+	const char *at;
+	int found = 0;
+
+	hr_buf_puts(&lit, "'");
+	for (const char *c = value; *c != '\0'; c++) {
+		if (*c == '\'')
+			hr_buf_putn(&lit, c, 1); /* doubled */
+		hr_buf_putn(&lit, c, 1);
+	}
+	hr_buf_puts(&lit, "'::");
+	for (at = text; !found && !lit.failed &&
+			(at = strstr(at, hr_buf_str(&lit))) != NULL;
+	     at++) {
+		const char *t = at + lit.len;
+		size_t n = strlen(type);
+
+		found = (strncmp(t, type, n) == 0 && !is_ident(t[n])) ||
+			(t[0] == '"' && strncmp(t + 1, type, n) == 0 &&
+			 t[n + 1] == '"');
+	}
+	hr_buf_free(&lit);
+	return found;
+}
+
+/* Whether to (a default, a CHECK) uses a value that from lacks: ADD
+ * VALUE would leave it unusable until the migration commits. */
+static int uses_added_value(render *r, const hr_enum *from, const hr_enum *to)
+{
+	for (size_t v = 0; v < to->values.n; v++) {
+		const char *value = to->values.items[v];
+
+		if (has_value(from, value))
+			continue;
+		for (size_t i = 0; i < r->to->n_tables; i++) {
+			const hr_table *t = &r->to->tables[i];
+
+			for (size_t j = 0; j < t->n_columns; j++)
+				if (t->columns[j].default_expr != NULL &&
+				    mentions_value(t->columns[j].default_expr,
+						   value, to->name))
+					return 1;
+			for (size_t j = 0; j < t->n_checks; j++)
+				if (mentions_value(t->checks[j].expr, value,
+						   to->name))
+					return 1;
+		}
+	}
+	return 0;
 }
 
 static void render_enums(render *r)
@@ -528,10 +590,16 @@ static void render_enums(render *r)
 			create_type(r, e->to->name, e->to);
 		else if (e->to == NULL)
 			continue; /* dropped last */
-		else if (only_additions(e->from, e->to))
-			add_values(r, e->from, e->to);
+		else if (!only_additions(e->from, e->to))
+			rewrite_type(r, e->from, e->to,
+				     "loses or reorders values");
+		else if (uses_added_value(r, e->from, e->to))
+			rewrite_type(r, e->from, e->to,
+				     "gains values that this migration already "
+				     "uses (ADD VALUE would leave them unusable "
+				     "until it commits)");
 		else
-			rewrite_type(r, e->from, e->to);
+			add_values(r, e->from, e->to);
 	}
 }
 

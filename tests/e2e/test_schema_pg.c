@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,9 +23,9 @@
 #include "buf.h"
 #include "catalog.h"
 #include "db.h"
+#include "dburl.h"
 #include "diff.h"
 #include "migration.h"
-#include "dburl.h"
 #include "plan.h"
 #include "revmap.h"
 #include "runner.h"
@@ -66,6 +65,18 @@ static void run(hr_db *db, const char *sql)
 
 	if (hr_db_exec_script(db, sql, 1, &line, &err) < 0)
 		fail_msg("line %d: %s\n%s", line, err.msg, sql);
+}
+
+/* Run a script as a migration step: in a transaction (on a scratch, a
+ * savepoint), committed. */
+static void run_step(hr_db *db, const char *sql)
+{
+	hr_error err;
+
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, sql);
+	if (hr_db_commit(db, &err) < 0)
+		fail_msg("commit: %s", err.msg);
 }
 
 /* The one value a query returns (malloc'ed; NULL for SQL NULL). */
@@ -185,19 +196,33 @@ static void assert_same_text(const char *got, const char *want,
 			 want);
 }
 
-/* The migration's upgrade sections for postgresql, run on db. */
-static void run_migration_sections(hr_db *db, const char *path)
+/* The migration's upgrade sections for postgresql, as one script. */
+static char *migration_sql(const char *path)
 {
 	hr_migration *m = NULL;
 	hr_error err;
+	hr_buf b = {0};
 
 	if (hr_migration_load(path, &m, &err) < 0)
 		fail_msg("%s: %s", path, err.msg);
 	for (size_t i = 0; i < m->n_sections; i++)
 		if (hr_section_applies(&m->sections[i], HR_UPGRADE,
 				       "postgresql"))
-			run(db, m->sections[i].sql);
+			hr_buf_printf(&b, "%s;\n", m->sections[i].sql);
 	hr_migration_free(m);
+	assert_false(b.failed);
+	return hr_buf_take(&b);
+}
+
+/* The initial HomeRack migration's postgresql upgrade (malloc'ed). */
+static char *initial_sql(void)
+{
+	char path[700];
+
+	snprintf(path, sizeof path,
+		 "%s/migrations/1f3c0a9d2b7e_initial_homerack_schema.sql",
+		 getenv("SRCDIR"));
+	return migration_sql(path);
 }
 
 /* Scratch schemas a live session can see (none, when all is well). */
@@ -301,6 +326,13 @@ static void test_scratch_transactions_are_savepoints(void **state)
 	assert_true(hr_db_exec_script(db, "INSERT INTO nosuch VALUES (1)", 1,
 				      &line, &err) < 0);
 	hr_db_rollback(db);
+	/* A step that gives an enum a value and drops it ends cleanly (the
+	 * type it would make usable at the end is gone). */
+	assert_int_equal(hr_db_begin(db, &err), 0);
+	run(db, "CREATE TYPE gone AS ENUM ('a');\n"
+		"ALTER TYPE gone ADD VALUE 'b';\nDROP TYPE gone;\n");
+	if (hr_db_commit(db, &err) < 0)
+		fail_msg("commit: %s", err.msg);
 	/* A failed script outside a step leaves the scratch usable too. */
 	assert_true(hr_db_exec_script(db,
 				      "CREATE TABLE half (id integer);\n"
@@ -441,6 +473,44 @@ static void test_scratch_runs_the_runner(void **state)
 	assert_value(db, "SELECT m FROM t", "high");
 	hr_db_close(db);
 
+	/* A migration that moves the search path moves it for itself only:
+	 * the next one creates its table in the scratch again. */
+	write_file(dir, "f6_path.sql",
+		   "-- revision: f6f6f6f6f6f6\n-- down_revision: e5e5e5e5e5e5\n"
+		   "-- message: path\n\n-- +upgrade postgresql\n"
+		   "SET search_path TO public;\n");
+	write_file(dir, "f7_after_path.sql",
+		   "-- revision: f7f7f7f7f7f7\n-- down_revision: f6f6f6f6f6f6\n"
+		   "-- message: after path\n\n-- +upgrade postgresql\n"
+		   "CREATE TABLE after_path (id int);\n");
+	db = open_scratch();
+	if (upgrade_heads(db, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_value(db, "SELECT count(*) FROM pg_class WHERE relname = "
+			 "'after_path' AND relnamespace = "
+			 "current_schema()::regnamespace",
+		     "1");
+	assert_value(db, "SELECT current_schema() LIKE 'hr\\_scratch\\_%'",
+		     "t");
+	hr_db_close(db);
+	unlink(strcat(strcpy(mig, dir), "/f6_path.sql"));
+	unlink(strcat(strcpy(mig, dir), "/f7_after_path.sql"));
+
+	/* Used by the migration that adds it, it fails there as it does on
+	 * a real database: the value is not committed yet. */
+	write_file(dir, "f6_add_and_use.sql",
+		   "-- revision: f6f6f6f6f6f6\n-- down_revision: e5e5e5e5e5e5\n"
+		   "-- message: add and use\n\n-- +upgrade postgresql\n"
+		   "ALTER TYPE mood ADD VALUE 'mid';\n"
+		   "INSERT INTO t (id, m) VALUES (2, 'mid');\n");
+	db = open_scratch();
+	assert_true(upgrade_heads(db, dir, &err) < 0);
+	assert_non_null(strstr(err.msg, "unsafe use of new value"));
+	assert_value(db, "SELECT version_num FROM alembic_version",
+		     "e5e5e5e5e5e5");
+	assert_value(db, "SELECT count(*) FROM t", "1");
+	hr_db_close(db);
+
 	/* None of it reached the database itself. */
 	assert_value(live, "SELECT to_regclass('public.alembic_version') IS NULL",
 		     "t");
@@ -451,6 +521,7 @@ static void test_scratch_runs_the_runner(void **state)
 	unlink(strcat(strcpy(mig, dir), "/c3_broken.sql"));
 	unlink(strcat(strcpy(mig, dir), "/d4_value.sql"));
 	unlink(strcat(strcpy(mig, dir), "/e5_use.sql"));
+	unlink(strcat(strcpy(mig, dir), "/f6_add_and_use.sql"));
 	rmdir(dir);
 }
 
@@ -492,9 +563,10 @@ static const hr_column *column_of(const hr_schema *s, const char *table,
 
 static void test_catalog_initial_migration(void **state)
 {
-	char dir[600], path[700];
+	char dir[600], *sql = initial_sql();
 	hr_db *a = open_scratch(), *b = open_scratch();
 	hr_schema sa, sb;
+	hr_diff d;
 	hr_error err;
 	char *da, *db_text;
 	const hr_table *t;
@@ -503,16 +575,18 @@ static void test_catalog_initial_migration(void **state)
 	/* a: the runner replays the migrations (version tables and all);
 	 * b: the same file's postgresql sections run by hand. */
 	snprintf(dir, sizeof dir, "%s/migrations", getenv("SRCDIR"));
-	snprintf(path, sizeof path, "%s/1f3c0a9d2b7e_initial_homerack_schema.sql",
-		 dir);
 	if (upgrade_heads(a, dir, &err) < 0)
 		fail_msg("%s", err.msg);
-	run_migration_sections(b, path);
+	run(b, sql);
+	free(sql);
 	read_schema(a, &sa);
 	read_schema(b, &sb);
 	da = dump(&sa, 1);
 	db_text = dump(&sb, 1);
 	assert_same_text(da, db_text, "two scratches of the initial migration");
+	assert_int_equal(hr_schema_diff(&sa, &sb, &d, &err), 0);
+	assert_true(hr_diff_empty(&d));
+	hr_diff_free(&d);
 
 	/* What the reader made of it. */
 	assert_int_equal(sa.n_tables, 5); /* no alembic_version, no history */
@@ -656,8 +730,7 @@ static char *render_diff(const hr_schema *from, const hr_schema *to,
 }
 
 /* db's schema must now be want's: no diff, and the same text. */
-static void assert_schema(hr_db *db, const hr_schema *want, annotate_fn ann,
-			  const char *what)
+static void assert_schema(hr_db *db, const hr_schema *want, const char *what)
 {
 	hr_schema got;
 	hr_diff d;
@@ -666,8 +739,6 @@ static void assert_schema(hr_db *db, const hr_schema *want, annotate_fn ann,
 	hr_strlist lines = {0};
 
 	read_schema(db, &got);
-	if (ann != NULL)
-		ann(&got);
 	assert_int_equal(hr_schema_diff(&got, want, &d, &err), 0);
 	if (!hr_diff_empty(&d)) {
 		hr_diff_describe(&d, &lines);
@@ -707,15 +778,35 @@ static trip round_trip(const char *a, const char *seed, const char *b,
 		ann(&sb_schema);
 
 	t.up = render_diff(&sa_schema, &sb_schema, &t.up_review);
-	run(t.db, t.up);
-	assert_schema(t.db, &sb_schema, NULL, "after the upgrade");
+	run_step(t.db, t.up);
+	assert_schema(t.db, &sb_schema, "after the upgrade");
 
 	read_schema(t.db, &mid);
 	if (ann != NULL)
 		ann(&mid);
 	t.down = render_diff(&mid, &sa_schema, &t.down_review);
-	run(t.db, t.down);
-	assert_schema(t.db, &sa_schema, NULL, "after the downgrade");
+	run_step(t.db, t.down);
+	assert_schema(t.db, &sa_schema, "after the downgrade");
+
+	/* The scratch is more lenient than a database (an enum value added
+	 * there is usable at once): the same SQL must also run in a plain
+	 * transaction, rolled back. */
+	{
+		hr_db *live = open_live();
+		hr_error err;
+
+		assert_int_equal(hr_db_begin(live, &err), 0);
+		run(live, a);
+		if (seed != NULL)
+			run(live, seed);
+		run(live, t.up);
+		run(live, t.down);
+		hr_db_rollback(live);
+		assert_value(live, "SELECT count(*) FROM pg_class WHERE "
+				   "relnamespace = 'public'::regnamespace",
+			     "0");
+		hr_db_close(live);
+	}
 
 	hr_schema_free(&mid);
 	hr_schema_free(&sa_schema);
@@ -910,6 +1001,44 @@ static void test_trip_enum_value_added(void **state)
 	trip_free(&t);
 }
 
+/* A value the same migration uses (a default) cannot come by ADD VALUE:
+ * PostgreSQL refuses it until commit. The type is rewritten instead. */
+static void test_trip_enum_value_used_at_once(void **state)
+{
+	hr_db *live = open_live();
+	hr_error err;
+	int line;
+	trip t = round_trip(
+		mood_sql, "INSERT INTO feelings VALUES (1, 'low', 'high');\n",
+		"CREATE TYPE mood AS ENUM ('low', 'medium', 'high');\n"
+		"CREATE TABLE feelings (id int, m mood DEFAULT 'medium', "
+		"n mood NOT NULL);\n",
+		NULL);
+
+	(void)state;
+	assert_null(strstr(t.up, "ADD VALUE"));
+	assert_has(t.up, "ALTER TYPE mood RENAME TO mood_old;\n"
+			 "CREATE TYPE mood AS ENUM ('low', 'medium', 'high');\n");
+	assert_has(t.up, "ALTER TABLE feelings ALTER COLUMN m SET DEFAULT "
+			 "'medium'::mood;\n");
+	assert_reviewed(&t.up_review, "gains values that this migration "
+				      "already uses");
+	assert_value(t.db, "SELECT m || '/' || n FROM feelings", "low/high");
+	trip_free(&t);
+
+	/* Why: ADD VALUE then the default, in one transaction, fails. */
+	assert_int_equal(hr_db_begin(live, &err), 0);
+	run(live, mood_sql);
+	assert_true(hr_db_exec_script(live,
+				      "ALTER TYPE mood ADD VALUE 'medium';\n"
+				      "ALTER TABLE feelings ALTER COLUMN m SET "
+				      "DEFAULT 'medium';\n",
+				      1, &line, &err) < 0);
+	assert_non_null(strstr(err.msg, "unsafe use of new value"));
+	hr_db_rollback(live);
+	hr_db_close(live);
+}
+
 static void rename_racks(hr_schema *s)
 {
 	hr_table *t = (hr_table *)hr_schema_table(s, "cabinets");
@@ -1031,6 +1160,78 @@ static void test_trip_undeclared_renames(void **state)
 	trip_free(&t);
 }
 
+static void rename_notes(hr_schema *s)
+{
+	hr_table *t = (hr_table *)hr_schema_table(s, "devices");
+	hr_column *c = t ? (hr_column *)hr_table_column(t, "description") : NULL;
+
+	assert_non_null(c);
+	c->renamed_from = strdup("notes");
+}
+
+/* The HomeRack schema itself, and a plausible next version of it. */
+static void test_trip_homerack(void **state)
+{
+	char *a = initial_sql(), *b;
+	hr_buf next = {0};
+	trip t;
+
+	(void)state;
+	hr_buf_puts(&next, a);
+	hr_buf_puts(&next,
+		    "ALTER TYPE cabletype ADD VALUE 'Cat8' AFTER 'Cat7';\n"
+		    "ALTER TABLE devices RENAME COLUMN notes TO description;\n"
+		    "ALTER TABLE racks ADD COLUMN notes text;\n"
+		    "ALTER TABLE racks ALTER COLUMN location SET DEFAULT 'lab';\n"
+		    "UPDATE racks SET location = 'lab' WHERE location IS NULL;\n"
+		    "ALTER TABLE racks ALTER COLUMN location SET NOT NULL;\n"
+		    "CREATE TYPE cablecolor AS ENUM ('blue', 'grey');\n"
+		    "CREATE TABLE cables (id SERIAL PRIMARY KEY,\n"
+		    "  connection_id INTEGER NOT NULL REFERENCES connections (id)\n"
+		    "    ON DELETE CASCADE,\n"
+		    "  color cablecolor DEFAULT 'blue', length_m FLOAT\n"
+		    "    CHECK (length_m > 0));\n"
+		    "CREATE INDEX ix_cables_connection_id ON cables "
+		    "(connection_id);\n"
+		    "DROP INDEX ix_racks_id;\n"
+		    "CREATE UNIQUE INDEX ix_racks_name ON racks (name);\n");
+	assert_false(next.failed);
+	b = hr_buf_take(&next);
+	t = round_trip(
+		a,
+		"INSERT INTO device_specifications (brand, model, height_u) "
+		"VALUES ('ACME', 'S1', 1);\n"
+		"INSERT INTO devices (custom_name, specification_id, notes) "
+		"VALUES ('core', 1, 'top'), ('edge', 1, NULL);\n"
+		"INSERT INTO racks (name) VALUES ('r1');\n"
+		"INSERT INTO rack_positions (device_id, rack_id, start_u) "
+		"VALUES (1, 1, 10);\n"
+		"INSERT INTO connections (from_device_id, to_device_id, "
+		"cable_type) VALUES (1, 2, 'Cat7');\n",
+		b, rename_notes);
+	assert_has(t.up, "ALTER TYPE cabletype ADD VALUE 'Cat8' AFTER 'Cat7';\n");
+	assert_has(t.up, "CREATE TYPE cablecolor AS ENUM ('blue', 'grey');\n");
+	assert_has(t.up, "ALTER TABLE devices RENAME COLUMN notes TO "
+			 "description;\n");
+	assert_has(t.up, "UPDATE racks SET location = DEFAULT WHERE location IS "
+			 "NULL;\n");
+	assert_has(t.up, "DROP INDEX ix_racks_id;\n");
+	assert_has(t.down, "DROP TABLE cables;\n");
+	assert_has(t.down, "DROP TYPE cablecolor;\n");
+	assert_has(t.down, "ALTER TYPE cabletype RENAME TO cabletype_old;\n");
+	/* Every row came through both ways. */
+	assert_value(t.db,
+		     "SELECT string_agg(d.custom_name || ':' || coalesce(d.notes, "
+		     "'-'), ',' ORDER BY d.id) || ' ' || (SELECT name || '@' || "
+		     "location FROM racks) || ' ' || (SELECT cable_type::text "
+		     "FROM connections) || ' ' || (SELECT start_u FROM "
+		     "rack_positions) FROM devices d",
+		     "core:top,edge:- r1@lab Cat7 10");
+	trip_free(&t);
+	free(a);
+	free(b);
+}
+
 static void test_trip_types_checks_defaults(void **state)
 {
 	trip t = round_trip(
@@ -1100,11 +1301,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trip_tables_in_a_cycle),
 		cmocka_unit_test(test_trip_indexes),
 		cmocka_unit_test(test_trip_enum_value_added),
+		cmocka_unit_test(test_trip_enum_value_used_at_once),
 		cmocka_unit_test(test_trip_renames),
 		cmocka_unit_test(test_trip_not_null_with_default),
 		cmocka_unit_test(test_trip_types_checks_defaults),
 		cmocka_unit_test(test_trip_keys_serial_identity),
 		cmocka_unit_test(test_trip_undeclared_renames),
+		cmocka_unit_test(test_trip_homerack),
 	};
 	const char *u = getenv("DATABASE_URL");
 	hr_error err;
