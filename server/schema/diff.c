@@ -9,6 +9,9 @@
  */
 #include "diff.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -735,6 +738,25 @@ void hr_render_notes_free(hr_render_notes *n)
 {
 	hr_strlist_free(&n->review);
 	*n = (hr_render_notes){0};
+}
+
+int hr_render_vreview(hr_render_notes *notes, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	return hr_strlist_push(&notes->review, line);
+}
+
+int hr_render_review(hr_render_notes *notes, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = hr_render_vreview(notes, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int hr_diff_empty(const hr_diff *d)

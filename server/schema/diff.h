@@ -19,6 +19,8 @@
 #ifndef HR_DIFF_H
 #define HR_DIFF_H
 
+#include <stdarg.h>
+
 #include "buf.h"
 #include "schema.h"
 
@@ -94,6 +96,12 @@ typedef struct hr_render_notes {
 } hr_render_notes;
 
 void hr_render_notes_free(hr_render_notes *n);
+/* Append one review line (printf-style, cut at 1 KiB) to notes; -1 when
+ * out of memory. The renderers' one way to flag a change. */
+int hr_render_review(hr_render_notes *notes, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int hr_render_vreview(hr_render_notes *notes, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /*
  * Append to sql the statements (each ending ";\n") that turn d.from

@@ -183,14 +183,12 @@ static void review(render *r, const char *fmt, ...)
 
 static void review(render *r, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (hr_strlist_push(&r->notes->review, line) < 0)
+	if (hr_render_vreview(r->notes, fmt, ap) < 0)
 		r->oom = 1;
+	va_end(ap);
 }
 
 static int same(const char *a, const char *b)

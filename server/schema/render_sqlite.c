@@ -41,20 +41,6 @@ static void put_ident(hr_buf *b, const char *name)
 	hr_buf_puts(b, "\"");
 }
 
-/* A review line for notes; -1 when out of memory. */
-static int review(hr_render_notes *notes, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int review(hr_render_notes *notes, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	return hr_strlist_push(&notes->review, line);
-}
 
 /* ------------------------------------------------------------------ */
 /* Reading definitions                                                 */
@@ -401,7 +387,7 @@ static int rebuild(const hr_table_change *tc, const hr_schema *from,
 	hr_buf_puts(sql, ";\n");
 	put_indexes(sql, t);
 	notes->foreign_keys_off = 1;
-	return review(notes,
+	return hr_render_review(notes,
 		      "table '%s' is rebuilt (SQLite cannot alter it in place): "
 		      "its rows are copied into a new table",
 		      t->name) < 0
@@ -448,15 +434,15 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 	int rc = 0;
 
 	if (tc->pk_changed)
-		rc |= review(notes, "the primary key of '%s' changes", t);
+		rc |= hr_render_review(notes, "the primary key of '%s' changes", t);
 	if (tc->n_drop_checks > 0 || tc->n_add_checks > 0)
-		rc |= review(notes,
+		rc |= hr_render_review(notes,
 			     "the check constraints of '%s' change (an enum's "
 			     "values?): existing rows must satisfy the new ones",
 			     t);
 	for (size_t i = 0; i < tc->n_add_indexes; i++)
 		if (tc->add_indexes[i]->unique)
-			rc |= review(notes,
+			rc |= hr_render_review(notes,
 				     "new unique index '%s' on '%s': the "
 				     "migration fails if existing rows hold "
 				     "duplicates",
@@ -465,7 +451,7 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 		const hr_column *f = tc->columns[i].from, *c = tc->columns[i].to;
 
 		if (c == NULL) {
-			rc |= review(notes,
+			rc |= hr_render_review(notes,
 				     "dropped column '%s.%s' (its data is lost)",
 				     t, f->name);
 			for (size_t k = 0; k < tc->n_columns; k++) {
@@ -474,7 +460,7 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 				if (tc->columns[k].from == NULL &&
 				    strcmp(hr_sqlite_affinity(a->type),
 					   hr_sqlite_affinity(f->type)) == 0)
-					rc |= review(notes,
+					rc |= hr_render_review(notes,
 						     "column '%s.%s' is dropped "
 						     "and '%s.%s' added with a "
 						     "like type: if it is a rename, "
@@ -485,21 +471,21 @@ static int review_alter(const hr_table_change *tc, hr_render_notes *notes)
 			}
 		} else if (f == NULL) {
 			if (c->not_null && null_default(c->default_expr))
-				rc |= review(notes,
+				rc |= hr_render_review(notes,
 					     "column '%s.%s' is added NOT NULL "
 					     "without a default: the migration "
 					     "fails if '%s' has rows",
 					     t, c->name, t);
 		} else {
 			if (strcasecmp(f->type, c->type) != 0)
-				rc |= review(notes,
+				rc |= hr_render_review(notes,
 					     "the type of '%s.%s' changes from "
 					     "%s to %s: check that existing "
 					     "values fit",
 					     t, c->name, *f->type ? f->type : "(none)",
 					     *c->type ? c->type : "(none)");
 			if (c->not_null && !f->not_null)
-				rc |= review(notes,
+				rc |= hr_render_review(notes,
 					     c->default_expr
 						     ? "column '%s.%s' becomes NOT "
 						       "NULL: rows holding NULL get "
@@ -678,7 +664,7 @@ static int review_table_renames(const hr_diff *d, hr_render_notes *notes)
 
 			if (a->kind == HR_TABLE_DROP && b->kind == HR_TABLE_CREATE &&
 			    same_columns(a->from, b->to))
-				rc |= review(notes,
+				rc |= hr_render_review(notes,
 					     "table '%s' is dropped and '%s' "
 					     "created with the same columns: if "
 					     "it is a rename, write `-- renamed "
@@ -713,7 +699,7 @@ int hr_render_sqlite(const hr_diff *d, const hr_schema *from,
 			hr_buf_puts(sql, "DROP TABLE ");
 			put_ident(sql, tc->from->name);
 			hr_buf_puts(sql, ";\n");
-			if (review(notes,
+			if (hr_render_review(notes,
 				   "dropped table '%s' (its data is lost)",
 				   tc->from->name) < 0)
 				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
