@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install, build, start hrd on the default SQLite database
-# (sqlite:///./homerack.db) and bring the schema to head with hrctl.
+# (sqlite:///./homerack.db), bring the schema to head with hrctl, and
+# check that the models (models/homerack.sql) agree with the migrations.
 # hrd keeps running in the background afterwards; stop it with
 #   kill "$(cat build/hrd.pid)"
 set -euo pipefail
@@ -27,3 +28,5 @@ set -x
 $hrctl upgrade head
 $hrctl current
 $hrctl history
+$hrctl models
+$hrctl check
