@@ -190,47 +190,6 @@ static int render(const hr_diff *d, const hr_schema *from,
 	return hr_render_sqlite(d, from, to, sql, notes, err);
 }
 
-/* Copy src into *dst (replacing it); -1 when out of memory. */
-static int set_name(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = src ? strdup(src) : NULL;
-	return src && !*dst ? -1 : 0;
-}
-
-/*
- * Mark on heads the renames that take the models back to it: a models
- * table `renamed from` A makes heads' A renamed from the models' name;
- * likewise columns. The downgrade diff (models -> heads) then renames
- * instead of dropping and adding.
- */
-static int reverse_renames(const hr_schema *models, hr_schema *heads)
-{
-	for (size_t i = 0; i < models->n_tables; i++) {
-		const hr_table *mt = &models->tables[i];
-		const char *old = mt->renamed_from ? mt->renamed_from : mt->name;
-		hr_table *ht = (hr_table *)hr_schema_table(heads, old);
-
-		if (ht == NULL)
-			continue;
-		if (mt->renamed_from && hr_schema_table(heads, mt->name) == NULL &&
-		    set_name(&ht->renamed_from, mt->name) < 0)
-			return -1;
-		for (size_t c = 0; c < mt->n_columns; c++) {
-			const hr_column *mc = &mt->columns[c];
-			hr_column *hc;
-
-			if (mc->renamed_from == NULL)
-				continue;
-			hc = (hr_column *)hr_table_column(ht, mc->renamed_from);
-			if (hc != NULL && hr_table_column(ht, mc->name) == NULL &&
-			    set_name(&hc->renamed_from, mc->name) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
 /* 0 when `got` equals `want`; else FAILED_PRECONDITION saying what
  * still differs after `what`. */
 static int must_equal(const hr_schema *got, const hr_schema *want,
@@ -282,7 +241,8 @@ static int apply_and_read(hr_db *db, const char *sql, const char *what,
  * Render heads -> models into r and prove it on db (heads replayed):
  * upgrade, compare with models; downgrade, compare with heads.
  */
-static int render_and_prove(hr_db *db, const hr_diff *up, hr_schema *heads,
+static int render_and_prove(hr_db *db, const hr_diff *up,
+			    const hr_schema *heads,
 			    const hr_schema *models, hr_autogen_result *r,
 			    hr_error *err)
 {
@@ -292,8 +252,8 @@ static int render_and_prove(hr_db *db, const hr_diff *up, hr_schema *heads,
 	int rc;
 
 	rc = render(up, heads, models, &usql, &r->notes, err);
-	if (rc == 0 && reverse_renames(models, heads) < 0)
-		rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	/* The models' `renamed from` annotations, now on the from side,
+	 * make the downgrade rename back (diff.h). */
 	if (rc == 0)
 		rc = hr_schema_diff(models, heads, &down, err);
 	/* The downgrade's notes describe the downgrade, not the change

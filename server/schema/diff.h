@@ -14,7 +14,9 @@
  *
  * The downgrade is the diff the other way round (to -> from), rendered
  * with the same rules: it recreates what the upgrade dropped from the
- * structure the older schema had.
+ * structure the older schema had. An annotation counts on either side:
+ * on `to` it renames on the way up, on `from` (the models, going back)
+ * it renames back.
  */
 #ifndef HR_DIFF_H
 #define HR_DIFF_H
