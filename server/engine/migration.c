@@ -615,11 +615,10 @@ static int io_error(const char *path, int errnum, hr_error *err)
 			    strerror(errnum));
 }
 
-static int too_large(const char *path, hr_error *err)
+static int too_large(const char *path, size_t max, hr_error *err)
 {
 	return hr_error_set(err, HR_INVALID_ARGUMENT,
-			    "%s: file is larger than %u bytes", path,
-			    HR_MIGRATION_FILE_MAX);
+			    "%s: file is larger than %zu bytes", path, max);
 }
 
 int hr_migration_check_mode(const char *path, const struct stat *st,
@@ -643,14 +642,16 @@ int hr_migration_check_mode(const char *path, const struct stat *st,
 	return 0;
 }
 
-int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+int hr_sql_file_read(const char *path, const char *what, size_t max,
+		     char **text, size_t *len_out, hr_error *err)
 {
 	struct stat st;
 	char *buf;
 	size_t len = 0, cap;
-	int fd, rc;
+	int fd, rc = 0;
 
-	*out = NULL;
+	*text = NULL;
+	*len_out = 0;
 	/* O_NONBLOCK so a FIFO named *.sql cannot hang us in open(). */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -667,18 +668,18 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 	}
 	/* Checked on the descriptor we read, so a file swapped after the
 	 * check is not the one read. */
-	if ((rc = hr_migration_check_mode(path, &st, "migration file", err)) < 0) {
+	if ((rc = hr_migration_check_mode(path, &st, what, err)) < 0) {
 		close(fd);
 		return rc;
 	}
-	if (st.st_size > (off_t)HR_MIGRATION_FILE_MAX) {
+	if (st.st_size > (off_t)max) {
 		close(fd);
-		return too_large(path, err);
+		return too_large(path, max, err);
 	}
 	/* Read one byte past the limit so a file that grew since fstat is
-	 * caught too. */
+	 * caught too; one more for the terminating NUL. */
 	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap);
+	buf = malloc(cap + 1);
 	if (buf == NULL) {
 		close(fd);
 		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
@@ -691,13 +692,13 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 			size_t grown_cap = cap * 2;
 			char *grown;
 
-			if (grown_cap > HR_MIGRATION_FILE_MAX + 1)
-				grown_cap = HR_MIGRATION_FILE_MAX + 1;
+			if (grown_cap > max + 1)
+				grown_cap = max + 1;
 			if (grown_cap == cap) {
-				rc = too_large(path, err);
+				rc = too_large(path, max, err);
 				break;
 			}
-			grown = realloc(buf, grown_cap);
+			grown = realloc(buf, grown_cap + 1);
 			if (grown == NULL) {
 				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 						  "%s: out of memory", path);
@@ -713,14 +714,33 @@ int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
 			rc = io_error(path, errno, err);
 			break;
 		}
-		if (r == 0) {
-			rc = hr_migration_parse(path, buf, len, out, err);
+		if (r == 0)
 			break;
-		}
 		len += (size_t)r;
 	}
-	free(buf);
 	close(fd);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	buf[len] = '\0';
+	*text = buf;
+	*len_out = len;
+	return 0;
+}
+
+int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = hr_sql_file_read(path, "migration file", HR_MIGRATION_FILE_MAX,
+			      &text, &len, err);
+	if (rc == 0)
+		rc = hr_migration_parse(path, text, len, out, err);
+	free(text);
 	return rc;
 }
 

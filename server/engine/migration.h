@@ -81,6 +81,15 @@ int hr_migration_parse(const char *path, const char *text, size_t len,
 int hr_migration_check_text(const char *path, const char *text, size_t len,
 			    const char *what, hr_error *err);
 
+/*
+ * Read the file at path whole, as hrd reads SQL it will run: a regular
+ * file (a FIFO cannot hang the open), trusted by hr_migration_check_mode
+ * on the descriptor read (what names it), at most max bytes. On success
+ * *text (NUL-terminated, caller frees) holds *len bytes.
+ */
+int hr_sql_file_read(const char *path, const char *what, size_t max,
+		     char **text, size_t *len, hr_error *err);
+
 /* Read and parse the file at path (at most HR_MIGRATION_FILE_MAX bytes). */
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
 

@@ -56,59 +56,6 @@ struct hr_models {
 /* Reading files                                                       */
 /* ------------------------------------------------------------------ */
 
-/* The whole file at path (at most HR_MODELS_FILE_MAX bytes), NUL-ended. */
-static int read_file(const char *path, char **out, size_t *len,
-		     hr_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	char *text;
-	size_t got = 0;
-
-	*out = NULL;
-	if (fd < 0)
-		return hr_error_set(err, HR_FAILED_PRECONDITION,
-				    "%s: cannot open: %s", path,
-				    strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return hr_error_set(err, HR_FAILED_PRECONDITION,
-				    "%s: not a regular file", path);
-	}
-	/* Models run on scratch databases of the real server: trusted as
-	 * migrations are. */
-	if (hr_migration_check_mode(path, &st, "models file", err) < 0) {
-		close(fd);
-		return -(int)err->code;
-	}
-	if ((size_t)st.st_size > HR_MODELS_FILE_MAX) {
-		close(fd);
-		return hr_error_set(err, HR_INVALID_ARGUMENT,
-				    "%s: larger than %u bytes", path,
-				    HR_MODELS_FILE_MAX);
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL) {
-		close(fd);
-		return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
-				    "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	text[got] = '\0';
-	*out = text;
-	*len = got;
-	return 0;
-}
-
 /* The dialect a marker line names: 1 and *dialect (NULL for all) when
  * line is a marker, 0 when it is not, -1 for an unknown dialect. */
 static int marker(const char *line, size_t len, const char **dialect)
@@ -417,7 +364,10 @@ int hr_models_load(const char *dir, hr_models **out, hr_error *err)
 		size_t first = m->n_chunks, len = 0;
 		char *text;
 
-		rc = read_file(m->files[i], &text, &len, err);
+		/* Models run on scratch databases of the real server:
+		 * trusted as migrations are. */
+		rc = hr_sql_file_read(m->files[i], "models file",
+				      HR_MODELS_FILE_MAX, &text, &len, err);
 		if (rc < 0)
 			break;
 		rc = hr_migration_check_text(m->files[i], text, len,

@@ -191,6 +191,12 @@ static void test_strict_modes(void **state)
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(hr_models_load(dir, &m, &err), 0);
 	hr_models_unref(m);
+	/* A FIFO named *.sql is refused, not waited on. */
+	snprintf(path, sizeof path, "%s/z.sql", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_true(hr_models_load(dir, &m, &err) < 0);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	unlink(path);
 }
 
 int main(void)
