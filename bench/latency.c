@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "hrclient.h"
+#include "hrclient_pb.h"
 
 typedef struct caller {
 	hr_client *client; /* libhrclient, or */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "hrclient.h"
+#include "hrclient_pb.h"
 
 typedef struct change {
 	const char *socket_path;

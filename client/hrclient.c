@@ -1,5 +1,5 @@
 /* hrclient.c — blocking client for hrd's RPCs over its Unix socket. */
-#include "hrclient.h"
+#include "hrclient_pb.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -182,29 +182,25 @@ static int on_frame(void *ud, const uint8_t *payload, size_t len)
 	return st->done || st->aborted;
 }
 
-int hr_client_call(hr_client *c, const char *method,
-		   const ProtobufCMessage *request, uint32_t timeout_ms,
-		   hr_client_on_message on_message, void *ud, hr_error *err)
+int hr_client_call_raw(hr_client *c, const char *method,
+		       const uint8_t *request, size_t len, uint32_t timeout_ms,
+		       hr_client_on_message on_message, void *ud,
+		       hr_error *err)
 {
 	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
 	call_state st = {.on_message = on_message, .ud = ud, .err = err};
-	size_t len = protobuf_c_message_get_packed_size(request);
 	uint8_t buf[65536];
 	int cancel_sent = 0, rc;
 	int64_t give_up = c->wait_limit_ms ? now_ms() + c->wait_limit_ms : 0;
 
-	req.payload.data = malloc(len + 1);
-	if (req.payload.data == NULL)
-		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
-	req.payload.len = protobuf_c_message_pack(request, req.payload.data);
+	req.payload.data = (uint8_t *)request;
+	req.payload.len = len;
 	req.protocol_version =
 		HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT;
 	req.call_id = st.id = c->next_call_id++;
 	req.method = (char *)method;
 	req.timeout_ms = timeout_ms;
-	rc = send_request(c, &req, err);
-	free(req.payload.data);
-	if (rc < 0)
+	if ((rc = send_request(c, &req, err)) < 0)
 		return rc;
 	while (!st.done && !st.aborted) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
@@ -255,6 +251,23 @@ int hr_client_call(hr_client *c, const char *method,
 	return st.rc;
 }
 
+int hr_client_call(hr_client *c, const char *method,
+		   const ProtobufCMessage *request, uint32_t timeout_ms,
+		   hr_client_on_message on_message, void *ud, hr_error *err)
+{
+	size_t len = protobuf_c_message_get_packed_size(request);
+	uint8_t *payload = malloc(len + 1);
+	int rc;
+
+	if (payload == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	len = protobuf_c_message_pack(request, payload);
+	rc = hr_client_call_raw(c, method, payload, len, timeout_ms, on_message,
+				ud, err);
+	free(payload);
+	return rc;
+}
+
 /* Keep the first (only) message of a unary reply. */
 typedef struct unary_state {
 	const ProtobufCMessageDescriptor *type;
@@ -303,4 +316,43 @@ int hr_client_current(hr_client *c, Homerack__V1__CurrentReply **reply,
 	return hr_client_unary(c, "/homerack.v1.Schema/Current", &req.base,
 			       &homerack__v1__current_reply__descriptor, 0,
 			       (ProtobufCMessage **)reply, err);
+}
+
+void hr_client_free_revisions(char **revisions)
+{
+	if (revisions == NULL)
+		return;
+	for (char **r = revisions; *r != NULL; r++)
+		free(*r);
+	free(revisions);
+}
+
+int hr_client_current_revisions(hr_client *c, char ***revisions, size_t *n,
+				hr_error *err)
+{
+	Homerack__V1__CurrentReply *reply;
+	char **ids;
+	int rc;
+
+	if ((rc = hr_client_current(c, &reply, err)) < 0)
+		return rc;
+	ids = calloc(reply->n_revisions + 1, sizeof *ids);
+	for (size_t i = 0; ids != NULL && i < reply->n_revisions; i++) {
+		if ((ids[i] = strdup(reply->revisions[i]->revision)) == NULL) {
+			hr_client_free_revisions(ids);
+			ids = NULL;
+		}
+	}
+	if (ids != NULL)
+		*n = reply->n_revisions;
+	protobuf_c_message_free_unpacked(&reply->base, NULL);
+	if (ids == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	*revisions = ids;
+	return 0;
+}
+
+const char *hr_client_version(void)
+{
+	return HR_CLIENT_VERSION;
 }

@@ -7,7 +7,7 @@
 
 #include "hrctl.h"
 
-#define HRCTL_VERSION "0.1.0"
+#define HRCTL_VERSION HR_VERSION /* the VERSION file, through CMake */
 
 static const hrctl_cmd *const commands[] = {
 	&hrctl_cmd_current, &hrctl_cmd_history, &hrctl_cmd_upgrade,

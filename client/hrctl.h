@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "hrclient.h"
+#include "hrclient_pb.h"
 
 /* Exit codes (documented in --help). */
 #define HRCTL_EXIT_OK 0

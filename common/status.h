@@ -11,7 +11,12 @@
 
 #include <stddef.h>
 
-/* google.rpc.Code numbering, so the wire value is the enum value. */
+#ifndef HR_STATUS_TYPES
+#define HR_STATUS_TYPES
+/* google.rpc.Code numbering, so the wire value is the enum value. The
+ * same definitions stand in client/hrclient.h, libhrclient's public
+ * header, which must not include this one (it is installed alone);
+ * tests/unit/test_hrclient_header.c checks that they agree. */
 typedef enum hr_code {
 	HR_OK = 0,
 	HR_CANCELLED = 1,
@@ -38,6 +43,7 @@ typedef struct hr_error {
 	hr_code code;
 	char msg[HR_ERROR_MSG_MAX];
 } hr_error;
+#endif
 
 /* "NOT_FOUND" etc.; "UNKNOWN" for values outside the table. */
 const char *hr_code_name(int code);

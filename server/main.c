@@ -14,7 +14,7 @@
 #include "server.h"
 #include "sockpath.h"
 
-#define HRD_VERSION "0.1.0"
+#define HRD_VERSION HR_VERSION /* the VERSION file, through CMake */
 
 static void usage(FILE *out)
 {
