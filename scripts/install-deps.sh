@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what building and testing need, from Debian's packages.
+# Install what building and testing need, from Debian's packages, and
+# any packages named as arguments (scripts/package-test.sh names its own).
 # Does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
 	python3-alembic                 # the cross-check with Alembic itself
 	scdoc                           # the man pages (docs/man/*.scd)
 	clang libclang-rt-14-dev        # libFuzzer targets
+	"$@"
 )
 
 missing=()
