@@ -16,6 +16,7 @@
 #include "autogen.h"
 #include "methods.h"
 #include "models.h"
+#include "rpcnames.h"
 
 /* The last models-vs-migrations answer (loop thread only). */
 static struct {
@@ -130,7 +131,7 @@ static void check_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_check = {
-	.path = "/homerack.v1.Schema/Check",
+	.path = HR_RPC_CHECK,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__check_request__descriptor,
 	.start = check_start,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 /*
  * The applied revisions a dependent's row stands for (Alembic's current
@@ -105,7 +106,7 @@ static void current_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_current = {
-	.path = "/homerack.v1.Schema/Current",
+	.path = HR_RPC_CURRENT,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__current_request__descriptor,
 	.start = current_start,

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "methods.h"
 #include "models.h"
+#include "rpcnames.h"
 
 struct hr_models *hr_method_need_models(hr_call *call)
 {
@@ -252,7 +253,7 @@ static void models_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_models = {
-	.path = "/homerack.v1.Schema/Models",
+	.path = HR_RPC_MODELS,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__models_request__descriptor,
 	.start = models_start,

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "methods.h"
+#include "rpcnames.h"
 
 #define POLL_MS 1000
 /* A watcher's kernel send buffer (Linux doubles it): states are ~100
@@ -296,7 +297,7 @@ static void watch_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_watch = {
-	.path = "/homerack.v1.Schema/Watch",
+	.path = HR_RPC_WATCH,
 	.kind = HR_SERVER_STREAM,
 	.request_type = &homerack__v1__watch_request__descriptor,
 	.start = watch_start,
