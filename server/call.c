@@ -64,6 +64,32 @@ void hr_call_send(hr_call *call, const ProtobufCMessage *msg)
 	free(data);
 }
 
+/* Watch's states are ~100 bytes: this holds dozens (Linux doubles it). */
+#define KEEP_LATEST_SNDBUF 8192
+
+void hr_call_keep_latest(hr_call *call, void (*on_drain)(hr_call *call))
+{
+	call->on_drain = on_drain;
+	if (call->conn != NULL)
+		hr_conn_limit_send_buffer(call->conn, KEEP_LATEST_SNDBUF);
+}
+
+int hr_call_backlogged(const hr_call *call)
+{
+	return call->conn != NULL && hr_conn_backlogged(call->conn);
+}
+
+void hr_call_drained(hr_conn *conn)
+{
+	hr_call *c = conn->calls, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next; /* on_drain may end c */
+		if (c->on_drain != NULL)
+			c->on_drain(c);
+	}
+}
+
 static void timer_free(uv_handle_t *handle)
 {
 	free(handle);

@@ -102,9 +102,11 @@ struct hr_call {
 	 * deadline passes (HR_DEADLINE_EXCEEDED) or the client goes away
 	 * (the call is peerless then). NULL for calls that finish at once. */
 	void (*on_cancel)(hr_call *call, hr_code code, const char *why);
+	/* A stream that sends only its latest state (hr_call_keep_latest):
+	 * the peer has taken everything sent so far. */
+	void (*on_drain)(hr_call *call);
 	void *data;        /* method-specific */
 	hr_call *next;     /* in conn->calls */
-	hr_call *watch_next; /* in server->watchers */
 };
 
 /* Handle one decoded-length frame from conn (call.c). */
@@ -118,6 +120,20 @@ void hr_call_send_packed(hr_call *call, const uint8_t *data, size_t len);
 /* End the call with a status and free it. */
 void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Make call a stream that sends only its latest state (Watch): the
+ * transport buffers little for it, hr_call_backlogged tells whether the
+ * peer still has something unread, and on_drain runs when it has taken
+ * everything, to send what is owed. A slow reader then never makes hrd
+ * queue a backlog.
+ */
+void hr_call_keep_latest(hr_call *call, void (*on_drain)(hr_call *call));
+/* Whether call's peer has not yet taken what was last sent (0 once the
+ * peer is gone: nothing is queued for it). */
+int hr_call_backlogged(const hr_call *call);
+/* conn's backlog drained: its keep-latest calls may send again. */
+void hr_call_drained(hr_conn *conn);
 
 /* The connection is going: detach its calls, cancelling their jobs. */
 void hr_call_detach_all(hr_conn *conn);
@@ -166,6 +182,10 @@ int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
 
 /* Write one Response frame; frees nothing of resp. */
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
+
+/* Keep the kernel's send buffer for conn's peer at about bytes (Linux
+ * doubles it), so a stalled peer pins little. */
+void hr_conn_limit_send_buffer(hr_conn *conn, int bytes);
 
 /* Whether the peer has not yet taken what we last wrote. */
 int hr_conn_backlogged(const hr_conn *conn);
@@ -267,18 +287,64 @@ void hr_writer_stop(hr_server *server, hr_job *job, hr_code code);
 /* Move the events of the running job to its call (loop thread). */
 void hr_writer_drain(hr_server *server);
 
+/* Whether the writer is running a job now. */
+int hr_writer_busy(const hr_server *server);
+
 /* ------------------------------------------------------------------ */
-/* Watchers (methods/watch.c)                                          */
+/* Events (events.c): the core says what happened, features listen     */
 /* ------------------------------------------------------------------ */
 
-/* Re-read the schema state and tell every watcher if it changed. */
-void hr_watch_refresh(hr_server *server);
-/* The writer started / finished a job, or its job reported progress. */
-void hr_watch_activity(hr_server *server, int migrating, const char *detail);
-/* conn's backlog drained: send its watchers the latest state. */
-void hr_watch_flush(hr_conn *conn);
-/* Shutdown: end every watch. */
-void hr_watch_stop_all(hr_server *server);
+typedef enum hr_event_kind {
+	/* The writer started job (detail: its method path). */
+	HR_EVENT_JOB_STARTED,
+	/* The running job reported progress: detail is what it does now,
+	 * or NULL when it only sent its client a message (a step may have
+	 * committed). */
+	HR_EVENT_JOB_PROGRESS,
+	/* A job ended and its call was finished; the next queued job, if
+	 * any, has started already (hr_writer_busy). job is NULL: freed. */
+	HR_EVENT_JOB_FINISHED,
+	/* A new revision map replaced the old (the heads may have moved). */
+	HR_EVENT_MAP_RELOADED,
+	/* SIGHUP: reread from disk what you load from it. */
+	HR_EVENT_RELOAD,
+	/* Shutdown began: end your calls and close your handles (the loop
+	 * ends once every handle is closed). */
+	HR_EVENT_SHUTTING_DOWN,
+	/* The loop has ended (hr_server_free): free your state. */
+	HR_EVENT_FREE,
+} hr_event_kind;
+
+typedef struct hr_event {
+	hr_event_kind kind;
+	const hr_job *job;  /* JOB_STARTED, JOB_PROGRESS; else NULL */
+	const char *detail; /* see the kinds; else NULL */
+} hr_event;
+
+/* Told of every event on the loop thread, with the ud it subscribed. */
+typedef void (*hr_event_fn)(hr_server *server, const hr_event *ev, void *ud);
+
+#define HR_EVENT_SINKS_MAX 16
+
+typedef struct hr_event_sink {
+	hr_event_fn fn;
+	void *ud;
+} hr_event_sink;
+
+/* Subscribe fn (with ud) to every later event; a feature does this at
+ * start (hr_methods_init). -HR_INTERNAL past HR_EVENT_SINKS_MAX. */
+int hr_events_subscribe(hr_server *server, hr_event_fn fn, void *ud,
+			hr_error *err);
+/* The ud fn subscribed with (NULL if it did not): where a feature
+ * keeps its state for this server. */
+void *hr_events_data(const hr_server *server, hr_event_fn fn);
+/* Tell every subscriber, in subscription order. */
+void hr_events_fire(hr_server *server, hr_event_kind kind, const hr_job *job,
+		    const char *detail);
+
+/* Set up the features (methods/table.c): each subscribes to the events
+ * with its own state. Called once by hr_server_init. */
+int hr_methods_init(hr_server *server, hr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Status reads (reader.c)                                             */
@@ -342,16 +408,6 @@ void hr_reader_close(hr_server *server);
 /* The server                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Current's answer to "which applied revisions does a dependent's row
- * stand for", kept for the rows and map it was computed for. */
-typedef struct hr_implied_cache {
-	uint64_t map_generation;
-	hr_strlist rows;
-	const hr_migration **implied;
-	size_t n;
-	int valid;
-} hr_implied_cache;
-
 struct hr_server {
 	uv_loop_t *loop;
 	hr_config cfg;
@@ -372,29 +428,13 @@ struct hr_server {
 	hr_error map_error;
 	size_t map_refs; /* jobs holding `map` */
 	uint64_t map_generation; /* bumped by every successful (re)load */
-	hr_implied_cache implied_cache; /* methods/current.c */
 	struct hr_retired_map *retired; /* superseded maps jobs still hold */
-	/* The models (models_state.c): NULL when they failed to load. */
-	struct hr_models *models;
-	hr_error models_error;
-	uint64_t models_generation; /* bumped by every successful (re)load */
-	uv_fs_event_t models_watch;
-	uv_timer_t models_timer;
 	uv_signal_t sighup;
 	uv_fs_event_t dir_watch;  /* the migrations directory */
 	uv_timer_t reload_timer;  /* debounces its events */
 	hr_job *running; /* the job on the pool, if any */
-	/* What watchers were last told. */
-	hr_strlist watch_rows;
-	int watch_activity; /* Homerack__V1__SchemaState__Activity */
-	char watch_detail[256];
-	uint64_t watch_sequence;
-	int watch_known; /* the fields above hold a state */
-	hr_read watch_read; /* the refresh's read of the rows (reader.c) */
-	int watch_reading;  /* it is submitted and not done */
-	int watch_again;    /* a refresh was asked for meanwhile */
-	hr_call *watchers;
-	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
+	hr_event_sink sinks[HR_EVENT_SINKS_MAX]; /* events.c */
+	size_t n_sinks;
 	hr_job *queue, **queue_tail;
 	gid_t admin_gid;
 	int have_admin_gid;
@@ -423,19 +463,6 @@ int hr_server_reload(hr_server *server, hr_error *err);
 void hr_reload_init(hr_server *server);
 void hr_reload_close(hr_server *server);
 void hr_reload_free(hr_server *server);
-
-/* The models (models_state.c): hr_models_ref'ed for the caller (unref
- * it), or NULL with server->models_error saying why. */
-struct hr_models *hr_server_models_hold(hr_server *server);
-/* Reload the models directory; on failure the old models stay and err
- * says why. */
-int hr_server_models_reload(hr_server *server, hr_error *err);
-/* Reload and log the outcome (SIGHUP, a file change). */
-void hr_server_models_reload_and_log(hr_server *server, const char *why);
-/* Load at start, watch the directory; close its handles; free. */
-void hr_models_state_init(hr_server *server);
-void hr_models_state_close(hr_server *server);
-void hr_models_state_free(hr_server *server);
 
 /* The listening socket (listener.c). */
 int hr_listener_open(hr_server *server, hr_error *err);

@@ -18,21 +18,21 @@
 struct hr_models *hr_method_need_models(hr_call *call)
 {
 	hr_server *server = call->server;
+	hr_models_state *ms = hr_models_state_of(server);
 
-	if (server->models == NULL) {
+	if (ms->models == NULL) {
 		hr_call_finish(call, HR_FAILED_PRECONDITION,
-			       "models are not loaded: %s",
-			       server->models_error.msg);
+			       "models are not loaded: %s", ms->error.msg);
 		return NULL;
 	}
-	if (!hr_models_present(server->models)) {
+	if (!hr_models_present(ms->models)) {
 		hr_call_finish(call, HR_FAILED_PRECONDITION,
 			       "no models directory %s (hrd --models DIR; "
 			       "docs/models.md)",
 			       server->cfg.models_dir);
 		return NULL;
 	}
-	return hr_server_models_hold(server);
+	return hr_models_ref(ms->models);
 }
 
 /* The strings the reply points at: freed together after packing. */
