@@ -60,7 +60,7 @@ void hr_conn_close(hr_conn *conn)
 	if (conn->closing)
 		return;
 	conn->closing = 1;
-	hr_call_detach_all(conn);
+	hr_native_detach_all(conn);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
 	else
@@ -144,7 +144,7 @@ static void on_write(uv_write_t *req, int status)
 	if (conn->paused && !conn->ending && unsent(conn) <= UNSENT_MAX / 2)
 		resume_reading(conn);
 	if (!conn->closing && !hr_conn_backlogged(conn))
-		hr_call_drained(conn);
+		hr_native_drained(conn);
 }
 
 /* Hand buf (len bytes, malloc'ed) to libuv; it is freed either way. */
@@ -242,7 +242,7 @@ static int on_frame(void *ud, const uint8_t *payload, size_t len)
 {
 	hr_conn *conn = ud;
 
-	hr_call_dispatch(conn, payload, len);
+	hr_native_frame(conn, payload, len);
 	/* Stop feeding once dispatch decided to close the connection, or
 	 * once the peer leaves too much unread (see UNSENT_MAX): what the
 	 * batch holds goes to the kernel first, which may take it all. */

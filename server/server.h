@@ -1,14 +1,26 @@
 /*
- * server.h — hrd's rooms and how they meet.
+ * server.h — what hrd's core owns, and the seams features meet it by.
+ * The core knows no feature (docs/architecture.md):
  *
+ *   server.c    lifecycle: start, serve, shut down (events SHUTTING_DOWN
+ *               then FREE)
  *   listener.c  the Unix socket: lock file, stale socket, permissions
- *   conn.c      one client connection: read, deframe, write frames
- *   call.c      one RPC: decode, authorize, dispatch, reply, finish
- *   writer.c    the single writer: FIFO of mutating jobs run off the loop
+ *   conn.c      one client connection: bytes in and out, back-pressure,
+ *               half-close, timeouts
+ *   native.c    the native transport: Request/Response envelopes in
+ *               frames, call ids, cancel frames -> the call seam
+ *   call.c      the seam: interceptors (limits, authorisation), decode,
+ *               deadline, dispatch to the method, stream to send on
+ *   writer.c    the single writer: FIFO of jobs run off the loop (events
+ *               JOB_STARTED / JOB_PROGRESS / JOB_FINISHED)
  *   reader.c    status reads of alembic_version: on the loop (SQLite) or
  *               on the pool (PostgreSQL)
+ *   reload.c    the revision map's lifetime (events MAP_RELOADED, RELOAD)
+ *   events.c    the core fires events; features subscribe
  *   peer.c      who is on the other end and whether they may write
- *   methods/    one file per RPC, each exporting one hr_method
+ *   methods/    one file per RPC, each exporting one hr_method, and the
+ *               features' state (watch.c, current.c, models_state.c),
+ *               set up by hr_methods_init (methods/table.c)
  *
  * Everything here runs on the loop thread except a job's work function,
  * which runs on a libuv pool thread and talks back only through
@@ -84,13 +96,46 @@ typedef struct hr_method {
 const hr_method *hr_method_find(const char *path);
 
 /* ------------------------------------------------------------------ */
-/* Calls                                                               */
+/* Calls: the seam between transports and methods (call.c)            */
 /* ------------------------------------------------------------------ */
+
+/*
+ * How a call sends on the stream its transport gave it (gRPC-Go's
+ * ServerStream, ttrpc's stream). The stream is the transport's; the
+ * dispatcher only passes it back.
+ */
+typedef struct hr_stream_ops {
+	/* Send one message (its packed bytes). */
+	void (*send)(void *stream, const uint8_t *data, size_t len);
+	/* End the stream with a status; the stream is gone after this. */
+	void (*finish)(void *stream, hr_code code, const char *message);
+	/* Whether the peer has not yet taken what was sent. */
+	int (*backlogged)(void *stream);
+	/* Buffer about bytes for the peer, no more (best effort). */
+	void (*limit_buffer)(void *stream, int bytes);
+} hr_stream_ops;
+
+/* One call as a transport hands it over (hr_call_start). */
+typedef struct hr_call_request {
+	const char *method; /* "/homerack.v1.Schema/Current" */
+	const uint8_t *payload;
+	size_t payload_len;
+	uint64_t timeout_ms; /* 0: no deadline */
+	uid_t peer_uid;
+	int peer_is_admin;
+	size_t peer_calls; /* calls the peer's connection holds already */
+	const hr_stream_ops *ops;
+	void *stream;
+	/* Where the call is stored once it exists, before its method
+	 * starts: the transport's handle to cancel or detach it, valid
+	 * until ops->finish ends the stream. */
+	hr_call **bind;
+} hr_call_request;
 
 struct hr_call {
 	hr_server *server;
-	hr_conn *conn; /* NULL once the connection has gone */
-	uint64_t id;
+	const hr_stream_ops *ops;
+	void *stream; /* NULL once the peer has gone */
 	const hr_method *method;
 	uint64_t deadline; /* uv_now() milliseconds; 0 = none */
 	uid_t peer_uid;
@@ -105,12 +150,17 @@ struct hr_call {
 	/* A stream that sends only its latest state (hr_call_keep_latest):
 	 * the peer has taken everything sent so far. */
 	void (*on_drain)(hr_call *call);
-	void *data;        /* method-specific */
-	hr_call *next;     /* in conn->calls */
+	void *data; /* method-specific */
 };
 
-/* Handle one decoded-length frame from conn (call.c). */
-void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len);
+/*
+ * Start the call req describes: the interceptors (a connection's call
+ * limit, authorisation), the payload decoded with the method's type,
+ * the deadline armed, then the method. Every request ends with exactly
+ * one req->ops->finish: here at once when it is refused, else when the
+ * method finishes the call.
+ */
+void hr_call_start(hr_server *server, const hr_call_request *req);
 
 /* Send one reply/stream message on call (dropped if the peer is gone). */
 void hr_call_send(hr_call *call, const ProtobufCMessage *msg);
@@ -132,14 +182,14 @@ void hr_call_keep_latest(hr_call *call, void (*on_drain)(hr_call *call));
 /* Whether call's peer has not yet taken what was last sent (0 once the
  * peer is gone: nothing is queued for it). */
 int hr_call_backlogged(const hr_call *call);
-/* conn's backlog drained: its keep-latest calls may send again. */
-void hr_call_drained(hr_conn *conn);
 
-/* The connection is going: detach its calls, cancelling their jobs. */
-void hr_call_detach_all(hr_conn *conn);
-
-/* A cancel frame for call id on conn. */
-void hr_call_cancel(hr_conn *conn, uint64_t id);
+/* For transports. The peer took everything sent on call's stream. */
+void hr_call_drained(hr_call *call);
+/* The client cancelled call. */
+void hr_call_cancel(hr_call *call);
+/* The call's peer is gone: the stream is no longer used, the call's
+ * work stops (a job ends it, peerless, when it stops). */
+void hr_call_detach(hr_call *call);
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
@@ -151,7 +201,7 @@ struct hr_conn {
 	hr_frame_reader reader;
 	uid_t uid;
 	int is_admin;
-	hr_call *calls;
+	struct hr_native_call *calls; /* native.c's */
 	size_t n_calls;
 	int closing;
 	int ending;            /* closing once its replies are written: no
@@ -190,9 +240,18 @@ void hr_conn_limit_send_buffer(hr_conn *conn, int bytes);
 /* Whether the peer has not yet taken what we last wrote. */
 int hr_conn_backlogged(const hr_conn *conn);
 
-/* A call of conn's ended (call.c): a half-closed connection whose last
- * call it was closes once its replies are written. */
+/* A call of conn's ended (native.c): a half-closed connection whose
+ * last call it was closes once its replies are written. */
 void hr_conn_call_ended(hr_conn *conn);
+/* The peer took everything written to conn: tell its calls (native.c). */
+void hr_native_drained(hr_conn *conn);
+
+/* The native transport (native.c): one decoded-length frame from conn,
+ * a Request envelope, handled: a call started through the seam, or
+ * cancelled. */
+void hr_native_frame(hr_conn *conn, const uint8_t *frame, size_t len);
+/* The connection is going: detach its calls, cancelling their work. */
+void hr_native_detach_all(hr_conn *conn);
 
 /* Close after pending writes drain (after a protocol error). */
 void hr_conn_close_after_writes(hr_conn *conn);

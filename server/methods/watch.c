@@ -127,8 +127,6 @@ static void send_state(watch_data *wd)
 /* Send now, or owe it until the peer drains. */
 static void offer_state(watch_data *wd)
 {
-	if (wd->call->conn == NULL)
-		return;
 	if (hr_call_backlogged(wd->call))
 		wd->dirty = 1;
 	else
