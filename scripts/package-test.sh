@@ -21,13 +21,13 @@ scripts/install-deps.sh debhelper lintian man-db
 version=$(cat VERSION)
 out=$PWD/build/deb
 passed=0 failed=0
-check() { # description command...
+check() { # description command...: run it quietly (its output shown on failure)
 	local what=$1
 	shift
-	if "$@" >/dev/null 2>&1; then
+	if "$@" >"$out/check.log" 2>&1; then
 		passed=$((passed + 1)) && echo "ok - $what"
 	else
-		failed=$((failed + 1)) && echo "FAIL - $what"
+		failed=$((failed + 1)) && echo "FAIL - $what" && sed 's/^/   /' "$out/check.log"
 	fi
 }
 
@@ -44,8 +44,7 @@ fi
 ls "$out"/*.deb
 
 echo "== lintian =="
-lintian --fail-on error,warning "$out"/*.changes && passed=$((passed + 1)) ||
-	{ echo "FAIL - lintian: errors or warnings"; failed=$((failed + 1)); }
+check "lintian: no error, no warning" lintian --fail-on error,warning "$out"/*.changes
 
 echo "== install =="
 debs=("$out"/homerack_*.deb "$out"/libhrclient0_*.deb "$out"/libhrclient-dev_*.deb)
