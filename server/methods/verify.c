@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "outside.h"
 
 /* One file of the directory as it is now. */
 typedef struct disk_file {
@@ -184,9 +185,11 @@ static void verify_work(hr_job *job)
 	hr_error err;
 	int rc;
 
-	rc = hr_db_read_versions(db, &rows, &err);
+	rc = hr_outside_notice(db, NULL, &err);
 	if (rc == 0)
-		rc = hr_db_history_checksums(db, &revs, &sums, &err);
+		rc = hr_db_read_versions(db, &rows, &err);
+	if (rc == 0)
+		rc = hr_outside_credits(db, map, &revs, &sums, &err);
 	if (rc == 0)
 		rc = hr_revmap_scan_dir(job->server->cfg.migrations_dir,
 					scan_one, &d, &err);
