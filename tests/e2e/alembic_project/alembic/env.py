@@ -21,9 +21,17 @@ if config.config_file_name is not None:
 target_metadata = Base.metadata
 
 
+def include_name(name, type_, parent_names):
+    # hrd's history table lives beside alembic_version, and on SQLite its
+    # AUTOINCREMENT brings sqlite_sequence: neither is the application's.
+    return not (type_ == "table" and
+                name in ("homerack_schema_history", "sqlite_sequence"))
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
+                      include_name=include_name,
                       dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
@@ -34,7 +42,7 @@ def run_migrations_online():
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          transaction_per_migration=True)
+                          include_name=include_name, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
 
