@@ -6,7 +6,9 @@
  * such revision's file, as it is on disk now (the directory is read
  * afresh, so an edit that broke a file or a deleted file shows even
  * while hrd keeps serving its last good map), is compared with the
- * checksum its latest upgrade recorded in the history table. A revision
+ * checksum its latest upgrade recorded in the history table, as long as
+ * no downgrade or outside change took the revision down since
+ * (outside.h; a change someone else made is recorded first). A revision
  * applied by a stamp or by Alembic has no record and is only counted.
  *
  * It runs as a job (a pool thread, the writer's connection), behind any
