@@ -133,6 +133,13 @@ run "$PY" "$EXPORT" -C "$PROJECT" --metadata app.models:Nope -o "$MODELS/x.sql"
 expect_rc 2 "export: a wrong --metadata fails"
 expect_one_line "$ERR" "with one line"
 expect_contains "$ERR" "app.models has no attribute 'Nope'" "naming what is missing"
+# A rename, which nobody guesses, comes from the column's info.
+cp -r "$PROJECT" "$TMP/renamed"
+sed -i 's/^    notes = Column(String)$/    remarks = Column(String, info={"renamed_from": "notes"})/' \
+	"$TMP/renamed/app/models.py"
+run "$PY" "$EXPORT" -C "$TMP/renamed" -o "$TMP/renamed.sql"
+expect_eq "$(grep -c -- 'remarks VARCHAR, -- renamed from: notes' "$TMP/renamed.sql")" 2 \
+	"export: info={'renamed_from': ...} becomes hrd's annotation in both dialects"
 
 start_hrd --models "$MODELS"
 
