@@ -284,14 +284,16 @@ int hr_db_history_rows(hr_db *db, int last_only, hr_rows *out, hr_error *err)
 	rc = db->ops->table_exists(db, HR_HISTORY_TABLE, &exists, err);
 	if (rc < 0 || !exists)
 		return rc;
+	/* checksum is CHAR(64): PostgreSQL pads a shorter value with
+	 * blanks, which rtrim takes off again (a SHA-256 hex has none). */
 	return hr_db_query(db,
 			   last_only
 				   ? "SELECT revision, direction, from_revisions, "
-				     "to_revisions, checksum FROM " HR_HISTORY_TABLE
-				     " ORDER BY id DESC LIMIT 1"
+				     "to_revisions, rtrim(checksum) FROM "
+				     HR_HISTORY_TABLE " ORDER BY id DESC LIMIT 1"
 				   : "SELECT revision, direction, from_revisions, "
-				     "to_revisions, checksum FROM " HR_HISTORY_TABLE
-				     " ORDER BY id",
+				     "to_revisions, rtrim(checksum) FROM "
+				     HR_HISTORY_TABLE " ORDER BY id",
 			   NULL, 0, out, err);
 }
 
