@@ -69,9 +69,12 @@ run "${CC:-cc}" -Wall -Werror $APP_CFLAGS -o app-static app.c \
 expect_rc 0 "app.c builds against libhrclient.a alone"
 # Only the installed copy may be found: no build tree on the path.
 export LD_LIBRARY_PATH=$libdir
-ldd ./app | grep -q "libhrclient.so.${version%%.*} => $libdir/" &&
+# (Read whole first: under pipefail, grep -q quitting early would make
+# ldd's SIGPIPE a failure.)
+loaded=$(ldd ./app)
+grep -q "libhrclient.so.${version%%.*} => $libdir/" <<<"$loaded" &&
 	pass "app loads the installed libhrclient.so" ||
-	fail "app loads the installed libhrclient.so" "$(ldd ./app)"
+	fail "app loads the installed libhrclient.so" "$loaded"
 
 run ./app "$SOCK"
 expect_rc 3 "app: hrd not running is UNAVAILABLE"

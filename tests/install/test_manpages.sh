@@ -17,10 +17,12 @@ for cmd in $commands; do
 	if grep -q "^\*$cmd\*" "$MAN/hrctl.1.scd"; then pass "hrctl(1) has $cmd"; else
 		fail "hrctl(1) has $cmd" "no line starting *$cmd* in docs/man/hrctl.1.scd"
 	fi
+	# The command's entry: from its line up to the next command's.
+	entry=$(awk -v c="*$cmd*" '/^\*[a-z]/ { in_entry = index($0, c) == 1 }
+		in_entry' "$MAN/hrctl.1.scd")
 	for opt in $("$HRCTL" "$cmd" --help | options_of); do
 		# The option in bold within the command's entry (up to the next one).
-		if awk -v c="*$cmd*" '/^\*[a-z]/ { in_entry = index($0, c) == 1 }
-			in_entry' "$MAN/hrctl.1.scd" | grep -qF -- "*$opt*"; then
+		if grep -qF -- "*$opt*" <<<"$entry"; then
 			pass "hrctl(1) $cmd has $opt"
 		else
 			fail "hrctl(1) $cmd has $opt" "no *$opt* in the entry of $cmd in docs/man/hrctl.1.scd"
