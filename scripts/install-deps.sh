@@ -10,6 +10,10 @@ packages=(
 	postgresql                      # a real server for the PostgreSQL tests
 	python3-alembic                 # the cross-check with Alembic itself
 	clang libclang-rt-14-dev        # libFuzzer targets
+	libnghttp2-dev                  # gRPC over HTTP/2 (server/h2.c)
+	python3-grpcio python3-protobuf # the gRPC tests: a stock client,
+	protobuf-compiler protobuf-compiler-grpc # stubs made at test time
+	grpc-proto                      # grpc.health.v1, grpc.reflection
 )
 
 missing=()
