@@ -171,7 +171,38 @@ def threads(n):
     say("ok", len(ok))
 
 
+def health():
+    import health_pb2
+    import health_pb2_grpc
+    return health_pb2, health_pb2_grpc.HealthStub(channel())
+
+
+def health_check(service):
+    hpb, stub = health()
+    try:
+        reply = stub.Check(hpb.HealthCheckRequest(service=service),
+                           timeout=LIMIT)
+        say("status", hpb.HealthCheckResponse.ServingStatus.Name(
+            reply.status))
+    except grpc.RpcError as e:
+        say_error(e)
+
+
+def health_watch_until(service, want):
+    """Watch service's health; say each status, until `want`."""
+    hpb, stub = health()
+    call = stub.Watch(hpb.HealthCheckRequest(service=service), timeout=LIMIT)
+    for reply in call:
+        status = hpb.HealthCheckResponse.ServingStatus.Name(reply.status)
+        say("status", status)
+        if status == want:
+            break
+    call.cancel()
+
+
 COMMANDS = {
+    "health-check": health_check,
+    "health-watch-until": health_watch_until,
     "current": current,
     "history": history,
     "upgrade": lambda target: migrate("Upgrade", target),

@@ -11,7 +11,35 @@ if ! protoc -I "$SRCDIR/proto" --python_out="$STUBS" --grpc_out="$STUBS" \
 	--plugin=protoc-gen-grpc="$(command -v grpc_python_plugin)" \
 	homerack.proto 2>"$TMP/protoc.err"; then
 	fail "stubs generated from proto/homerack.proto" "$(cat "$TMP/protoc.err")"
-	# --- hostile peers on the HTTP/2 path ------------------------------------------
+	# --- grpc.health.v1.Health ---------------------------------------------------
+hr stamp base
+g health-check ""
+expect_eq "$(fact status)" "SERVING" "Health: hrd itself is SERVING"
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "NOT_SERVING" "homerack.v1.Schema is NOT_SERVING below head"
+g health-check nope
+expect_eq "$(fact code)" "NOT_FOUND" "an unknown service is NOT_FOUND"
+g health-watch-until nope SERVICE_UNKNOWN
+expect_eq "$(fact status)" "SERVICE_UNKNOWN" "watching an unknown service: SERVICE_UNKNOWN"
+g health-watch-until "" SERVING
+expect_eq "$(fact status)" "SERVING" "watching hrd itself: SERVING"
+"$PY" "$SRCDIR/tests/e2e/grpc_client.py" "$SOCK" "$STUBS" health-watch-until \
+	homerack.v1.Schema SERVING >"$TMP/health.out" 2>&1 &
+W=$!
+wait_for "$TMP/health.out" "^status=NOT_SERVING"
+hr upgrade head
+wait "$W"
+RC=$?
+expect_rc 0 "a health watch follows an upgrade"
+expect_eq "$(sed -n 's/^status=//p' "$TMP/health.out" | tr '\n' ' ')" "NOT_SERVING SERVING " \
+	"NOT_SERVING, then SERVING once at head, each said once"
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "SERVING" "Check: SERVING at head"
+hr downgrade base
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "NOT_SERVING" "and NOT_SERVING again after a downgrade"
+
+# --- hostile peers on the HTTP/2 path ------------------------------------------
 stop_hrd
 start_hrd --frame-timeout 2
 hrd_hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$HRD_PID/status"; }
@@ -57,6 +85,12 @@ fi
 
 finish
 fi
+# gRPC's health protocol from grpc-proto, under a name that does not
+# shadow the grpc package.
+cp /usr/share/grpc-proto/grpc/health/v1/health.proto "$STUBS/health.proto"
+protoc -I "$STUBS" --python_out="$STUBS" --grpc_out="$STUBS" \
+	--plugin=protoc-gen-grpc="$(command -v grpc_python_plugin)" health.proto ||
+	fail "health stubs generated from grpc-proto"
 chmod -R a+rX "$STUBS"
 
 # g COMMAND ARGS...: run the grpcio client; its KEY=VALUE facts in OUT.
@@ -161,6 +195,34 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 else
 	skip "PERMISSION_DENIED for a non-admin" "switching users needs root and setpriv"
 fi
+
+# --- grpc.health.v1.Health ---------------------------------------------------
+hr stamp base
+g health-check ""
+expect_eq "$(fact status)" "SERVING" "Health: hrd itself is SERVING"
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "NOT_SERVING" "homerack.v1.Schema is NOT_SERVING below head"
+g health-check nope
+expect_eq "$(fact code)" "NOT_FOUND" "an unknown service is NOT_FOUND"
+g health-watch-until nope SERVICE_UNKNOWN
+expect_eq "$(fact status)" "SERVICE_UNKNOWN" "watching an unknown service: SERVICE_UNKNOWN"
+g health-watch-until "" SERVING
+expect_eq "$(fact status)" "SERVING" "watching hrd itself: SERVING"
+"$PY" "$SRCDIR/tests/e2e/grpc_client.py" "$SOCK" "$STUBS" health-watch-until \
+	homerack.v1.Schema SERVING >"$TMP/health.out" 2>&1 &
+W=$!
+wait_for "$TMP/health.out" "^status=NOT_SERVING"
+hr upgrade head
+wait "$W"
+RC=$?
+expect_rc 0 "a health watch follows an upgrade"
+expect_eq "$(sed -n 's/^status=//p' "$TMP/health.out" | tr '\n' ' ')" "NOT_SERVING SERVING " \
+	"NOT_SERVING, then SERVING once at head, each said once"
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "SERVING" "Check: SERVING at head"
+hr downgrade base
+g health-check homerack.v1.Schema
+expect_eq "$(fact status)" "NOT_SERVING" "and NOT_SERVING again after a downgrade"
 
 # --- hostile peers on the HTTP/2 path ------------------------------------------
 stop_hrd
