@@ -52,6 +52,9 @@ typedef struct h2_stream {
 	hr_call *call;      /* bound by hr_call_start; NULL when none */
 	int in_call;        /* handed to the seam, not yet finished */
 	int ready;          /* the request is complete: start it */
+	int client_done;    /* the client ended its side (END_STREAM) */
+	int exchanges;      /* an HR_BIDI_EXCHANGES method: a call per
+			       request message */
 	char path[PATH_MAX_LEN + 1];
 	uint64_t timeout_ms;
 	size_t header_bytes;
@@ -263,6 +266,7 @@ static void end_stream(h2_stream *s, hr_code code, const char *message)
 		}
 		return;
 	}
+	s->finished = 1;
 	snprintf(status, sizeof status, "%d", (int)code);
 	{
 		nghttp2_nv hdrs[] = {
@@ -319,12 +323,25 @@ static void stream_send(void *stream, const uint8_t *data, size_t len)
 	hr_h2_output(s->h2->conn);
 }
 
+static void start_ready(hr_h2 *h2);
+
 static void stream_finish(void *stream, hr_code code, const char *message)
 {
 	h2_stream *s = stream;
 	hr_conn *conn = s->h2->conn;
 
 	call_gone(s);
+	if (s->exchanges && code == HR_OK) {
+		/* One exchange done: the next request message, or the end. */
+		s->ready = 1;
+		if (!s->h2->busy) {
+			s->h2->busy = 1;
+			start_ready(s->h2);
+			s->h2->busy = 0;
+			hr_h2_output(conn);
+		}
+		return;
+	}
 	end_stream(s, code, message);
 	if (s->h2->busy)
 		return; /* hr_h2_input ends the turn */
@@ -494,12 +511,30 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 	h2_stream *s;
 
 	(void)ud;
-	if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
-	    !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+	if (frame->hd.type == NGHTTP2_HEADERS &&
+	    frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+		s = nghttp2_session_get_stream_user_data(session,
+							 frame->hd.stream_id);
+		if (s != NULL) {
+			const hr_method *m = hr_method_find(s->path);
+
+			s->exchanges = m != NULL && m->kind == HR_BIDI_EXCHANGES;
+		}
+	}
+	if (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS)
+		return 0;
+	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+	    !(frame->hd.type == NGHTTP2_DATA))
 		return 0;
 	s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
-	if (s != NULL && !s->headers_sent && !s->in_call)
-		s->ready = 1; /* started after nghttp2 returns (start_ready) */
+	if (s == NULL || s->finished)
+		return 0;
+	if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
+		s->client_done = 1;
+	/* Started after nghttp2 returns (start_ready): a request once the
+	 * client ends its side, an exchange at each message. */
+	if (s->exchanges || (s->client_done && !s->headers_sent && !s->in_call))
+		s->ready = 1;
 	return 0;
 }
 
@@ -554,6 +589,57 @@ static int request_message(h2_stream *s)
 	return 0;
 }
 
+/* An exchange stream (HR_BIDI_EXCHANGES): start a call for the first
+ * whole request message waiting, one at a time; once the client has
+ * ended its side and every message was answered, end the stream OK. */
+static void start_exchange(h2_stream *s, hr_call_request *cr)
+{
+	hr_conn *conn = s->h2->conn;
+	uint8_t *msg;
+	uint32_t len;
+
+	if (s->in_call || s->finished)
+		return;
+	if (s->in_len < LPM_HEADER) {
+		if (s->client_done)
+			end_stream(s, s->in_len == 0 ? HR_OK : HR_INVALID_ARGUMENT,
+				   s->in_len == 0 ? "" : "truncated request message");
+		return;
+	}
+	len = (uint32_t)s->in[1] << 24 | (uint32_t)s->in[2] << 16 |
+	      (uint32_t)s->in[3] << 8 | s->in[4];
+	if (s->in_len - LPM_HEADER < len) {
+		if (s->client_done)
+			end_stream(s, HR_INVALID_ARGUMENT,
+				   "truncated request message");
+		return;
+	}
+	if (s->in[0] != 0) {
+		end_stream(s, HR_UNIMPLEMENTED,
+			   "compressed messages are not supported");
+		return;
+	}
+	/* Taken off the buffer first: the call may end at once and the
+	 * next exchange start from here again. */
+	msg = s->in;
+	s->in_len -= LPM_HEADER + len;
+	s->in = s->in_len > 0 ? malloc(s->in_len) : NULL;
+	if (s->in_len > 0 && s->in == NULL) {
+		free(msg);
+		s->in_len = 0;
+		end_stream(s, HR_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	if (s->in_len > 0)
+		memcpy(s->in, msg + LPM_HEADER + len, s->in_len);
+	cr->payload = msg + LPM_HEADER;
+	cr->payload_len = len;
+	s->in_call = 1;
+	conn->n_calls++;
+	hr_call_start(conn->server, cr);
+	free(msg);
+}
+
 /* Hand s's complete request to the seam, or answer why not. Runs with
  * h2->busy set: a call that ends at once leaves s in place. */
 static void start_stream(h2_stream *s)
@@ -571,8 +657,14 @@ static void start_stream(h2_stream *s)
 	};
 
 	s->ready = 0;
+	if (s->finished)
+		return; /* answered already (refused) */
 	if (s->refuse_code == HR_OK && s->path[0] == '\0')
 		refuse(s, HR_INVALID_ARGUMENT, "no :path");
+	if (s->exchanges && s->refuse_code == HR_OK) {
+		start_exchange(s, &cr);
+		return;
+	}
 	if (s->refuse_code != HR_OK || request_message(s) < 0) {
 		end_stream(s, s->refuse_code, s->refuse_msg);
 		return;

@@ -82,6 +82,12 @@ void hr_config_defaults(hr_config *cfg);
 typedef enum hr_method_kind {
 	HR_UNARY,
 	HR_SERVER_STREAM,
+	/* A bidirectional stream of request/reply exchanges (gRPC
+	 * reflection): every request message the client sends is one call
+	 * of its own, and a status other than OK ends the stream; it ends
+	 * OK once the client has ended its side. The native framing carries
+	 * one exchange per Request. */
+	HR_BIDI_EXCHANGES,
 } hr_method_kind;
 
 typedef struct hr_method {

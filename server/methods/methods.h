@@ -20,6 +20,8 @@ extern const hr_method hr_method_models;
 extern const hr_method hr_method_check;
 extern const hr_method hr_method_health_check;
 extern const hr_method hr_method_health_watch;
+extern const hr_method hr_method_reflection_v1;
+extern const hr_method hr_method_reflection_v1alpha;
 
 /* The features' state, set up by hr_methods_init (table.c): each
  * subscribes to the server's events with its own. */

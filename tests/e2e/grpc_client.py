@@ -200,7 +200,48 @@ def health_watch_until(service, want):
     call.cancel()
 
 
+def reflect(version, *symbols):
+    """One ServerReflectionInfo stream (grpc.reflection.VERSION): list
+    the services, then ask for the file of each symbol, one request at a
+    time, each sent only after the previous answer came (as grpcurl
+    does)."""
+    import queue
+    from google.protobuf import descriptor_pb2
+    rpb = __import__("reflection_" + version + "_pb2")
+    rpbg = __import__("reflection_" + version + "_pb2_grpc")
+    stub = rpbg.ServerReflectionStub(channel())
+    asks = [rpb.ServerReflectionRequest(list_services="")] + \
+        [rpb.ServerReflectionRequest(file_containing_symbol=s)
+         for s in symbols]
+    answered = queue.Queue()
+
+    def requests():
+        for ask in asks:
+            yield ask
+            answered.get(timeout=LIMIT)
+
+    replies = stub.ServerReflectionInfo(requests(), timeout=LIMIT)
+    for reply in replies:
+        answered.put(1)
+        which = reply.WhichOneof("message_response")
+        if which == "list_services_response":
+            say("services", " ".join(sorted(
+                s.name for s in reply.list_services_response.service)))
+        elif which == "file_descriptor_response":
+            files = [descriptor_pb2.FileDescriptorProto.FromString(b)
+                     for b in reply.file_descriptor_response.file_descriptor_proto]
+            say("files", " ".join(f.name for f in files))
+            for f in files:
+                for svc in f.service:
+                    say("methods." + f.package + "." + svc.name,
+                        " ".join(m.name for m in svc.method))
+        elif which == "error_response":
+            say("error", reply.error_response.error_code)
+    say("code", replies.code().name)
+
+
 COMMANDS = {
+    "reflect": reflect,
     "health-check": health_check,
     "health-watch-until": health_watch_until,
     "current": current,
