@@ -35,6 +35,8 @@ expect_eq "$(sed -n 's/^status=//p' "$TMP/health.out" | tr '\n' ' ')" "NOT_SERVI
 	"NOT_SERVING, then SERVING once at head, each said once"
 g health-check homerack.v1.Schema
 expect_eq "$(fact status)" "SERVING" "Check: SERVING at head"
+run env PYTHONPATH="$STUBS" "$PY" "$SRCDIR/contrib/grpc/python/schema_status.py" --wait "$SOCK"
+expect_eq "$OUT" "$INITIAL (head)" "the Python example in contrib/grpc works"
 hr downgrade base
 g health-check homerack.v1.Schema
 expect_eq "$(fact status)" "NOT_SERVING" "and NOT_SERVING again after a downgrade"
@@ -239,6 +241,8 @@ expect_eq "$(sed -n 's/^status=//p' "$TMP/health.out" | tr '\n' ' ')" "NOT_SERVI
 	"NOT_SERVING, then SERVING once at head, each said once"
 g health-check homerack.v1.Schema
 expect_eq "$(fact status)" "SERVING" "Check: SERVING at head"
+run env PYTHONPATH="$STUBS" "$PY" "$SRCDIR/contrib/grpc/python/schema_status.py" --wait "$SOCK"
+expect_eq "$OUT" "$INITIAL (head)" "the Python example in contrib/grpc works"
 hr downgrade base
 g health-check homerack.v1.Schema
 expect_eq "$(fact status)" "NOT_SERVING" "and NOT_SERVING again after a downgrade"
