@@ -80,6 +80,7 @@ typedef struct hr_h2 {
 	/* Inside nghttp2, or walking the streams: output waits (nghttp2
 	 * forbids mem_send from its callbacks; sending may close streams). */
 	int busy;
+	int sending; /* in hr_h2_output's mem_send: a stream may close */
 } hr_h2;
 
 /* ---- streams ----------------------------------------------------------- */
@@ -121,10 +122,11 @@ void hr_h2_output(hr_conn *conn)
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (h2 == NULL || h2->busy || conn->closing)
+	if (h2 == NULL || h2->busy || conn->closing || conn->ending)
 		return;
 	/* One write for everything nghttp2 has now, up to what conn.c lets
 	 * wait for the peer: the rest stays in nghttp2 and the streams. */
+	h2->sending = 1;
 	while (!hr_conn_output_full(conn, len)) {
 		const uint8_t *data;
 		ssize_t n = nghttp2_session_mem_send(h2->session, &data);
@@ -132,6 +134,7 @@ void hr_h2_output(hr_conn *conn)
 		if (n < 0) {
 			hr_log(HR_LOG_WARN, "uid %ld: http/2: %s",
 			       (long)conn->uid, nghttp2_strerror((int)n));
+			h2->sending = 0;
 			free(buf);
 			hr_conn_close(conn);
 			return;
@@ -145,6 +148,7 @@ void hr_h2_output(hr_conn *conn)
 			while (ncap < len + (size_t)n)
 				ncap *= 2;
 			if ((grown = realloc(buf, ncap)) == NULL) {
+				h2->sending = 0;
 				free(buf);
 				hr_conn_close(conn);
 				return;
@@ -155,6 +159,7 @@ void hr_h2_output(hr_conn *conn)
 		memcpy(buf + len, data, (size_t)n);
 		len += (size_t)n;
 	}
+	h2->sending = 0;
 	if (len > 0)
 		hr_conn_write_bytes(conn, buf, len);
 	free(buf);
@@ -162,6 +167,8 @@ void hr_h2_output(hr_conn *conn)
 	if (!nghttp2_session_want_read(h2->session) &&
 	    !nghttp2_session_want_write(h2->session))
 		hr_conn_close_after_writes(conn);
+	else
+		hr_conn_call_ended(conn); /* a stream may have closed */
 }
 
 /* nghttp2 takes the response DATA of a stream from here. */
@@ -556,7 +563,10 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
 		call_gone(s);
 		if (call != NULL)
 			hr_call_detach(call);
-		hr_conn_call_ended(h2->conn);
+		/* Not while output is gathered: hr_h2_output tells conn.c
+		 * once it is written. */
+		if (!h2->busy && !h2->sending)
+			hr_conn_call_ended(h2->conn);
 	}
 	nghttp2_session_set_stream_user_data(session, stream_id, NULL);
 	unlink_stream(h2, s);
