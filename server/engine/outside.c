@@ -59,25 +59,47 @@ static int record(hr_db *db, const hr_strlist *from, const hr_strlist *to,
 	return rc;
 }
 
+/* Read alembic_version's rows into now and the newest history row's
+ * to_revisions into known, in whatever transaction db is in (none: each
+ * read on its own). */
+static int read_both(hr_db *db, hr_strlist *now, hr_strlist *known,
+		     hr_error *err)
+{
+	hr_rows last = {0};
+	int rc;
+
+	hr_strlist_free(now);
+	hr_strlist_free(known);
+	rc = hr_db_read_versions(db, now, err);
+	if (rc == 0)
+		rc = hr_db_history_rows(db, 1, &last, err);
+	if (rc == 0 && split_rows(hr_rows_get(&last, 0, 3), known) < 0)
+		rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	hr_rows_free(&last);
+	return rc;
+}
+
 int hr_outside_notice(hr_db *db, int *noticed, hr_error *err)
 {
 	hr_strlist now = {0}, known = {0};
-	hr_rows last = {0};
 	int rc;
 
 	if (noticed != NULL)
 		*noticed = 0;
-	/* Read and write in one transaction (SQLite: under the write lock),
-	 * so a change that lands meanwhile is noticed next time, not lost
-	 * between the read and the row. */
+	/* A look first, without a transaction: nothing moved is the common
+	 * case, and it must not wait for SQLite's write lock (an upgrade
+	 * plans, and says so, before it waits for the lock at its first
+	 * step). */
+	rc = read_both(db, &now, &known, err);
+	if (rc < 0 || hr_strlist_equal(&now, &known))
+		goto out;
+	/* Something moved: read again and write in one transaction
+	 * (SQLite: under the write lock), so a change that lands meanwhile
+	 * is noticed next time, not lost between the read and the row. */
 	rc = hr_db_begin(db, err);
 	if (rc < 0)
-		return rc;
-	rc = hr_db_read_versions(db, &now, err);
-	if (rc == 0)
-		rc = hr_db_history_rows(db, 1, &last, err);
-	if (rc == 0 && split_rows(hr_rows_get(&last, 0, 3), &known) < 0)
-		rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	rc = read_both(db, &now, &known, err);
 	if (rc == 0 && !hr_strlist_equal(&now, &known)) {
 		rc = hr_db_ensure_tables(db, err);
 		if (rc == 0)
@@ -89,7 +111,7 @@ int hr_outside_notice(hr_db *db, int *noticed, hr_error *err)
 	}
 	if (rc < 0)
 		hr_db_rollback(db);
-	hr_rows_free(&last);
+out:
 	hr_strlist_free(&now);
 	hr_strlist_free(&known);
 	return rc;

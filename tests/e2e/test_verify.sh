@@ -171,7 +171,9 @@ expect_eq "$(grep '^changed: ' <<<"$OUT" | sed 's/ (sha256.*//')" "changed: $ABC
 
 # verify notices outside changes under the schema lock, as upgrade and
 # stamp do: on PostgreSQL another host's upgrade landing between its
-# reads would otherwise be recorded as an outside change.
+# reads would otherwise be recorded as an outside change. (SQLite has no
+# such lock: when nothing moved, noticing takes no write lock there.)
+if [ "$HR_BACKEND" = postgres ]; then
 outside_rows=$(sql "SELECT count(*) FROM homerack_schema_history WHERE direction = 'outside'")
 hold_lock
 "$HRCTL" verify >"$TMP/verify.out" 2>&1 &
@@ -182,5 +184,6 @@ wait "$VERIFY_PID"
 expect_eq "$?" 1 "verify ran once the lock came free (abcd is still changed)"
 expect_eq "$(sql "SELECT count(*) FROM homerack_schema_history WHERE direction = 'outside'")" \
 	"$outside_rows" "and recorded no outside change"
+fi
 
 finish
