@@ -9,8 +9,8 @@ static int upgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_upgrade = {
 	.name = "upgrade",
-	.args = "TARGET [-q] [-t SECONDS] [--allow-changed] | --sql "
-		"[START:]END",
+	.args = "TARGET [-q] [-t SECONDS] [--allow-changed] "
+		"[--single-transaction] | --sql [START:]END",
 	.summary = "Apply migrations up to TARGET (head, +1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
 		"  -t, --timeout SECONDS  give up (at a wait or between steps) after "
@@ -19,6 +19,13 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"applied migration\n"
 		"                         changed since it ran (see hrctl "
 		"verify)\n"
+		"      --single-transaction\n"
+		"                         run the whole plan in one "
+		"transaction: a failure\n"
+		"                         at any step leaves the database "
+		"where it started\n"
+		"                         (refused when a migration is "
+		"transactional: false)\n"
 		"      --sql              print the SQL instead of running it, "
 		"from START\n"
 		"                         (default base); the database is not "

@@ -3,6 +3,9 @@
  * rows, plan, and run the plan on the writer connection, streaming one
  * MigrationEvent as each step starts and ends.
  *
+ * With single_transaction the whole plan runs in one transaction
+ * (runner.h hr_runner_apply_whole): a failure leaves nothing of any step.
+ *
  * An upgrade first compares the applied migrations, as the map has them
  * now, with the checksums their upgrades recorded, and refuses while one
  * has changed (allow_changed overrides): Flyway's validate-on-migrate.
@@ -18,6 +21,7 @@
 typedef struct migrate_job {
 	hr_direction direction;
 	int allow_changed;
+	int single_transaction; /* the whole plan in one transaction */
 	char *target;
 	size_t total;
 	hr_job *job;
@@ -253,8 +257,14 @@ static void migrate_work(hr_job *job)
 	ev.direction = (char *)hr_direction_name(mj->direction);
 	ev.total = (uint32_t)plan.n_steps;
 	hr_job_emit(job, &ev.base);
-	rc = hr_runner_apply(db, &plan, &rows, &hooks, (int64_t)job->peer_uid,
-			     &done, &err);
+	if (mj->single_transaction) {
+		rc = hr_runner_apply_whole(db, &plan, &rows, &hooks,
+					   (int64_t)job->peer_uid, 1, &err);
+		done = rc == 0 ? plan.n_steps : 0;
+	} else {
+		rc = hr_runner_apply(db, &plan, &rows, &hooks,
+				     (int64_t)job->peer_uid, &done, &err);
+	}
 	if (rc < 0) {
 		/* Say where the database was left: the user's next question.
 		 * Asked of the database itself (reconnecting if need be): a
@@ -298,5 +308,6 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 	}
 	mj->direction = dir;
 	mj->allow_changed = req->allow_changed;
+	mj->single_transaction = req->single_transaction;
 	hr_writer_run(call, migrate_work, mj, migrate_job_free);
 }
