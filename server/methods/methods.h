@@ -18,6 +18,7 @@ extern const hr_method hr_method_revision;
 extern const hr_method hr_method_merge;
 extern const hr_method hr_method_models;
 extern const hr_method hr_method_check;
+extern const hr_method hr_method_test;
 
 /*
  * Describe migration m of map in r (initialised by the caller). r's
