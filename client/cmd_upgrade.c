@@ -10,7 +10,8 @@ static int upgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 const hrctl_cmd hrctl_cmd_upgrade = {
 	.name = "upgrade",
 	.args = "TARGET [-q] [-t SECONDS] [--allow-changed] "
-		"[--single-transaction] | --sql [START:]END",
+		"[--single-transaction] [--rehearse] [--no-backup] | --sql "
+		"[START:]END",
 	.summary = "Apply migrations up to TARGET (head, +1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
 		"  -t, --timeout SECONDS  give up (at a wait or between steps) after "
@@ -26,6 +27,18 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"where it started\n"
 		"                         (refused when a migration is "
 		"transactional: false)\n"
+		"      --rehearse         run the upgrade on a copy of the "
+		"database (SQLite:\n"
+		"                         a backup-API copy; PostgreSQL: one "
+		"transaction,\n"
+		"                         rolled back) and report each step; "
+		"the database\n"
+		"                         is not changed\n"
+		"      --no-backup        SQLite: no backup copy before the "
+		"first step (one\n"
+		"                         is kept beside the database by "
+		"default; see\n"
+		"                         hrctl restore)\n"
 		"      --sql              print the SQL instead of running it, "
 		"from START\n"
 		"                         (default base); the database is not "
@@ -34,6 +47,7 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"change.\n"
 		"Ctrl-C stops after the migration in flight; the database "
 		"stays at a\n"
-		"consistent revision.\n",
+		"consistent revision (with --single-transaction: where it "
+		"started).\n",
 	.exec = upgrade_exec,
 };

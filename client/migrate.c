@@ -108,6 +108,7 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		  int argc, char **argv)
 {
 	int quiet = 0, sql = 0, allow_changed = 0, single = 0, n_pos, rc;
+	int rehearse = 0, no_backup = 0;
 	int upgrade = strcmp(cmd->name, "upgrade") == 0;
 	const char *timeout = NULL, *target = NULL;
 	const hrctl_flag flags[] = {
@@ -116,6 +117,8 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		{"sql", 0, &sql, NULL},
 		{"allow-changed", 0, &allow_changed, NULL},
 		{"single-transaction", 0, &single, NULL},
+		{"rehearse", 0, &rehearse, NULL},
+		{"no-backup", 0, &no_backup, NULL},
 		{0},
 	};
 	Homerack__V1__MigrateRequest req = HOMERACK__V1__MIGRATE_REQUEST__INIT;
@@ -143,10 +146,12 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 			cmd->name);
 		return HRCTL_EXIT_USAGE;
 	}
-	if (single && sql) {
-		fprintf(stderr, "hrctl: %s: --single-transaction runs the "
-				"upgrade; it does not go with --sql\n",
-			cmd->name);
+	if ((single || rehearse || no_backup) && sql) {
+		fprintf(stderr, "hrctl: %s: --sql prints the SQL; it does not "
+				"go with --%s\n",
+			cmd->name,
+			single ? "single-transaction"
+			       : rehearse ? "rehearse" : "no-backup");
 		return HRCTL_EXIT_USAGE;
 	}
 	if (strchr(target, ':') != NULL && !sql) {
@@ -182,6 +187,8 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	req.target = (char *)target;
 	req.allow_changed = allow_changed;
 	req.single_transaction = single;
+	req.rehearse = rehearse;
+	req.no_backup = no_backup;
 	ps.tty = isatty(STDOUT_FILENO);
 	rc = hr_client_call(ctx->client, method, &req.base,
 			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);

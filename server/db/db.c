@@ -153,6 +153,29 @@ int hr_db_check_foreign_keys(hr_db *db, hr_error *err)
 					   : 0;
 }
 
+int hr_db_can_backup(const hr_db *db)
+{
+	return db->ops->backup != NULL;
+}
+
+int hr_db_backup(hr_db *db, const char *path, hr_error *err)
+{
+	if (db->ops->backup == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "%s databases are not backed up by hrd",
+				    db->ops->dialect);
+	return db->ops->backup(db, path, err);
+}
+
+int hr_db_restore(hr_db *db, const char *path, hr_error *err)
+{
+	if (db->ops->restore == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "%s databases are not restored by hrd",
+				    db->ops->dialect);
+	return db->ops->restore(db, path, err);
+}
+
 int hr_db_ensure_tables(hr_db *db, hr_error *err)
 {
 	/* Alembic's exact DDL, so either tool recognises the other's table. */

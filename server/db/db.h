@@ -129,6 +129,21 @@ void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 void hr_db_get_stop(hr_db *db, int (**should_stop)(void *ud, hr_error *err),
 		    void **ud);
 
+/*
+ * SQLite: copy db's database, consistently, into the file at path (which
+ * must exist, empty: the caller creates it with the permissions it
+ * wants) with the online backup API, a few thousand pages at a time.
+ * Other connections keep reading meanwhile; a write by another
+ * connection restarts the copy. hr_db_set_stop's question is asked
+ * between steps. hr_db_restore does the reverse: db's database becomes
+ * the file's content (outside a transaction; it takes the write lock).
+ * -HR_UNIMPLEMENTED on PostgreSQL (pg_dump and PITR are the tools).
+ */
+int hr_db_backup(hr_db *db, const char *path, hr_error *err);
+int hr_db_restore(hr_db *db, const char *path, hr_error *err);
+/* Whether db's backend has hr_db_backup/hr_db_restore. */
+int hr_db_can_backup(const hr_db *db);
+
 /* Create alembic_version and the history table when missing. */
 int hr_db_ensure_tables(hr_db *db, hr_error *err);
 

@@ -52,6 +52,25 @@ struct hr_models *hr_method_need_models(hr_call *call);
 void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 		      hr_direction dir);
 
+/* Worker thread: send the job's client a MigrationEvent NOTE (a line
+ * hrctl prints as it is) — printf-style. */
+void hr_migrate_note(hr_job *job, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Worker thread, with the schema lock held: run plan (built from the
+ * version rows `rows`) as a rehearsal, reporting its steps through
+ * hooks, and leave the database as it was (rehearse.c). SQLite: on a
+ * temporary copy taken with the backup API (one transaction for the
+ * whole plan with single); PostgreSQL: every step in one transaction,
+ * rolled back. 0 when every step worked (a NOTE says so, with the
+ * time), else err.
+ */
+struct hr_runner_hooks;
+int hr_rehearse(hr_job *job, hr_db *db, const hr_plan *plan,
+		const hr_strlist *rows, const struct hr_runner_hooks *hooks,
+		int single, hr_error *err);
+
 /* Worker thread: take the schema lock (db.h) for job, waiting no longer
  * than its call's deadline and not after a cancel. */
 int hr_method_lock_schema(hr_job *job, hr_db *db, hr_error *err);

@@ -6,14 +6,20 @@
  * With single_transaction the whole plan runs in one transaction
  * (runner.h hr_runner_apply_whole): a failure leaves nothing of any step.
  *
+ * With rehearse the plan runs on a copy of the database (rehearse.c)
+ * and nothing changes. Otherwise, on SQLite, a backup is taken before
+ * the first step unless the request says no_backup (backups.h).
+ *
  * An upgrade first compares the applied migrations, as the map has them
  * now, with the checksums their upgrades recorded, and refuses while one
  * has changed (allow_changed overrides): Flyway's validate-on-migrate.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backups.h"
 #include "log.h"
 #include "methods.h"
 #include "runner.h"
@@ -22,6 +28,8 @@ typedef struct migrate_job {
 	hr_direction direction;
 	int allow_changed;
 	int single_transaction; /* the whole plan in one transaction */
+	int rehearse;           /* on a copy / rolled back: nothing changes */
+	int backup;             /* SQLite: a backup before the first step */
 	char *target;
 	size_t total;
 	hr_job *job;
@@ -68,6 +76,20 @@ static void emit_step(migrate_job *mj, Homerack__V1__MigrationEvent__Kind kind,
 		ev.n_to_revisions = m->n_down_revisions;
 	}
 	hr_job_emit(mj->job, &ev.base);
+}
+
+void hr_migrate_note(hr_job *job, const char *fmt, ...)
+{
+	Homerack__V1__MigrationEvent ev = HOMERACK__V1__MIGRATION_EVENT__INIT;
+	char text[HR_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	ev.kind = HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_NOTE;
+	ev.message = text;
+	hr_job_emit(job, &ev.base);
 }
 
 static int hook_should_stop(void *ud, hr_error *err)
@@ -257,6 +279,34 @@ static void migrate_work(hr_job *job)
 	ev.direction = (char *)hr_direction_name(mj->direction);
 	ev.total = (uint32_t)plan.n_steps;
 	hr_job_emit(job, &ev.base);
+	if (mj->rehearse) {
+		rc = hr_rehearse(job, db, &plan, &rows, &hooks,
+				 mj->single_transaction, &err);
+		hr_versions_describe(&rows, where, sizeof where);
+		if (rc < 0)
+			hr_error_set(&job->result, err.code,
+				     "rehearsal: %s; the database was not "
+				     "changed (it is at %s)",
+				     err.msg, where);
+		goto out;
+	}
+	if (mj->backup && plan.n_steps > 0 && hr_db_can_backup(db)) {
+		char *made = NULL;
+
+		if (hr_backups_take(db, job->server->url.sqlite_path, &rows,
+				    job->server->cfg.keep_backups, &made,
+				    &err) < 0) {
+			hr_versions_describe(&rows, where, sizeof where);
+			hr_error_set(&job->result, err.code,
+				     "%s; nothing was changed (database is at "
+				     "%s; --no-backup goes without)",
+				     err.msg, where);
+			goto out;
+		}
+		hr_log(HR_LOG_INFO, "backed up the database to %s", made);
+		hr_migrate_note(job, "Backed up the database to %s", made);
+		free(made);
+	}
 	if (mj->single_transaction) {
 		rc = hr_runner_apply_whole(db, &plan, &rows, &hooks,
 					   (int64_t)job->peer_uid, 1, &err);
@@ -285,6 +335,17 @@ out:
 	hr_strlist_free(&rows);
 }
 
+/* Loop thread: whether a schema change runs or waits for the writer. */
+static int schema_change_pending(const hr_server *server)
+{
+	if (server->running != NULL && server->running->changes_schema)
+		return 1;
+	for (const hr_job *j = server->queue; j != NULL; j = j->next)
+		if (j->changes_schema)
+			return 1;
+	return 0;
+}
+
 void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 		      hr_direction dir)
 {
@@ -300,6 +361,14 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 			       dir == HR_UPGRADE ? "head" : "-1");
 		return;
 	}
+	/* A rehearsal of a plan another schema change is about to make
+	 * stale tells nothing: refused, not queued behind it. */
+	if (req->rehearse && schema_change_pending(call->server)) {
+		hr_call_finish(call, HR_FAILED_PRECONDITION,
+			       "rehearse: a schema change is in progress; "
+			       "rehearse once it has finished");
+		return;
+	}
 	mj = calloc(1, sizeof *mj);
 	if (mj == NULL || (mj->target = strdup(target)) == NULL) {
 		free(mj);
@@ -309,5 +378,7 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 	mj->direction = dir;
 	mj->allow_changed = req->allow_changed;
 	mj->single_transaction = req->single_transaction;
+	mj->rehearse = req->rehearse;
+	mj->backup = !req->no_backup;
 	hr_writer_run(call, migrate_work, mj, migrate_job_free);
 }
