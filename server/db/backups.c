@@ -16,7 +16,7 @@
 
 #define SUFFIX ".backup"
 /* ".YYYYmmddTHHMMSS.mmmZ." after the database's name */
-#define STAMP_LEN 21
+#define STAMP_LEN 22
 /* Longest revision part: several long heads are cut to the first. */
 #define REVS_MAX 100
 
@@ -56,7 +56,7 @@ static int is_backup_name(const char *name, const char *db_base)
 	st = name + b;
 	/* .YYYYmmddTHHMMSS.mmmZ. */
 	for (int i = 0; i < STAMP_LEN; i++) {
-		char c = st[i], want = "._________T______.___Z."[i];
+		char c = st[i], want = ".________T______.___Z."[i];
 
 		if (want == '_' ? (c < '0' || c > '9') : c != want)
 			return 0;

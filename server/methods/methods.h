@@ -19,6 +19,7 @@ extern const hr_method hr_method_merge;
 extern const hr_method hr_method_models;
 extern const hr_method hr_method_check;
 extern const hr_method hr_method_test;
+extern const hr_method hr_method_restore;
 
 /*
  * Describe migration m of map in r (initialised by the caller). r's

@@ -10,6 +10,7 @@ static const hr_method *const methods[] = {
 	&hr_method_revision,  &hr_method_merge,   &hr_method_models,
 	&hr_method_check,
 	&hr_method_test,
+	&hr_method_restore,
 };
 
 const hr_method *hr_method_find(const char *path)
