@@ -688,6 +688,13 @@ static int sqlite_backup(hr_db *db, const char *path, hr_error *err)
 	if (rc == 0)
 		rc = copy_database((sqlite_db *)db, dest, conn_of(db),
 				   "backup", err);
+	/* The copy says WAL, as its source did: opening it would leave
+	 * -wal and -shm files beside it. A rollback-journal file is one
+	 * file (restoring it into a WAL database keeps that one WAL). */
+	if (rc == 0 && sqlite3_exec(dest, "PRAGMA journal_mode = DELETE",
+				    NULL, NULL, NULL) != SQLITE_OK)
+		rc = hr_error_set(err, code_for(sqlite3_errcode(dest)),
+				  "backup: %s", sqlite3_errmsg(dest));
 	sqlite3_close(dest);
 	return rc;
 }

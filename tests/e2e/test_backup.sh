@@ -97,4 +97,5 @@ expect_eq "$(db_versions)" "$N" "nothing was restored"
 hr current
 expect_rc 0 "hrd keeps serving"
 
+expect_eq "$(ls "$TMP" | grep -cE "backup-(wal|shm)$")" "0" "no WAL files beside the backups"
 finish
