@@ -108,7 +108,7 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		  int argc, char **argv)
 {
 	int quiet = 0, sql = 0, allow_changed = 0, single = 0, n_pos, rc;
-	int rehearse = 0, no_backup = 0;
+	int rehearse = 0, no_backup = 0, from_history = 0, yes = 0;
 	int upgrade = strcmp(cmd->name, "upgrade") == 0;
 	const char *timeout = NULL, *target = NULL;
 	const hrctl_flag flags[] = {
@@ -119,6 +119,8 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		{"single-transaction", 0, &single, NULL},
 		{"rehearse", 0, &rehearse, NULL},
 		{"no-backup", 0, &no_backup, NULL},
+		{"from-history", 0, &from_history, NULL},
+		{"yes", 0, &yes, NULL},
 		{0},
 	};
 	Homerack__V1__MigrateRequest req = HOMERACK__V1__MIGRATE_REQUEST__INIT;
@@ -144,6 +146,22 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		fprintf(stderr, "hrctl: %s: --single-transaction is for "
 				"upgrade\n",
 			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (from_history && upgrade) {
+		fprintf(stderr, "hrctl: %s: --from-history is for downgrade\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (yes && !from_history) {
+		fprintf(stderr, "hrctl: %s: --yes confirms --from-history\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (from_history && (sql || rehearse)) {
+		fprintf(stderr, "hrctl: %s: --from-history runs recorded SQL "
+				"on the database; it does not go with --%s\n",
+			cmd->name, sql ? "sql" : "rehearse");
 		return HRCTL_EXIT_USAGE;
 	}
 	if ((single || rehearse || no_backup) && sql) {
@@ -189,6 +207,8 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	req.single_transaction = single;
 	req.rehearse = rehearse;
 	req.no_backup = no_backup;
+	req.from_history = from_history;
+	req.confirm = yes;
 	ps.tty = isatty(STDOUT_FILENO);
 	rc = hr_client_call(ctx->client, method, &req.base,
 			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);

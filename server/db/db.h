@@ -165,10 +165,26 @@ typedef struct hr_history_entry {
 	const char *message;
 	int64_t duration_us;
 	int64_t peer_uid; /* -1 when unknown */
+	/* An upgrade's way back for the dialect it ran on (runner.h
+	 * hr_runner_recorded_downgrade), so a database ahead of its files
+	 * can still go down; NULL for none. Not written by offline scripts,
+	 * which may run against a history table from before the column. */
+	const char *downgrade_sql;
 } hr_history_entry;
 
 int hr_db_history_append(hr_db *db, const hr_history_entry *e,
 			 hr_error *err);
+
+/*
+ * The latest upgrade of revision recorded in the history table with its
+ * downgrade SQL: *sql gets that SQL, *from and *to the version rows
+ * before and after it (space-separated), *applied_at when (free them
+ * all). -HR_NOT_FOUND when there is none (never upgraded by an hrd that
+ * records it: applied by Alembic, stamped, or by an older hrd).
+ */
+int hr_db_history_downgrade(hr_db *db, const char *revision, char **sql,
+			    char **from, char **to, char **applied_at,
+			    hr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Generic reads and scratch databases (the schema differ's)           */

@@ -739,5 +739,6 @@ const hr_db_ops hr_db_sqlite_ops = {
 		"message TEXT, "
 		"applied_at VARCHAR(32) NOT NULL, "
 		"duration_ms REAL NOT NULL, "
-		"peer_uid INTEGER)",
+		"peer_uid INTEGER, "
+		"downgrade_sql TEXT)",
 };

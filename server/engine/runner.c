@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "histdown.h"
 #include "log.h"
 
 static int64_t now_us(void)
@@ -155,7 +156,7 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 		     hr_error *err)
 {
 	const hr_migration *m = s->migration;
-	char *from = NULL, *to = NULL;
+	char *from = NULL, *to = NULL, *down = NULL;
 	int rc = 0;
 
 	*after = (hr_strlist){0};
@@ -176,6 +177,9 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 		from = hr_strlist_join(versions);
 		to = hr_strlist_join(after);
 	}
+	if (rc == 0 && s->direction == HR_UPGRADE &&
+	    (down = hr_histdown_record(m, hr_db_dialect(db))) == NULL)
+		rc = -1;
 	if (rc < 0 || from == NULL || to == NULL) {
 		rc = hr_error_set(err, HR_INTERNAL, "out of memory");
 	} else {
@@ -189,11 +193,13 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 			.message = m->message,
 			.duration_us = *duration_us,
 			.peer_uid = peer_uid,
+			.downgrade_sql = down,
 		};
 		rc = hr_db_history_append(db, &e, err);
 	}
 	free(from);
 	free(to);
+	free(down);
 	if (rc < 0)
 		hr_strlist_free(after);
 	return rc;

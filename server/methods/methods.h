@@ -72,6 +72,20 @@ int hr_rehearse(hr_job *job, hr_db *db, const hr_plan *plan,
 		const hr_strlist *rows, const struct hr_runner_hooks *hooks,
 		int single, hr_error *err);
 
+/*
+ * Worker thread, with the schema lock held (fromhistory.c): go down
+ * from the version rows no migration file knows with the downgrade SQL
+ * the history table recorded, toward target ("-N": N steps; any other
+ * target: until every row is known). The SQL is sent as NOTE events
+ * first; without confirm nothing runs and the call fails saying how to
+ * confirm. `rows` follows the committed steps (*done of them). *left
+ * is what an ordinary downgrade still has to do: for "-N", the steps
+ * left (0: none); SIZE_MAX for any other target (plan to it).
+ */
+int hr_from_history(hr_job *job, hr_db *db, hr_strlist *rows,
+		    const char *target, int confirm, size_t *left,
+		    size_t *done, hr_error *err);
+
 /* Worker thread: take the schema lock (db.h) for job, waiting no longer
  * than its call's deadline and not after a cancel. */
 int hr_method_lock_schema(hr_job *job, hr_db *db, hr_error *err);

@@ -15,6 +15,7 @@
  * has changed (allow_changed overrides): Flyway's validate-on-migrate.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ typedef struct migrate_job {
 	int single_transaction; /* the whole plan in one transaction */
 	int rehearse;           /* on a copy / rolled back: nothing changes */
 	int backup;             /* SQLite: a backup before the first step */
+	int from_history;       /* unknown rows go down by recorded SQL */
+	int confirm;            /* ... and that SQL may run */
 	char *target;
 	size_t total;
 	hr_job *job;
@@ -229,6 +232,38 @@ static int check_unchanged(const hr_revmap *map, hr_db *db,
 	return rc;
 }
 
+/* Worker thread: a backup before the first step (backups.h), said in a
+ * NOTE; on failure err says nothing was changed. */
+static int take_backup(hr_job *job, hr_db *db, const hr_strlist *rows,
+		       hr_error *err)
+{
+	char *made = NULL, where[512];
+
+	if (hr_backups_take(db, job->server->url.sqlite_path, rows,
+			    job->server->cfg.keep_backups, &made, err) < 0) {
+		hr_error why = *err;
+
+		hr_versions_describe(rows, where, sizeof where);
+		return hr_error_set(err, why.code,
+				    "%s; nothing was changed (database is at "
+				    "%s; --no-backup goes without)",
+				    why.msg, where);
+	}
+	hr_log(HR_LOG_INFO, "backed up the database to %s", made);
+	hr_migrate_note(job, "Backed up the database to %s", made);
+	free(made);
+	return 0;
+}
+
+/* The first of rows that map has no migration for, or NULL. */
+static const char *first_unknown(const hr_revmap *map, const hr_strlist *rows)
+{
+	for (size_t i = 0; i < rows->n; i++)
+		if (hr_revmap_get(map, rows->items[i]) == NULL)
+			return rows->items[i];
+	return NULL;
+}
+
 /* Worker thread. */
 static void migrate_work(hr_job *job)
 {
@@ -243,7 +278,8 @@ static void migrate_work(hr_job *job)
 	};
 	hr_strlist rows = {0};
 	hr_plan plan = {0};
-	char where[512];
+	const char *ahead, *target = mj->target;
+	char where[512], rest[32];
 	size_t done = 0;
 	hr_error err;
 	int rc;
@@ -263,10 +299,46 @@ static void migrate_work(hr_job *job)
 	rc = hr_db_read_versions(db, &rows, &err);
 	if (rc == 0 && mj->direction == HR_UPGRADE && !mj->allow_changed)
 		rc = check_unchanged(job->map, db, &rows, &err);
+	if (rc == 0 && mj->from_history) {
+		size_t left = 0;
+
+		/* One backup before the first step, recorded SQL or not. */
+		if (mj->confirm && mj->backup && hr_db_can_backup(db) &&
+		    first_unknown(job->map, &rows) != NULL) {
+			if ((rc = take_backup(job, db, &rows, &err)) < 0)
+				goto failed_before;
+			mj->backup = 0;
+		}
+		rc = hr_from_history(job, db, &rows, mj->target, mj->confirm,
+				     &left, &done, &err);
+		if (rc < 0) {
+			hr_method_where(db, &rows, where, sizeof where);
+			hr_error_set(&job->result, err.code,
+				     "%s; database is at %s", err.msg, where);
+			goto out;
+		}
+		hr_job_publish_rows(job, &rows);
+		if (left == 0)
+			goto out;
+		if (left != SIZE_MAX) {
+			snprintf(rest, sizeof rest, "-%zu", left);
+			target = rest;
+		}
+	}
 	if (rc == 0)
 		rc = hr_plan_build(job->map, mj->direction,
 				   (const char *const *)rows.items, rows.n,
-				   mj->target, &plan, &err);
+				   target, &plan, &err);
+	if (rc < 0 && mj->direction == HR_DOWNGRADE && !mj->from_history &&
+	    (ahead = first_unknown(job->map, &rows)) != NULL) {
+		hr_error why = err;
+
+		hr_error_set(&err, why.code,
+			     "%s; hrctl downgrade --from-history TARGET shows "
+			     "the downgrade SQL recorded when %s was applied",
+			     why.msg, ahead);
+	}
+failed_before:
 	if (rc < 0) {
 		job->result = err;
 		goto out;
@@ -290,22 +362,10 @@ static void migrate_work(hr_job *job)
 				     err.msg, where);
 		goto out;
 	}
-	if (mj->backup && plan.n_steps > 0 && hr_db_can_backup(db)) {
-		char *made = NULL;
-
-		if (hr_backups_take(db, job->server->url.sqlite_path, &rows,
-				    job->server->cfg.keep_backups, &made,
-				    &err) < 0) {
-			hr_versions_describe(&rows, where, sizeof where);
-			hr_error_set(&job->result, err.code,
-				     "%s; nothing was changed (database is at "
-				     "%s; --no-backup goes without)",
-				     err.msg, where);
-			goto out;
-		}
-		hr_log(HR_LOG_INFO, "backed up the database to %s", made);
-		hr_migrate_note(job, "Backed up the database to %s", made);
-		free(made);
+	if (mj->backup && plan.n_steps > 0 && hr_db_can_backup(db) &&
+	    take_backup(job, db, &rows, &err) < 0) {
+		job->result = err;
+		goto out;
 	}
 	if (mj->single_transaction) {
 		rc = hr_runner_apply_whole(db, &plan, &rows, &hooks,
@@ -380,5 +440,7 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 	mj->single_transaction = req->single_transaction;
 	mj->rehearse = req->rehearse;
 	mj->backup = !req->no_backup;
+	mj->from_history = req->from_history;
+	mj->confirm = req->confirm;
 	hr_writer_run(call, migrate_work, mj, migrate_job_free);
 }
