@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 static void history_reply(hr_call *call, void *ud, int rc,
 			  const hr_strlist *rows, const hr_error *err)
@@ -62,7 +63,7 @@ static void history_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_history = {
-	.path = "/homerack.v1.Schema/History",
+	.path = HR_RPC_HISTORY,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__history_request__descriptor,
 	.start = history_start,
