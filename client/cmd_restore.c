@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static int restore_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
@@ -33,7 +34,7 @@ static int restore_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc;
 	req.backup = (char *)(backup ? backup : "");
 	req.list = list;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Restore",
+	if (hr_client_unary(ctx->client, HR_RPC_RESTORE,
 			    &req.base, &homerack__v1__restore_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("restore", &err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static void print_json(const Homerack__V1__TestReply *r)
 {
@@ -66,7 +67,7 @@ static int test_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc;
 	req.range = (char *)(range ? range : "");
 	req.dev_database = (char *)(dev ? dev : "");
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Test", &req.base,
+	if (hr_client_unary(ctx->client, HR_RPC_TEST, &req.base,
 			    &homerack__v1__test_reply__descriptor, 0,
 			    (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("test", &err);

@@ -16,6 +16,7 @@
 #include "backups.h"
 #include "log.h"
 #include "methods.h"
+#include "rpcnames.h"
 
 typedef struct restore_job {
 	char *given; /* "" for the newest */
@@ -143,7 +144,7 @@ static void restore_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_restore = {
-	.path = "/homerack.v1.Schema/Restore",
+	.path = HR_RPC_RESTORE,
 	.kind = HR_UNARY,
 	.mutating = 1,
 	.request_type = &homerack__v1__restore_request__descriptor,

@@ -14,6 +14,7 @@
 
 #include "methods.h"
 #include "roundtrip.h"
+#include "rpcnames.h"
 
 typedef struct test_row {
 	const char *dialect; /* static */
@@ -188,7 +189,7 @@ static void test_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_test = {
-	.path = "/homerack.v1.Schema/Test",
+	.path = HR_RPC_TEST,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__test_request__descriptor,
 	.start = test_start,
