@@ -70,6 +70,12 @@ static int is_backup_name(const char *name, const char *db_base)
 	return 1;
 }
 
+int hr_backups_possible(const hr_db *db, const char *db_path)
+{
+	return hr_db_can_backup(db) && db_path != NULL && db_path[0] != '\0' &&
+	       strcmp(db_path, ":memory:") != 0;
+}
+
 const char *hr_backups_revisions(const char *path, size_t *len)
 {
 	const char *base = strrchr(path, '/');

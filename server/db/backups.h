@@ -21,6 +21,10 @@
 #include "db.h"
 #include "strlist.h"
 
+/* Whether db (whose file is db_path) can be copied into files beside
+ * it: a SQLite database in a file (not ":memory:"). */
+int hr_backups_possible(const hr_db *db, const char *db_path);
+
 /*
  * Copy db (whose file is db_path, at version rows `rows`) into a new
  * backup file beside it (mode 0600, never overwriting), then delete the

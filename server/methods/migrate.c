@@ -303,7 +303,8 @@ static void migrate_work(hr_job *job)
 		size_t left = 0;
 
 		/* One backup before the first step, recorded SQL or not. */
-		if (mj->confirm && mj->backup && hr_db_can_backup(db) &&
+		if (mj->confirm && mj->backup &&
+		    hr_backups_possible(db, job->server->url.sqlite_path) &&
 		    first_unknown(job->map, &rows) != NULL) {
 			if ((rc = take_backup(job, db, &rows, &err)) < 0)
 				goto failed_before;
@@ -362,7 +363,8 @@ failed_before:
 				     err.msg, where);
 		goto out;
 	}
-	if (mj->backup && plan.n_steps > 0 && hr_db_can_backup(db) &&
+	if (mj->backup && plan.n_steps > 0 &&
+	    hr_backups_possible(db, job->server->url.sqlite_path) &&
 	    take_backup(job, db, &rows, &err) < 0) {
 		job->result = err;
 		goto out;

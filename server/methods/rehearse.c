@@ -6,8 +6,8 @@
  * SQLite: a temporary copy beside the database, taken with the online
  * backup API (readers of the real database never wait for it), is
  * migrated exactly as the real one would be, then deleted.
- * PostgreSQL: every step inside one transaction on the writer's
- * connection, rolled back at the end (under the schema lock, like a
+ * PostgreSQL (and an in-memory SQLite database): every step inside one
+ * transaction on the writer's connection, rolled back at the end (under the schema lock, like a
  * real upgrade); a `transactional: false` migration cannot be rehearsed
  * that way and is refused, naming it.
  *
@@ -86,7 +86,7 @@ int hr_rehearse(hr_job *job, hr_db *db, const hr_plan *plan,
 
 	if (plan->n_steps == 0)
 		return 0;
-	if (hr_db_can_backup(db)) {
+	if (hr_backups_possible(db, job->server->url.sqlite_path)) {
 		rc = on_copy(job, db, plan, rows, hooks, single, err);
 	} else {
 		for (size_t i = 0; i < rows->n && rc == 0; i++)
@@ -94,7 +94,7 @@ int hr_rehearse(hr_job *job, hr_db *db, const hr_plan *plan,
 				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 						  "out of memory");
 		if (rc == 0 &&
-		    (rc = hr_runner_check_whole(plan, "on PostgreSQL",
+		    (rc = hr_runner_check_whole(plan, "without a copy",
 						err)) == 0) {
 			hr_migrate_note(job, "Rehearsing in one transaction, "
 					     "rolled back at the end");

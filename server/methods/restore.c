@@ -78,12 +78,13 @@ static void restore_work(hr_job *job)
 	hr_error err;
 	int rc;
 
-	if (!hr_db_can_backup(db)) {
+	if (!hr_backups_possible(db, db_path)) {
 		hr_error_set(&job->result, HR_UNIMPLEMENTED,
-			     "restore: hrd keeps no backups of %s databases; "
-			     "use pg_dump/pg_restore or point-in-time "
-			     "recovery (docs/operations.md)",
-			     hr_db_dialect(db));
+			     "restore: hrd keeps no backups of %s; use "
+			     "pg_dump/pg_restore or point-in-time recovery "
+			     "for PostgreSQL (docs/operations.md)",
+			     hr_db_can_backup(db) ? "in-memory databases"
+						  : "PostgreSQL databases");
 		return;
 	}
 	if (rj->list) {
