@@ -333,6 +333,9 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "hrd: %s\n", err.msg);
 		hr_server_free(&server);
+		/* Best effort: a start that failed half-way may leave handles
+		 * open, and hrd exits 1 anyway. */
+		uv_loop_close(uv_default_loop());
 	}
 	return rc < 0 ? 1 : 0;
 }

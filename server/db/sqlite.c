@@ -712,6 +712,7 @@ static int sqlite_restore(hr_db *db, const char *path, hr_error *err)
 }
 
 const hr_db_ops hr_db_sqlite_ops = {
+	.kind = HR_DB_SQLITE,
 	.dialect = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,
