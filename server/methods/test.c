@@ -81,14 +81,10 @@ static int run_dialect(test_job *tj, const hr_revmap *map,
 		       const hr_dburl *url, hr_error *err)
 {
 	size_t failed = 0;
-	int rc;
 
 	tj->dialect = url->kind == HR_DB_SQLITE ? "sqlite" : "postgresql";
-	rc = hr_roundtrip_run(map, url, tj->range, keep_result, tj, &failed,
-			      err);
-	if (rc == -HR_RESOURCE_EXHAUSTED && err->msg[0] == '\0')
-		hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
-	return rc;
+	return hr_roundtrip_run(map, url, tj->range, keep_result, tj, &failed,
+				err);
 }
 
 /* Worker thread. */

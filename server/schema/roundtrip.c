@@ -193,8 +193,9 @@ int hr_roundtrip_run(const hr_revmap *map, const hr_dburl *url,
 		} else {
 			continue;
 		}
-		if (rc == 0)
-			rc = each(ud, &r);
+		if (rc == 0 && (rc = each(ud, &r)) < 0)
+			hr_error_set(err, (hr_code)-rc,
+				     "out of memory keeping the results");
 		hr_strlist_free(&r.differences);
 		if (rc == 0 && !r.ok) {
 			*n_failed = 1;

@@ -33,8 +33,8 @@ typedef struct hr_roundtrip_result {
 	hr_strlist differences;
 } hr_roundtrip_result;
 
-/* Told each tested revision's result, in order; a negative return
- * stops the run and is returned. */
+/* Told each tested revision's result, in order; a negative hr_code
+ * (only when out of memory) stops the run and is returned. */
 typedef int (*hr_roundtrip_fn)(void *ud, const hr_roundtrip_result *r);
 
 /*
