@@ -9,6 +9,7 @@ packages=(
 	libsqlite3-dev sqlite3 libpq-dev libssl-dev libcmocka-dev
 	postgresql                      # a real server for the PostgreSQL tests
 	python3-alembic                 # the cross-check with Alembic itself
+	python3-psycopg2                # Alembic itself on PostgreSQL (contrib/ tests)
 	clang libclang-rt-14-dev        # libFuzzer targets
 )
 
