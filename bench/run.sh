@@ -447,6 +447,29 @@ if pg_setup; then
 fi
 if [ -n "$pg_note" ]; then echo "skipping PostgreSQL: $pg_note" >&2; fi
 
+step "gRPC: Current over HTTP/2 (python3-grpcio) beside the native framing"
+# The target's figures: C clients of both protocols on one hrd (hrbench
+# grpc: libnghttp2; latency: libhrclient). Then one Python process
+# measures both protocols (the same protobuf stubs, generated here): what
+# a grpcio user sees, most of it grpcio's own cost.
+grpc_note=""
+mkdir -p "$work/stubs"
+if protoc -I "$root/proto" --python_out="$work/stubs" --grpc_out="$work/stubs" \
+	--plugin=protoc-gen-grpc="$(command -v grpc_python_plugin)" homerack.proto &&
+	start_hrd grpc "sqlite:///$work/grpc.db" "$root/migrations"; then
+	"$HRCTL" --socket "$work/grpc.sock" upgrade head >/dev/null
+	bench grpc --name grpc.c.cur --socket "$work/grpc.sock" \
+		--runs $LAT_RUNS --iters $LAT_ITERS
+	bench latency --name grpc.native.cur --socket "$work/grpc.sock" \
+		--runs $LAT_RUNS --iters $LAT_ITERS
+	HRBENCH=/usr/bin/python3 bench "$root/bench/grpc_latency.py" \
+		"$work/grpc.sock" "$work/stubs" "$LAT_RUNS" "$((LAT_ITERS / 4))" 16
+	stop_hrd grpc
+else
+	grpc_note="no gRPC figures: protoc, grpc_python_plugin or hrd failed"
+	echo "skipping gRPC: $grpc_note" >&2
+fi
+
 # --- safety (issue 14): one transaction for the whole plan; backups ------
 #
 # single_tx DIALECT N ROUNDS: `hrctl upgrade head --single-transaction`
@@ -665,6 +688,18 @@ row "hrd with 1000 migration files loaded, at start (anonymous $(fmt "${P50[mem.
 row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}" KiB), anonymous $(fmt "${P50[mem.m1000.after.anon]}" KiB))" "—" \
 	"$(fmt "${P50[mem.m1000.after.rss]}" KiB)" "" "" "—"
 
+if [ -z "$grpc_note" ]; then
+	row "\`Current\` over gRPC, C client (libnghttp2), one client, unpinned" \
+		"p50 ≤ 2× native" "$(pair grpc.c.cur)" \
+		"native (libhrclient), same hrd $(pair grpc.native.cur)" \
+		"$(ratio "${P50[grpc.c.cur]}" "${P50[grpc.native.cur]}")" \
+		"$(verdict "${P50[grpc.c.cur]}" "<=" "$(awk -v x="${P50[grpc.native.cur]}" 'BEGIN{print 2*x}')")"
+	row "\`Current\` over gRPC, python3-grpcio, one client, unpinned" \
+		"—" "$(pair grpc.py.cur)" "native framing from Python $(pair native.py.cur)" \
+		"$(ratio "${P50[grpc.py.cur]}" "${P50[native.py.cur]}")" "—"
+	row "\`Current\` over gRPC, 16 channels (a thread each, one Python process)" \
+		"—" "$(fmt "${P50[grpc.py.c16]}" calls/s)" "native, C, 16 conns $(fmt "${P50[cur.c16.d1]}" calls/s)" "" "—"
+fi
 # Safety (issue 14): --single-transaction against the per-migration
 # floor, and the backup before an upgrade against sqlite3 .backup.
 stx_row() { # DIALECT LABEL FLOOR

@@ -122,6 +122,7 @@ static void drop_credit(hr_strlist *revs, hr_strlist *sums, size_t i)
 	sums->items[i] = sums->items[--sums->n];
 }
 
+/* The index of s in l; l->n when it is not there. */
 static size_t find(const hr_strlist *l, const char *s)
 {
 	size_t i;

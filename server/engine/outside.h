@@ -28,6 +28,9 @@
  * to_revisions (none: base) and, when they differ, append an "outside"
  * row saying so; one transaction of its own, so it is called with no
  * transaction open, before the caller reads the rows it plans with.
+ * Call it under the schema lock (hr_db_lock): on PostgreSQL its two
+ * reads are separate snapshots, and another host's change committed
+ * between them would be recorded as an outside one.
  * *noticed (may be NULL) says whether a row was written. A database
  * with neither version rows nor history is left untouched.
  */

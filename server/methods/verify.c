@@ -188,11 +188,17 @@ static void verify_work(hr_job *job)
 	hr_error err;
 	int rc;
 
-	rc = hr_outside_notice(db, NULL, &err);
+	/* Under the schema lock, as upgrade and stamp notice: another
+	 * host's upgrade landing between the notice's reads would look
+	 * like an outside change (hr_outside_notice). */
+	rc = hr_method_lock_schema(job, db, &err);
+	if (rc == 0)
+		rc = hr_outside_notice(db, NULL, &err);
 	if (rc == 0)
 		rc = hr_db_read_versions(db, &rows, &err);
 	if (rc == 0)
 		rc = hr_outside_credits(db, map, &revs, &sums, &err);
+	hr_db_unlock(db);
 	if (rc == 0)
 		rc = hr_revmap_scan_dir(job->server->cfg.migrations_dir,
 					scan_one, &d, &err);
