@@ -470,6 +470,67 @@ else
 	echo "skipping gRPC: $grpc_note" >&2
 fi
 
+# --- safety (issue 14): one transaction for the whole plan; backups ------
+#
+# single_tx DIALECT N ROUNDS: `hrctl upgrade head --single-transaction`
+# over the N migrations migrate() generated, interleaved with the floor
+# migrate() measured: the same SQL through the sqlite3/psql client, one
+# transaction per migration (on its own floor database). No backup is
+# taken (--no-backup): this compares the transactions.
+single_tx() {
+	local dialect=$1 n=$2 rounds=$3
+	local d=$work/$dialect$n name=stx$dialect$n url
+	local -a up down
+	if [ "$dialect" = sqlite ]; then
+		url="sqlite:///$d/stx.db"
+		up=(sqlite3 -bail "$d/floor.db" ".read $d/up.sql")
+		down=(sqlite3 -bail "$d/floor.db" ".read $d/down.sql")
+	else
+		pq -d postgres -c "CREATE DATABASE stx$n"
+		url=$(pg_url "stx$n")
+		up=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/up.sql")
+		down=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/down.sql")
+	fi
+	start_hrd "$name" "$url" "$d/migrations" ||
+		{ cat "$work/$name.log" >&2; exit 1; }
+	bench spawn --names "stx.up.$dialect.$n,stx.down.$dialect.$n,stx.floor.up.$dialect.$n,stx.floor.down.$dialect.$n" \
+		--runs "$rounds" --warmup 0 -- \
+		"$HRCTL" --socket "$work/$name.sock" upgrade head --single-transaction --no-backup ::: \
+		"$HRCTL" --socket "$work/$name.sock" downgrade base --no-backup ::: \
+		"${up[@]}" ::: "${down[@]}"
+	stop_hrd "$name"
+}
+
+step "upgrade --single-transaction of 1000 migrations vs the per-migration floor"
+single_tx sqlite 1000 "$MIG_ROUNDS_1000"
+if [ -n "${P50[up.pghrd.1000]:-}" ]; then
+	single_tx postgresql 1000 "$MIG_ROUNDS_1000"
+fi
+
+# The backup an upgrade takes on SQLite, on a 100 MiB database: the same
+# upgrade (the initial migration) with and without it, interleaved with
+# `sqlite3 DB ".backup COPY"` of the same file. Its cost is the
+# difference of the two upgrades.
+step "backup before an upgrade of a 100 MiB SQLite database vs sqlite3 .backup"
+bk=$work/backup
+mkdir -p "$bk"
+sqlite3 "$bk/big.db" "PRAGMA journal_mode = WAL" \
+	"CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)" \
+	"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 25600)
+	 INSERT INTO blobs (data) SELECT randomblob(4096) FROM c" >/dev/null
+start_hrd backup "sqlite:///$bk/big.db" "$root/migrations" --keep-backups 1 ||
+	{ cat "$work/backup.log" >&2; exit 1; }
+BK_MIB=$(($(stat -c %s "$bk/big.db") / 1048576))
+bench spawn --names "bk.up.backup,bk.down.a,bk.up.plain,bk.down.b,bk.sqlite3" \
+	--runs "$MIG_ROUNDS_100" --warmup 1 -- \
+	"$HRCTL" --socket "$work/backup.sock" upgrade head ::: \
+	"$HRCTL" --socket "$work/backup.sock" downgrade base --no-backup ::: \
+	"$HRCTL" --socket "$work/backup.sock" upgrade head --no-backup ::: \
+	"$HRCTL" --socket "$work/backup.sock" downgrade base --no-backup ::: \
+	sqlite3 "$bk/big.db" ".backup $bk/copy.db"
+stop_hrd backup
+rm -rf "$bk"
+
 # --- the table -----------------------------------------------------------
 
 # fmt VALUE UNIT: a figure for people.
@@ -639,6 +700,27 @@ if [ -z "$grpc_note" ]; then
 	row "\`Current\` over gRPC, 16 channels (a thread each, one Python process)" \
 		"—" "$(fmt "${P50[grpc.py.c16]}" calls/s)" "native, C, 16 conns $(fmt "${P50[cur.c16.d1]}" calls/s)" "" "—"
 fi
+# Safety (issue 14): --single-transaction against the per-migration
+# floor, and the backup before an upgrade against sqlite3 .backup.
+stx_row() { # DIALECT LABEL FLOOR
+	local c=stx.up.$1.1000 f=stx.floor.up.$1.1000
+	if [ -z "${P50[$c]:-}" ]; then
+		row "\`upgrade head --single-transaction\`, 1000 migrations, $2" \
+			"≥ 5× faster than $3" "skipped: $pg_note" "" "" "—"
+		return
+	fi
+	row "\`upgrade head --single-transaction\`, 1000 migrations, $2 (no backup)" \
+		"≥ 5× faster than $3, one transaction per migration" "$(pair "$c")" \
+		"$3 $(pair "$f")" "$(ratio "${P50[$f]}" "${P50[$c]}") faster" \
+		"$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[$f]}" 'BEGIN{print x/5}')")"
+}
+stx_row sqlite SQLite sqlite3
+stx_row postgresql PostgreSQL psql
+bk_cost=$(awk -v a="${P50[bk.up.backup]}" -v b="${P50[bk.up.plain]}" 'BEGIN{print a-b}')
+row "backup before \`upgrade head\`, ${BK_MIB} MiB SQLite database (upgrade $(fmt "${P50[bk.up.backup]}" "${UNIT[bk.up.backup]}") with it, $(fmt "${P50[bk.up.plain]}" "${UNIT[bk.up.plain]}") without)" \
+	"≤ 1.5× sqlite3 .backup" "$(fmt "$bk_cost" "${UNIT[bk.up.backup]}")" \
+	"sqlite3 .backup $(pair bk.sqlite3)" "$(ratio "$bk_cost" "${P50[bk.sqlite3]}")" \
+	"$(verdict "$bk_cost" "<=" "$(awk -v x="${P50[bk.sqlite3]}" 'BEGIN{print 1.5*x}')")"
 
 {
 	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $built_from, $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"

@@ -10,11 +10,27 @@ static int downgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_downgrade = {
 	.name = "downgrade",
-	.args = "TARGET [-q] [-t SECONDS] | --sql START:END",
+	.args = "TARGET [-q] [-t SECONDS] [--rehearse] [--no-backup] "
+		"[--from-history [--yes]] | --sql START:END",
 	.summary = "Revert migrations down to TARGET (base, -1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
 		"  -t, --timeout SECONDS  give up (at a wait or between steps) after "
 		"this long\n"
+		"      --rehearse         run the downgrade on a copy of the "
+		"database and\n"
+		"                         report each step; the database is "
+		"not changed\n"
+		"      --no-backup        SQLite: no backup copy before the "
+		"first step\n"
+		"      --from-history     the database is ahead of the "
+		"migration files: go\n"
+		"                         down from revisions no file knows "
+		"with the\n"
+		"                         downgrade SQL recorded when they were "
+		"applied;\n"
+		"                         shows that SQL and stops, unless "
+		"--yes\n"
+		"      --yes              run the recorded SQL shown\n"
 		"      --sql              print the SQL from START down to END "
 		"instead of\n"
 		"                         running it; the database is not "

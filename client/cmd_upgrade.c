@@ -10,7 +10,8 @@ static int upgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 
 const hrctl_cmd hrctl_cmd_upgrade = {
 	.name = "upgrade",
-	.args = "TARGET [-q] [-t SECONDS] [--allow-changed] | --sql "
+	.args = "TARGET [-q] [-t SECONDS] [--allow-changed] "
+		"[--single-transaction] [--rehearse] [--no-backup] | --sql "
 		"[START:]END",
 	.summary = "Apply migrations up to TARGET (head, +1, an id, ...).",
 	.help = "  -q, --quiet            print errors only\n"
@@ -20,6 +21,25 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"applied migration\n"
 		"                         changed since it ran (see hrctl "
 		"verify)\n"
+		"      --single-transaction\n"
+		"                         run the whole plan in one "
+		"transaction: a failure\n"
+		"                         at any step leaves the database "
+		"where it started\n"
+		"                         (refused when a migration is "
+		"transactional: false)\n"
+		"      --rehearse         run the upgrade on a copy of the "
+		"database (SQLite:\n"
+		"                         a backup-API copy; PostgreSQL: one "
+		"transaction,\n"
+		"                         rolled back) and report each step; "
+		"the database\n"
+		"                         is not changed\n"
+		"      --no-backup        SQLite: no backup copy before the "
+		"first step (one\n"
+		"                         is kept beside the database by "
+		"default; see\n"
+		"                         hrctl restore)\n"
 		"      --sql              print the SQL instead of running it, "
 		"from START\n"
 		"                         (default base); the database is not "
@@ -28,6 +48,7 @@ const hrctl_cmd hrctl_cmd_upgrade = {
 		"change.\n"
 		"Ctrl-C stops after the migration in flight; the database "
 		"stays at a\n"
-		"consistent revision.\n",
+		"consistent revision (with --single-transaction: where it "
+		"started).\n",
 	.exec = upgrade_exec,
 };

@@ -15,6 +15,7 @@ static const hrctl_cmd *const commands[] = {
 	&hrctl_cmd_heads,     &hrctl_cmd_branches, &hrctl_cmd_show,
 	&hrctl_cmd_verify,    &hrctl_cmd_revision, &hrctl_cmd_merge,
 	&hrctl_cmd_models,    &hrctl_cmd_check,
+	&hrctl_cmd_test,      &hrctl_cmd_restore,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -47,6 +47,8 @@ extern const hrctl_cmd hrctl_cmd_heads;
 extern const hrctl_cmd hrctl_cmd_branches;
 extern const hrctl_cmd hrctl_cmd_show;
 extern const hrctl_cmd hrctl_cmd_verify;
+extern const hrctl_cmd hrctl_cmd_test;
+extern const hrctl_cmd hrctl_cmd_restore;
 extern const hrctl_cmd hrctl_cmd_revision;
 extern const hrctl_cmd hrctl_cmd_merge;
 extern const hrctl_cmd hrctl_cmd_models;

@@ -49,13 +49,13 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 	Homerack__V1__MigrationEvent *ev =
 		homerack__v1__migration_event__unpack(NULL, len, data);
 	static const char *const kinds[] = {"unspecified", "plan", "started",
-					    "finished"};
+					    "finished", "note"};
 
 	if (ev == NULL)
 		return 0; /* progress is informative; the status decides */
 	if (ps->json) {
 		printf("{\"event\": \"%s\", \"direction\": ",
-		       (unsigned)ev->kind < 4 ? kinds[ev->kind] : "unknown");
+		       (unsigned)ev->kind < 5 ? kinds[ev->kind] : "unknown");
 		hrctl_json_string(stdout, ev->direction);
 		printf(", \"revision\": ");
 		hrctl_json_string(stdout, ev->revision);
@@ -86,6 +86,12 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 			printf("\n");
 		}
 	} else if (!ps->quiet &&
+		   ev->kind == HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_NOTE) {
+		if (ps->line_open)
+			printf("\n");
+		ps->line_open = 0;
+		printf("%s\n", ev->message);
+	} else if (!ps->quiet &&
 		   ev->kind == HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_FINISHED) {
 		if (!ps->tty)
 			printf("  ");
@@ -101,7 +107,8 @@ static int print_event(void *ud, const uint8_t *data, size_t len)
 int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		  int argc, char **argv)
 {
-	int quiet = 0, sql = 0, allow_changed = 0, n_pos, rc;
+	int quiet = 0, sql = 0, allow_changed = 0, single = 0, n_pos, rc;
+	int rehearse = 0, no_backup = 0, from_history = 0, yes = 0;
 	int upgrade = strcmp(cmd->name, "upgrade") == 0;
 	const char *timeout = NULL, *target = NULL;
 	const hrctl_flag flags[] = {
@@ -109,6 +116,11 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 		{"timeout", 't', NULL, &timeout},
 		{"sql", 0, &sql, NULL},
 		{"allow-changed", 0, &allow_changed, NULL},
+		{"single-transaction", 0, &single, NULL},
+		{"rehearse", 0, &rehearse, NULL},
+		{"no-backup", 0, &no_backup, NULL},
+		{"from-history", 0, &from_history, NULL},
+		{"yes", 0, &yes, NULL},
 		{0},
 	};
 	Homerack__V1__MigrateRequest req = HOMERACK__V1__MIGRATE_REQUEST__INIT;
@@ -128,6 +140,36 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	if (allow_changed && !upgrade) {
 		fprintf(stderr, "hrctl: %s: --allow-changed is for upgrade\n",
 			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (single && !upgrade) {
+		fprintf(stderr, "hrctl: %s: --single-transaction is for "
+				"upgrade\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (from_history && upgrade) {
+		fprintf(stderr, "hrctl: %s: --from-history is for downgrade\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (yes && !from_history) {
+		fprintf(stderr, "hrctl: %s: --yes confirms --from-history\n",
+			cmd->name);
+		return HRCTL_EXIT_USAGE;
+	}
+	if (from_history && (sql || rehearse)) {
+		fprintf(stderr, "hrctl: %s: --from-history runs recorded SQL "
+				"on the database; it does not go with --%s\n",
+			cmd->name, sql ? "sql" : "rehearse");
+		return HRCTL_EXIT_USAGE;
+	}
+	if ((single || rehearse || no_backup) && sql) {
+		fprintf(stderr, "hrctl: %s: --sql prints the SQL; it does not "
+				"go with --%s\n",
+			cmd->name,
+			single ? "single-transaction"
+			       : rehearse ? "rehearse" : "no-backup");
 		return HRCTL_EXIT_USAGE;
 	}
 	if (strchr(target, ':') != NULL && !sql) {
@@ -162,6 +204,11 @@ int hrctl_migrate(hrctl_ctx *ctx, const hrctl_cmd *cmd, const char *method,
 	hr_client_set_cancel_flag(ctx->client, &interrupted);
 	req.target = (char *)target;
 	req.allow_changed = allow_changed;
+	req.single_transaction = single;
+	req.rehearse = rehearse;
+	req.no_backup = no_backup;
+	req.from_history = from_history;
+	req.confirm = yes;
 	ps.tty = isatty(STDOUT_FILENO);
 	rc = hr_client_call(ctx->client, method, &req.base,
 			    (uint32_t)(timeout_s * 1000), print_event, &ps, &err);

@@ -22,5 +22,7 @@
 #define HR_RPC_MERGE HR_RPC_SERVICE "Merge"
 #define HR_RPC_MODELS HR_RPC_SERVICE "Models"
 #define HR_RPC_CHECK HR_RPC_SERVICE "Check"
+#define HR_RPC_TEST HR_RPC_SERVICE "Test"
+#define HR_RPC_RESTORE HR_RPC_SERVICE "Restore"
 
 #endif

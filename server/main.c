@@ -87,6 +87,9 @@ static void usage(FILE *out)
 		"(default 10)\n"
 		"      --idle-timeout SECONDS       before an idle connection "
 		"closes (default 600)\n"
+		"      --keep-backups N             SQLite: backups kept beside "
+		"the database\n"
+		"                                   (default 5)\n"
 		"\n"
 		"  -q, --quiet             log warnings and errors only\n"
 		"  -v, --verbose           log debug detail\n"
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		OPT_MAX_FRAME,
 		OPT_FRAME_TIMEOUT,
 		OPT_IDLE_TIMEOUT,
+		OPT_KEEP_BACKUPS,
 		OPT_MODELS,
 	};
 	static const struct option options[] = {
@@ -181,6 +185,7 @@ int main(int argc, char **argv)
 		{"max-frame", required_argument, NULL, OPT_MAX_FRAME},
 		{"frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT},
 		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+		{"keep-backups", required_argument, NULL, OPT_KEEP_BACKUPS},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -282,6 +287,11 @@ int main(int argc, char **argv)
 			if ((n = parse_count("idle-timeout", optarg, 86400 * 7)) < 0)
 				return 2;
 			cfg.idle_timeout_ms = (uint64_t)n * 1000;
+			break;
+		case OPT_KEEP_BACKUPS:
+			if ((n = parse_count("keep-backups", optarg, 10000)) < 0)
+				return 2;
+			cfg.keep_backups = (size_t)n;
 			break;
 		case 'q':
 			level = HR_LOG_WARN;

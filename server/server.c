@@ -28,6 +28,7 @@ void hr_config_defaults(hr_config *cfg)
 	cfg->max_queued_per_uid = 16;
 	cfg->frame_timeout_ms = 10 * 1000;
 	cfg->idle_timeout_ms = 10 * 60 * 1000;
+	cfg->keep_backups = 5;
 }
 
 static void on_wakeup(uv_async_t *handle)

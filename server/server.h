@@ -71,6 +71,7 @@ typedef struct hr_config {
 	size_t max_queued_per_uid; /* one uid's waiting jobs, of each kind */
 	uint64_t frame_timeout_ms; /* a started frame must complete by then */
 	uint64_t idle_timeout_ms;  /* a connection with no calls closes then */
+	size_t keep_backups;       /* SQLite: backups kept beside the db */
 } hr_config;
 
 void hr_config_defaults(hr_config *cfg);

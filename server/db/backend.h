@@ -78,6 +78,12 @@ typedef struct hr_db_ops {
 	 * enforcement a migration may turn off); NULL: the server always
 	 * enforces them. */
 	int (*check_foreign_keys)(hr_db *db, hr_error *err);
+	/* Optional: copy the database into the (existing, empty) file at
+	 * path / replace the database with the file's (db.h hr_db_backup,
+	 * hr_db_restore); NULL where hrd leaves that to the database's own
+	 * tools (PostgreSQL). */
+	int (*backup)(hr_db *db, const char *path, hr_error *err);
+	int (*restore)(hr_db *db, const char *path, hr_error *err);
 	/* Statements turning foreign-key enforcement off and back on,
 	 * outside a transaction; NULL where a migration cannot (PostgreSQL). */
 	const char *foreign_keys_off_sql, *foreign_keys_on_sql;

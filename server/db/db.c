@@ -165,6 +165,69 @@ int hr_db_check_foreign_keys(hr_db *db, hr_error *err)
 					   : 0;
 }
 
+int hr_db_can_backup(const hr_db *db)
+{
+	return db->ops->backup != NULL;
+}
+
+int hr_db_backup(hr_db *db, const char *path, hr_error *err)
+{
+	if (db->ops->backup == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "%s databases are not backed up by hrd",
+				    db->ops->dialect);
+	return db->ops->backup(db, path, err);
+}
+
+int hr_db_restore(hr_db *db, const char *path, hr_error *err)
+{
+	if (db->ops->restore == NULL)
+		return hr_error_set(err, HR_UNIMPLEMENTED,
+				    "%s databases are not restored by hrd",
+				    db->ops->dialect);
+	return db->ops->restore(db, path, err);
+}
+
+static int script_exec(hr_db *db, const char *sql, const char *const *params,
+		       size_t n_params, int64_t *changes, hr_error *err);
+
+/* Whether db is a script handle (hr_db_open_script). */
+static int is_script(const hr_db *db)
+{
+	return db->ops->exec == script_exec;
+}
+
+/*
+ * A history table made before downgrade_sql existed gets it, as a
+ * nullable column at the end: older hrd versions and Alembic (which
+ * ignores the table) are unaffected. Not on script handles, whose reads
+ * see nothing (a script's CREATE TABLE has the column).
+ */
+static int add_downgrade_column(hr_db *db, hr_error *err)
+{
+	const char *params[] = {HR_HISTORY_TABLE};
+	const char *probe =
+		strcmp(db->ops->dialect, "sqlite") == 0
+			? "SELECT 1 FROM pragma_table_info($1) "
+			  "WHERE name = 'downgrade_sql'"
+			: "SELECT 1 FROM information_schema.columns WHERE "
+			  "table_schema = current_schema() AND table_name = $1 "
+			  "AND column_name = 'downgrade_sql'";
+	hr_rows rows = {0};
+	int rc;
+
+	if (is_script(db) || db->ops->query_rows == NULL)
+		return 0;
+	rc = db->ops->query_rows(db, probe, params, 1, &rows, err);
+	if (rc == 0 && rows.n_rows == 0)
+		rc = db->ops->exec(db,
+				   "ALTER TABLE " HR_HISTORY_TABLE
+				   " ADD COLUMN downgrade_sql TEXT",
+				   NULL, 0, NULL, err);
+	hr_rows_free(&rows);
+	return rc;
+}
+
 int hr_db_ensure_tables(hr_db *db, hr_error *err)
 {
 	/* Alembic's exact DDL, so either tool recognises the other's table. */
@@ -176,6 +239,8 @@ int hr_db_ensure_tables(hr_db *db, hr_error *err)
 
 	if (rc == 0)
 		rc = db->ops->exec(db, db->ops->history_ddl, NULL, 0, NULL, err);
+	if (rc == 0)
+		rc = add_downgrade_column(db, err);
 	return rc;
 }
 
@@ -241,7 +306,7 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 	char applied_at[64], duration[32], uid[32];
 	struct timespec now;
 	struct tm tm;
-	const char *params[9];
+	const char *params[10];
 
 	/* ISO 8601 UTC text: both dialects read it into their own type. */
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -262,14 +327,77 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 	params[6] = applied_at;
 	params[7] = duration;
 	params[8] = e->peer_uid < 0 ? NULL : uid;
+	params[9] = e->downgrade_sql;
 	script_history_values(db, params);
+	if (is_script(db) || e->downgrade_sql == NULL)
+		return db->ops->exec(db,
+				     "INSERT INTO " HR_HISTORY_TABLE
+				     " (revision, direction, from_revisions, "
+				     "to_revisions, checksum, message, "
+				     "applied_at, duration_ms, peer_uid) VALUES "
+				     "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+				     params, 9, NULL, err);
 	return db->ops->exec(db,
 			     "INSERT INTO " HR_HISTORY_TABLE
 			     " (revision, direction, from_revisions, "
 			     "to_revisions, checksum, message, applied_at, "
-			     "duration_ms, peer_uid) VALUES "
-			     "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-			     params, 9, NULL, err);
+			     "duration_ms, peer_uid, downgrade_sql) VALUES "
+			     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+			     params, 10, NULL, err);
+}
+
+/* A malloc'ed copy of the cell s, SQL NULL read as "" (NULL: no memory). */
+static char *dup_cell(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+int hr_db_history_downgrade(hr_db *db, const char *revision, char **sql,
+			    char **from, char **to, char **applied_at,
+			    hr_error *err)
+{
+	const char *params[] = {revision};
+	hr_rows rows = {0};
+	int exists = 0, rc;
+
+	*sql = *from = *to = *applied_at = NULL;
+	rc = db->ops->table_exists(db, HR_HISTORY_TABLE, &exists, err);
+	if (rc == 0 && exists)
+		rc = add_downgrade_column(db, err);
+	if (rc == 0 && exists)
+		rc = hr_db_query(db,
+				 "SELECT downgrade_sql, from_revisions, "
+				 "to_revisions, CAST(applied_at AS TEXT) FROM "
+				 HR_HISTORY_TABLE " WHERE revision = $1 AND "
+				 "direction = 'upgrade' ORDER BY id DESC "
+				 "LIMIT 1",
+				 params, 1, &rows, err);
+	if (rc < 0) {
+		hr_rows_free(&rows);
+		return rc;
+	}
+	if (!exists || rows.n_rows == 0 || hr_rows_get(&rows, 0, 0) == NULL) {
+		hr_rows_free(&rows);
+		return hr_error_set(err, HR_NOT_FOUND,
+				    "revision '%s' has no migration file and "
+				    "no downgrade SQL recorded in "
+				    HR_HISTORY_TABLE " (it was applied by "
+				    "Alembic, stamped, or by an older hrd)",
+				    revision);
+	}
+	*sql = dup_cell(hr_rows_get(&rows, 0, 0));
+	*from = dup_cell(hr_rows_get(&rows, 0, 1));
+	*to = dup_cell(hr_rows_get(&rows, 0, 2));
+	*applied_at = dup_cell(hr_rows_get(&rows, 0, 3));
+	hr_rows_free(&rows);
+	if (*sql && *from && *to && *applied_at)
+		return 0;
+	free(*sql);
+	free(*from);
+	free(*to);
+	free(*applied_at);
+	*sql = *from = *to = *applied_at = NULL;
+	return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
 /* ------------------------------------------------------------------ */

@@ -129,6 +129,21 @@ void hr_db_set_stop(hr_db *db, int (*should_stop)(void *ud, hr_error *err),
 void hr_db_get_stop(hr_db *db, int (**should_stop)(void *ud, hr_error *err),
 		    void **ud);
 
+/*
+ * SQLite: copy db's database, consistently, into the file at path (which
+ * must exist, empty: the caller creates it with the permissions it
+ * wants) with the online backup API, a few thousand pages at a time.
+ * Other connections keep reading meanwhile; a write by another
+ * connection restarts the copy. hr_db_set_stop's question is asked
+ * between steps. hr_db_restore does the reverse: db's database becomes
+ * the file's content (outside a transaction; it takes the write lock).
+ * -HR_UNIMPLEMENTED on PostgreSQL (pg_dump and PITR are the tools).
+ */
+int hr_db_backup(hr_db *db, const char *path, hr_error *err);
+int hr_db_restore(hr_db *db, const char *path, hr_error *err);
+/* Whether db's backend has hr_db_backup/hr_db_restore. */
+int hr_db_can_backup(const hr_db *db);
+
 /* Create alembic_version and the history table when missing. */
 int hr_db_ensure_tables(hr_db *db, hr_error *err);
 
@@ -150,10 +165,26 @@ typedef struct hr_history_entry {
 	const char *message;
 	int64_t duration_us;
 	int64_t peer_uid; /* -1 when unknown */
+	/* An upgrade's way back for the dialect it ran on (runner.h
+	 * hr_runner_recorded_downgrade), so a database ahead of its files
+	 * can still go down; NULL for none. Not written by offline scripts,
+	 * which may run against a history table from before the column. */
+	const char *downgrade_sql;
 } hr_history_entry;
 
 int hr_db_history_append(hr_db *db, const hr_history_entry *e,
 			 hr_error *err);
+
+/*
+ * The latest upgrade of revision recorded in the history table with its
+ * downgrade SQL: *sql gets that SQL, *from and *to the version rows
+ * before and after it (space-separated), *applied_at when (free them
+ * all). -HR_NOT_FOUND when there is none (never upgraded by an hrd that
+ * records it: applied by Alembic, stamped, or by an older hrd).
+ */
+int hr_db_history_downgrade(hr_db *db, const char *revision, char **sql,
+			    char **from, char **to, char **applied_at,
+			    hr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Generic reads and scratch databases (the schema differ's)           */

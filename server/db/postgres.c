@@ -1319,7 +1319,8 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 	"message TEXT, " \
 	"applied_at TIMESTAMPTZ NOT NULL, " \
 	"duration_ms DOUBLE PRECISION NOT NULL, " \
-	"peer_uid BIGINT)"
+	"peer_uid BIGINT, " \
+	"downgrade_sql TEXT)"
 
 const hr_db_ops hr_db_postgres_ops = {
 	.kind = HR_DB_POSTGRES,

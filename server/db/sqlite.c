@@ -615,6 +615,102 @@ static int sqlite_check_foreign_keys(hr_db *db, hr_error *err)
 	return 0;
 }
 
+/* Pages copied per backup step; between steps a stop is asked. */
+#define BACKUP_STEP_PAGES 4096
+
+/*
+ * Copy database "main" of src into "main" of dest with the online backup
+ * API, a step at a time, asking s's stop question between steps and
+ * waiting (as on_busy does, bounded) while a lock is held elsewhere.
+ * `what` prefixes an error. Other connections keep reading (and, in WAL
+ * mode, writing: the copy restarts to stay consistent) meanwhile.
+ */
+static int copy_database(sqlite_db *s, sqlite3 *dest, sqlite3 *src,
+			 const char *what, hr_error *err)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dest, "main", src, "main");
+	int rc, busy = 0;
+
+	if (b == NULL)
+		return hr_error_set(err, code_for(sqlite3_errcode(dest)),
+				    "%s: %s", what, sqlite3_errmsg(dest));
+	for (;;) {
+		rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			if (on_busy(s, busy++) == 0)
+				break;
+		} else if (rc != SQLITE_OK) {
+			break;
+		} else {
+			busy = 0;
+		}
+		if (asked_to_stop(s)) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
+	}
+	sqlite3_backup_finish(b);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (s->stopped.code != HR_OK) {
+		hr_error why = s->stopped;
+
+		hr_error_clear(&s->stopped);
+		return hr_error_set(err, why.code, "%s: %s", what, why.msg);
+	}
+	return hr_error_set(err, code_for(rc), "%s: %s", what,
+			    sqlite3_errstr(rc));
+}
+
+/* The backup's file, opened by SQLite (flags SQLITE_OPEN_*); err names
+ * it as `what`. */
+static int open_file(const char *path, int flags, const char *what,
+		     sqlite3 **out, hr_error *err)
+{
+	int rc = sqlite3_open_v2(path, out, flags, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	hr_error_set(err, code_for(rc), "%s: cannot open %s: %s", what, path,
+		     *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+	sqlite3_close(*out);
+	*out = NULL;
+	return -(int)err->code;
+}
+
+static int sqlite_backup(hr_db *db, const char *path, hr_error *err)
+{
+	sqlite3 *dest = NULL;
+	int rc = open_file(path, SQLITE_OPEN_READWRITE, "backup", &dest, err);
+
+	if (rc == 0)
+		rc = copy_database((sqlite_db *)db, dest, conn_of(db),
+				   "backup", err);
+	/* The copy says WAL, as its source did: opening it would leave
+	 * -wal and -shm files beside it. A rollback-journal file is one
+	 * file (restoring it into a WAL database keeps that one WAL). */
+	if (rc == 0 && sqlite3_exec(dest, "PRAGMA journal_mode = DELETE",
+				    NULL, NULL, NULL) != SQLITE_OK)
+		rc = hr_error_set(err, code_for(sqlite3_errcode(dest)),
+				  "backup: %s", sqlite3_errmsg(dest));
+	sqlite3_close(dest);
+	return rc;
+}
+
+static int sqlite_restore(hr_db *db, const char *path, hr_error *err)
+{
+	sqlite3 *src = NULL;
+	int rc = open_file(path, SQLITE_OPEN_READONLY, "restore", &src, err);
+
+	if (rc == 0)
+		rc = copy_database((sqlite_db *)db, conn_of(db), src,
+				   "restore", err);
+	sqlite3_close(src);
+	return rc;
+}
+
 const hr_db_ops hr_db_sqlite_ops = {
 	.kind = HR_DB_SQLITE,
 	.dialect = "sqlite",
@@ -628,6 +724,8 @@ const hr_db_ops hr_db_sqlite_ops = {
 	.query_rows = sqlite_query_rows,
 	.open_scratch = sqlite_open_scratch,
 	.check_foreign_keys = sqlite_check_foreign_keys,
+	.backup = sqlite_backup,
+	.restore = sqlite_restore,
 	.foreign_keys_off_sql = "PRAGMA foreign_keys = OFF",
 	.foreign_keys_on_sql = "PRAGMA foreign_keys = ON",
 	.begin_sql = "BEGIN IMMEDIATE",
@@ -642,5 +740,6 @@ const hr_db_ops hr_db_sqlite_ops = {
 		"message TEXT, "
 		"applied_at VARCHAR(32) NOT NULL, "
 		"duration_ms REAL NOT NULL, "
-		"peer_uid INTEGER)",
+		"peer_uid INTEGER, "
+		"downgrade_sql TEXT)",
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "histdown.h"
 #include "log.h"
 
 static int64_t now_us(void)
@@ -143,6 +144,68 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
 }
 
 /*
+ * The body of a step inside the open transaction: its SQL (for a
+ * transactional migration), the session reset, the version rows, the
+ * foreign-key check, and the history row for going from *versions to
+ * the rows after it, which it leaves in *after. Commits nothing; on
+ * failure the caller rolls back (*after is empty then).
+ */
+static int step_body(hr_db *db, const hr_plan_step *s,
+		     const hr_strlist *versions, hr_strlist *after,
+		     int64_t start, int64_t peer_uid, int64_t *duration_us,
+		     hr_error *err)
+{
+	const hr_migration *m = s->migration;
+	char *from = NULL, *to = NULL, *down = NULL;
+	int rc = 0;
+
+	*after = (hr_strlist){0};
+	if ((m->transactional &&
+	     ((rc = run_sections(db, s, err)) < 0 ||
+	      (rc = hr_db_reset_session(db, err)) < 0)) ||
+	    (rc = apply_vops(db, s, err)) < 0)
+		return rc;
+	/* What enforcement did not stop (it was off, or deferred) must
+	 * not commit. */
+	if ((rc = hr_db_check_foreign_keys(db, err)) < 0)
+		return step_failed(s, err);
+	for (size_t i = 0; i < versions->n && rc == 0; i++)
+		rc = hr_strlist_push(after, versions->items[i]);
+	if (rc == 0)
+		rc = apply_vops_in_memory(after, s);
+	if (rc == 0) {
+		from = hr_strlist_join(versions);
+		to = hr_strlist_join(after);
+	}
+	if (rc == 0 && s->direction == HR_UPGRADE &&
+	    (down = hr_histdown_record(m, hr_db_dialect(db))) == NULL)
+		rc = -1;
+	if (rc < 0 || from == NULL || to == NULL) {
+		rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+	} else {
+		*duration_us = now_us() - start;
+		hr_history_entry e = {
+			.revision = m->revision,
+			.direction = hr_direction_name(s->direction),
+			.from_revisions = from,
+			.to_revisions = to,
+			.checksum = m->checksum,
+			.message = m->message,
+			.duration_us = *duration_us,
+			.peer_uid = peer_uid,
+			.downgrade_sql = down,
+		};
+		rc = hr_db_history_append(db, &e, err);
+	}
+	free(from);
+	free(to);
+	free(down);
+	if (rc < 0)
+		hr_strlist_free(after);
+	return rc;
+}
+
+/*
  * One step: SQL + version rows + history row, committed together. The
  * migration's SQL and its checks run in the session every migration
  * starts from; settings it changed are undone before hrd's own
@@ -168,36 +231,16 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if ((m->transactional &&
-	     ((rc = run_sections(db, s, err)) < 0 ||
-	      (rc = hr_db_reset_session(db, err)) < 0)) ||
-	    (rc = apply_vops(db, s, err)) < 0) {
+	if ((rc = step_body(db, s, versions, &after, start, peer_uid,
+			    duration_us, err)) < 0 ||
+	    (rc = hr_db_commit(db, err)) < 0) {
 		hr_db_rollback(db);
+		hr_strlist_free(&after);
 		return rc;
 	}
-	/* What enforcement did not stop (it was off, or deferred) must
-	 * not commit. */
-	if ((rc = hr_db_check_foreign_keys(db, err)) < 0) {
-		hr_db_rollback(db);
-		return step_failed(s, err);
-	}
-	for (size_t i = 0; i < versions->n && rc == 0; i++)
-		rc = hr_strlist_push(&after, versions->items[i]);
-	if (rc < 0 || apply_vops_in_memory(&after, s) < 0) {
-		hr_strlist_free(&after);
-		hr_db_rollback(db);
-		return hr_error_set(err, HR_INTERNAL, "out of memory");
-	}
-	*duration_us = now_us() - start;
-	hr_history_entry e = {
-		.revision = m->revision,
-		.direction = hr_direction_name(s->direction),
-		.checksum = m->checksum,
-		.message = m->message,
-		.duration_us = *duration_us,
-		.peer_uid = peer_uid,
-	};
-	return record_and_commit(db, &e, versions, &after, err);
+	hr_strlist_free(versions);
+	*versions = after;
+	return 0;
 }
 
 /*
@@ -263,6 +306,93 @@ int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 			return rc;
 	}
 	return 0;
+}
+
+int hr_runner_check_whole(const hr_plan *plan, const char *why,
+			  hr_error *err)
+{
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const hr_migration *m = plan->steps[i].migration;
+
+		if (!m->transactional)
+			return hr_error_set(err, HR_FAILED_PRECONDITION,
+					    "%s: migration %s (%s) is "
+					    "transactional: false and cannot "
+					    "run inside one transaction",
+					    why, m->revision, m->path);
+	}
+	return 0;
+}
+
+/* Whether a step of plan needs foreign-key enforcement off. */
+static int plan_needs_fk_off(const hr_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].migration->foreign_keys_off)
+			return 1;
+	return 0;
+}
+
+int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
+			  hr_strlist *versions, const hr_runner_hooks *hooks,
+			  int64_t peer_uid, int keep, hr_error *err)
+{
+	int fk_off = plan_needs_fk_off(plan), rc;
+	hr_strlist pending = {0};
+	hr_error cleanup;
+
+	if (plan->n_steps == 0)
+		return 0;
+	if ((rc = hr_runner_check_whole(plan, keep ? "--single-transaction"
+						    : "rehearsal",
+					err)) < 0)
+		return rc;
+	/* PRAGMA foreign_keys cannot change inside the transaction: off
+	 * for all of it when a step needs it off; every step is still
+	 * checked (PRAGMA foreign_key_check) before the next. */
+	if (fk_off && (rc = hr_db_foreign_keys(db, 0, err)) < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < versions->n; i++)
+		rc = hr_strlist_push(&pending, versions->items[i]);
+	if (rc < 0)
+		rc = hr_error_set(err, HR_INTERNAL, "out of memory");
+	if (rc == 0 && (rc = hr_db_begin(db, err)) == 0)
+		rc = hr_db_ensure_tables(db, err);
+	for (size_t i = 0; rc == 0 && i < plan->n_steps; i++) {
+		const hr_plan_step *s = &plan->steps[i];
+		hr_strlist after;
+		int64_t duration = 0;
+
+		if (hooks->should_stop && hooks->should_stop(hooks->ud, err)) {
+			rc = -(int)err->code;
+			break;
+		}
+		if (hooks->started)
+			hooks->started(hooks->ud, i, s);
+		rc = step_body(db, s, &pending, &after, now_us(), peer_uid,
+			       &duration, err);
+		if (rc < 0)
+			break;
+		hr_strlist_free(&pending);
+		pending = after;
+		if (hooks->finished)
+			hooks->finished(hooks->ud, i, s, duration);
+	}
+	if (rc == 0 && keep)
+		rc = hr_db_commit(db, err);
+	if (rc < 0 || !keep)
+		hr_db_rollback(db);
+	if (rc == 0 && keep) {
+		hr_strlist_free(versions);
+		*versions = pending;
+		pending = (hr_strlist){0};
+	}
+	hr_strlist_free(&pending);
+	if (fk_off && hr_db_foreign_keys(db, 1, &cleanup) < 0)
+		hr_log(HR_LOG_WARN, "after the transaction: %s", cleanup.msg);
+	if (hr_db_reset_session(db, &cleanup) < 0)
+		hr_log(HR_LOG_WARN, "after the transaction: %s", cleanup.msg);
+	return rc;
 }
 
 int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,

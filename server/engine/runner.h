@@ -36,6 +36,27 @@ int hr_runner_apply(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 		    size_t *steps_done, hr_error *err);
 
 /*
+ * Apply plan's steps in order inside ONE transaction on db (upgrade
+ * --single-transaction, and the PostgreSQL rehearsal): each step's SQL,
+ * version rows and history row as hr_runner_apply writes them, hooks
+ * called as each step starts and ends (ended: not committed yet). With
+ * keep the transaction commits at the end and `versions` becomes the
+ * rows after the last step; without keep it is rolled back even when
+ * every step worked (a rehearsal). A failure at any step rolls back
+ * every step: `versions` is left as it was. Refused (FAILED_PRECONDITION,
+ * naming it) when a step's migration is `transactional: false`.
+ */
+int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
+			  hr_strlist *versions, const hr_runner_hooks *hooks,
+			  int64_t peer_uid, int keep, hr_error *err);
+
+/* FAILED_PRECONDITION "WHY: migration REV (FILE) is transactional:
+ * false and cannot run inside one transaction" for the first such step
+ * of plan; 0 when there is none. */
+int hr_runner_check_whole(const hr_plan *plan, const char *why,
+			  hr_error *err);
+
+/*
  * Make alembic_version's rows plan->final_heads without running any
  * migration (deleting the rows that go and inserting the new ones, or
  * emptying the table first for plan->purge), and record it in the

@@ -22,6 +22,8 @@ extern const hr_method hr_method_health_check;
 extern const hr_method hr_method_health_watch;
 extern const hr_method hr_method_reflection_v1;
 extern const hr_method hr_method_reflection_v1alpha;
+extern const hr_method hr_method_test;
+extern const hr_method hr_method_restore;
 
 /* The features' state, set up by hr_methods_init (table.c): each
  * subscribes to the server's events with its own. */
@@ -90,6 +92,39 @@ struct hr_models *hr_method_need_models(hr_call *call);
 /* Queue an Upgrade or Downgrade for call (migrate.c). */
 void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 		      hr_direction dir);
+
+/* Worker thread: send the job's client a MigrationEvent NOTE (a line
+ * hrctl prints as it is) — printf-style. */
+void hr_migrate_note(hr_job *job, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Worker thread, with the schema lock held: run plan (built from the
+ * version rows `rows`) as a rehearsal, reporting its steps through
+ * hooks, and leave the database as it was (rehearse.c). SQLite: on a
+ * temporary copy taken with the backup API (one transaction for the
+ * whole plan with single); PostgreSQL: every step in one transaction,
+ * rolled back. 0 when every step worked (a NOTE says so, with the
+ * time), else err.
+ */
+struct hr_runner_hooks;
+int hr_rehearse(hr_job *job, hr_db *db, const hr_plan *plan,
+		const hr_strlist *rows, const struct hr_runner_hooks *hooks,
+		int single, hr_error *err);
+
+/*
+ * Worker thread, with the schema lock held (fromhistory.c): go down
+ * from the version rows no migration file knows with the downgrade SQL
+ * the history table recorded, toward target ("-N": N steps; any other
+ * target: until every row is known). The SQL is sent as NOTE events
+ * first; without confirm nothing runs and the call fails saying how to
+ * confirm. `rows` follows the committed steps (*done of them). *left
+ * is what an ordinary downgrade still has to do: for "-N", the steps
+ * left (0: none); SIZE_MAX for any other target (plan to it).
+ */
+int hr_from_history(hr_job *job, hr_db *db, hr_strlist *rows,
+		    const char *target, int confirm, size_t *left,
+		    size_t *done, hr_error *err);
 
 /* Worker thread: take the schema lock (db.h) for job, waiting no longer
  * than its call's deadline and not after a cancel. */

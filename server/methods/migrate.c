@@ -3,14 +3,24 @@
  * rows, plan, and run the plan on the writer connection, streaming one
  * MigrationEvent as each step starts and ends.
  *
+ * With single_transaction the whole plan runs in one transaction
+ * (runner.h hr_runner_apply_whole): a failure leaves nothing of any step.
+ *
+ * With rehearse the plan runs on a copy of the database (rehearse.c)
+ * and nothing changes. Otherwise, on SQLite, a backup is taken before
+ * the first step unless the request says no_backup (backups.h).
+ *
  * An upgrade first compares the applied migrations, as the map has them
  * now, with the checksums their upgrades recorded, and refuses while one
  * has changed (allow_changed overrides): Flyway's validate-on-migrate.
  */
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backups.h"
 #include "log.h"
 #include "methods.h"
 #include "outside.h"
@@ -19,6 +29,11 @@
 typedef struct migrate_job {
 	hr_direction direction;
 	int allow_changed;
+	int single_transaction; /* the whole plan in one transaction */
+	int rehearse;           /* on a copy / rolled back: nothing changes */
+	int backup;             /* SQLite: a backup before the first step */
+	int from_history;       /* unknown rows go down by recorded SQL */
+	int confirm;            /* ... and that SQL may run */
 	char *target;
 	size_t total;
 	hr_job *job;
@@ -65,6 +80,20 @@ static void emit_step(migrate_job *mj, Homerack__V1__MigrationEvent__Kind kind,
 		ev.n_to_revisions = m->n_down_revisions;
 	}
 	hr_job_emit(mj->job, &ev.base);
+}
+
+void hr_migrate_note(hr_job *job, const char *fmt, ...)
+{
+	Homerack__V1__MigrationEvent ev = HOMERACK__V1__MIGRATION_EVENT__INIT;
+	char text[HR_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	ev.kind = HOMERACK__V1__MIGRATION_EVENT__KIND__KIND_NOTE;
+	ev.message = text;
+	hr_job_emit(job, &ev.base);
 }
 
 static int hook_should_stop(void *ud, hr_error *err)
@@ -204,6 +233,38 @@ static int check_unchanged(const hr_revmap *map, hr_db *db,
 	return rc;
 }
 
+/* Worker thread: a backup before the first step (backups.h), said in a
+ * NOTE; on failure err says nothing was changed. */
+static int take_backup(hr_job *job, hr_db *db, const hr_strlist *rows,
+		       hr_error *err)
+{
+	char *made = NULL, where[512];
+
+	if (hr_backups_take(db, job->server->url.sqlite_path, rows,
+			    job->server->cfg.keep_backups, &made, err) < 0) {
+		hr_error why = *err;
+
+		hr_versions_describe(rows, where, sizeof where);
+		return hr_error_set(err, why.code,
+				    "%s; nothing was changed (database is at "
+				    "%s; --no-backup goes without)",
+				    why.msg, where);
+	}
+	hr_log(HR_LOG_INFO, "backed up the database to %s", made);
+	hr_migrate_note(job, "Backed up the database to %s", made);
+	free(made);
+	return 0;
+}
+
+/* The first of rows that map has no migration for, or NULL. */
+static const char *first_unknown(const hr_revmap *map, const hr_strlist *rows)
+{
+	for (size_t i = 0; i < rows->n; i++)
+		if (hr_revmap_get(map, rows->items[i]) == NULL)
+			return rows->items[i];
+	return NULL;
+}
+
 /* Worker thread. */
 static void migrate_work(hr_job *job)
 {
@@ -218,7 +279,8 @@ static void migrate_work(hr_job *job)
 	};
 	hr_strlist rows = {0};
 	hr_plan plan = {0};
-	char where[512];
+	const char *ahead, *target = mj->target;
+	char where[512], rest[32];
 	size_t done = 0;
 	hr_error err;
 	int rc;
@@ -241,10 +303,47 @@ static void migrate_work(hr_job *job)
 	rc = hr_db_read_versions(db, &rows, &err);
 	if (rc == 0 && mj->direction == HR_UPGRADE && !mj->allow_changed)
 		rc = check_unchanged(job->map, db, &rows, &err);
+	if (rc == 0 && mj->from_history) {
+		size_t left = 0;
+
+		/* One backup before the first step, recorded SQL or not. */
+		if (mj->confirm && mj->backup &&
+		    hr_backups_possible(db, job->server->url.sqlite_path) &&
+		    first_unknown(job->map, &rows) != NULL) {
+			if ((rc = take_backup(job, db, &rows, &err)) < 0)
+				goto failed_before;
+			mj->backup = 0;
+		}
+		rc = hr_from_history(job, db, &rows, mj->target, mj->confirm,
+				     &left, &done, &err);
+		if (rc < 0) {
+			hr_method_where(db, &rows, where, sizeof where);
+			hr_error_set(&job->result, err.code,
+				     "%s; database is at %s", err.msg, where);
+			goto out;
+		}
+		hr_job_publish_rows(job, &rows);
+		if (left == 0)
+			goto out;
+		if (left != SIZE_MAX) {
+			snprintf(rest, sizeof rest, "-%zu", left);
+			target = rest;
+		}
+	}
 	if (rc == 0)
 		rc = hr_plan_build(job->map, mj->direction,
 				   (const char *const *)rows.items, rows.n,
-				   mj->target, &plan, &err);
+				   target, &plan, &err);
+	if (rc < 0 && mj->direction == HR_DOWNGRADE && !mj->from_history &&
+	    (ahead = first_unknown(job->map, &rows)) != NULL) {
+		hr_error why = err;
+
+		hr_error_set(&err, why.code,
+			     "%s; hrctl downgrade --from-history TARGET shows "
+			     "the downgrade SQL recorded when %s was applied",
+			     why.msg, ahead);
+	}
+failed_before:
 	if (rc < 0) {
 		job->result = err;
 		goto out;
@@ -257,8 +356,31 @@ static void migrate_work(hr_job *job)
 	ev.direction = (char *)hr_direction_name(mj->direction);
 	ev.total = (uint32_t)plan.n_steps;
 	hr_job_emit(job, &ev.base);
-	rc = hr_runner_apply(db, &plan, &rows, &hooks, (int64_t)job->peer_uid,
-			     &done, &err);
+	if (mj->rehearse) {
+		rc = hr_rehearse(job, db, &plan, &rows, &hooks,
+				 mj->single_transaction, &err);
+		hr_versions_describe(&rows, where, sizeof where);
+		if (rc < 0)
+			hr_error_set(&job->result, err.code,
+				     "rehearsal: %s; the database was not "
+				     "changed (it is at %s)",
+				     err.msg, where);
+		goto out;
+	}
+	if (mj->backup && plan.n_steps > 0 &&
+	    hr_backups_possible(db, job->server->url.sqlite_path) &&
+	    take_backup(job, db, &rows, &err) < 0) {
+		job->result = err;
+		goto out;
+	}
+	if (mj->single_transaction) {
+		rc = hr_runner_apply_whole(db, &plan, &rows, &hooks,
+					   (int64_t)job->peer_uid, 1, &err);
+		done = rc == 0 ? plan.n_steps : 0;
+	} else {
+		rc = hr_runner_apply(db, &plan, &rows, &hooks,
+				     (int64_t)job->peer_uid, &done, &err);
+	}
 	if (rc < 0) {
 		/* Say where the database was left: the user's next question.
 		 * Asked of the database itself (reconnecting if need be): a
@@ -279,6 +401,17 @@ out:
 	hr_strlist_free(&rows);
 }
 
+/* Loop thread: whether a schema change runs or waits for the writer. */
+static int schema_change_pending(const hr_server *server)
+{
+	if (server->running != NULL && server->running->changes_schema)
+		return 1;
+	for (const hr_job *j = server->queue; j != NULL; j = j->next)
+		if (j->changes_schema)
+			return 1;
+	return 0;
+}
+
 void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 		      hr_direction dir)
 {
@@ -294,6 +427,14 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 			       dir == HR_UPGRADE ? "head" : "-1");
 		return;
 	}
+	/* A rehearsal of a plan another schema change is about to make
+	 * stale tells nothing: refused, not queued behind it. */
+	if (req->rehearse && schema_change_pending(call->server)) {
+		hr_call_finish(call, HR_FAILED_PRECONDITION,
+			       "rehearse: a schema change is in progress; "
+			       "rehearse once it has finished");
+		return;
+	}
 	mj = calloc(1, sizeof *mj);
 	if (mj == NULL || (mj->target = strdup(target)) == NULL) {
 		free(mj);
@@ -302,5 +443,10 @@ void hr_migrate_start(hr_call *call, const Homerack__V1__MigrateRequest *req,
 	}
 	mj->direction = dir;
 	mj->allow_changed = req->allow_changed;
+	mj->single_transaction = req->single_transaction;
+	mj->rehearse = req->rehearse;
+	mj->backup = !req->no_backup;
+	mj->from_history = req->from_history;
+	mj->confirm = req->confirm;
 	hr_writer_run(call, migrate_work, mj, migrate_job_free);
 }

@@ -11,6 +11,8 @@ static const hr_method *const methods[] = {
 	&hr_method_check,
 	&hr_method_health_check, &hr_method_health_watch,
 	&hr_method_reflection_v1, &hr_method_reflection_v1alpha,
+	&hr_method_test,
+	&hr_method_restore,
 };
 
 int hr_methods_init(hr_server *server, hr_error *err)

@@ -48,7 +48,7 @@ for v in v1 v1alpha; do
 	expect_eq "$(fact services)" "$SERVICES" "reflection $v lists the services"
 	expect_eq "$(fact files)" "homerack.proto" "reflection $v finds the file of a symbol"
 	expect_eq "$(fact methods.homerack.v1.Schema)" \
-		"Current History Upgrade Downgrade Stamp Watch Show Verify Script Revision Merge Models Check" \
+		"Current History Upgrade Downgrade Stamp Watch Show Verify Script Revision Merge Models Check Test Restore" \
 		"and its descriptor describes the service"
 	expect_eq "$(fact error)" "5" "an unknown symbol is NOT_FOUND"
 	expect_eq "$(fact code)" "OK" "the stream ends OK once the client ends its side"
@@ -133,7 +133,7 @@ expect_eq "$(fact revisions)" "$INITIAL" "History lists the migrations"
 
 g upgrade head
 expect_eq "$(printf '%s\n' "$OUT" | grep '^event=' | tr '\n' ' ')" \
-	"event=KIND_PLAN  0/1 event=KIND_STARTED $INITIAL 1/1 event=KIND_FINISHED $INITIAL 1/1 " \
+	"event=KIND_PLAN  0/1 event=KIND_NOTE  0/0 event=KIND_STARTED $INITIAL 1/1 event=KIND_FINISHED $INITIAL 1/1 " \
 	"Upgrade streams its events"
 expect_eq "$(fact code)" "OK" "and ends with status OK"
 expect_eq "$(db_versions)" "$INITIAL" "the database is at head"
@@ -254,7 +254,7 @@ for v in v1 v1alpha; do
 	expect_eq "$(fact services)" "$SERVICES" "reflection $v lists the services"
 	expect_eq "$(fact files)" "homerack.proto" "reflection $v finds the file of a symbol"
 	expect_eq "$(fact methods.homerack.v1.Schema)" \
-		"Current History Upgrade Downgrade Stamp Watch Show Verify Script Revision Merge Models Check" \
+		"Current History Upgrade Downgrade Stamp Watch Show Verify Script Revision Merge Models Check Test Restore" \
 		"and its descriptor describes the service"
 	expect_eq "$(fact error)" "5" "an unknown symbol is NOT_FOUND"
 	expect_eq "$(fact code)" "OK" "the stream ends OK once the client ends its side"

@@ -710,7 +710,7 @@ static void current_never_answers_from_an_older_read(void **state)
  * Every other method of the service, a new one included, must refuse it. */
 static const char *const read_only_methods[] = {
 	"Current", "History", "Watch", "Show", "Verify", "Script",
-	"Models",  "Check",
+	"Models",  "Check", "Test",
 };
 
 static int is_read_only(const char *name)
