@@ -280,6 +280,30 @@ bench underload --name load.poll --socket "$work/sqlite1000.sock" --rounds 1 \
 bench conns --name mem.m1000.after --pid "${HRD_PID[sqlite1000]}"
 stop_hrd sqlite1000
 
+# Thousands of revisions: hrd on 100 and on 10,000 generated revisions
+# (10,000 files, 40 MiB on disk), each database stamped at the head (no
+# SQL runs: the map is what is measured). Its memory once loaded, then
+# `hrctl heads`, `current` and `show head` against both, interleaved.
+step "10,000 revisions: memory, heads, current, show"
+for n in 100 10000; do
+	d=$work/revs$n
+	mkdir -p "$d/migrations"
+	"$HRBENCH" gen --count "$n" --dir "$d/migrations" --up-sql "$d/up.sql" \
+		--down-sql "$d/down.sql" --dialect sqlite
+	start_hrd "revs$n" "sqlite:///$d/hrd.db" "$d/migrations" ||
+		{ cat "$work/revs$n.log" >&2; exit 1; }
+	bench conns --name "mem.r$n" --pid "${HRD_PID[revs$n]}"
+	"$HRCTL" --socket "$work/revs$n.sock" stamp head >/dev/null
+done
+r100=$work/revs100.sock r10k=$work/revs10000.sock
+bench spawn --names revs.heads.100,revs.heads.10000,revs.current.100,revs.current.10000,revs.show.100,revs.show.10000 \
+	--runs $SPAWN_RUNS --warmup 5 -- \
+	"$HRCTL" --socket "$r100" heads ::: "$HRCTL" --socket "$r10k" heads ::: \
+	"$HRCTL" --socket "$r100" current ::: "$HRCTL" --socket "$r10k" current ::: \
+	"$HRCTL" --socket "$r100" show head ::: "$HRCTL" --socket "$r10k" show head
+stop_hrd revs100
+stop_hrd revs10000
+
 # models N ROUNDS: `hrctl check` and `hrctl revision --autogenerate` over N
 # generated migrations (docs/models.md).
 #
@@ -607,6 +631,17 @@ row "hrd with 1000 migration files loaded, at start (anonymous $(fmt "${P50[mem.
 	"$(fmt "${P50[mem.m1000.start.rss]}" KiB)" "" "" "—"
 row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}" KiB), anonymous $(fmt "${P50[mem.m1000.after.anon]}" KiB))" "—" \
 	"$(fmt "${P50[mem.m1000.after.rss]}" KiB)" "" "" "—"
+
+for cmd in heads current show; do
+	c=revs.$cmd.10000 f=revs.$cmd.100
+	row "\`hrctl $cmd\`$([ $cmd = show ] && echo " head") as a whole process, 10,000 revisions" \
+		"≤ 2× at 100 revisions" "$(pair "$c")" "100 revisions $(pair "$f")" \
+		"$(ratio "${P50[$c]}" "${P50[$f]}")" \
+		"$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[$f]}" 'BEGIN{print 2*x}')")"
+done
+row "hrd with 10,000 revisions loaded, anonymous (100 revisions: $(fmt "${P50[mem.r100.anon]}" KiB); 1000: $(fmt "${P50[mem.m1000.start.anon]}" KiB); resident $(fmt "${P50[mem.r10000.rss]}" KiB))" \
+	"≤ 40 MiB" "$(fmt "${P50[mem.r10000.anon]}" KiB)" "" "" \
+	"$(verdict "${P50[mem.r10000.anon]}" "<=" 40960)"
 
 {
 	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $built_from, $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"
