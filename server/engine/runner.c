@@ -168,9 +168,14 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if ((m->transactional &&
-	     ((rc = run_sections(db, s, err)) < 0 ||
-	      (rc = hr_db_reset_session(db, err)) < 0)) ||
+	if (m->transactional && (rc = run_sections(db, s, err)) < 0) {
+		hr_db_rollback(db);
+		return rc;
+	}
+	/* hrd's own statements from here need no answer before COMMIT:
+	 * one exchange with the server for them all where it can. */
+	hr_db_defer(db);
+	if ((m->transactional && (rc = hr_db_reset_session(db, err)) < 0) ||
 	    (rc = apply_vops(db, s, err)) < 0) {
 		hr_db_rollback(db);
 		return rc;
