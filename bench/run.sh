@@ -13,6 +13,9 @@
 #   BENCH_BUILD     build directory (default build-bench)
 #   BENCH_TMP       where the temporary databases go (default $TMPDIR or
 #                   /tmp; put it on the disk you care about: fsync counts)
+#   DBMATE          the dbmate binary the cold start is compared with
+#                   (default: dbmate on PATH; not in Debian: `npm install
+#                   dbmate` ships it); without it that row says so
 #   PG_BIN          PostgreSQL binaries (default /usr/lib/postgresql/15/bin);
 #                   its psql is the baseline, not Debian's /usr/bin/psql (a
 #                   Perl wrapper that costs ~30 ms per start); SKIP_PG=1
@@ -303,6 +306,32 @@ bench spawn --names revs.heads.100,revs.heads.10000,revs.current.100,revs.curren
 	"$HRCTL" --socket "$r100" show head ::: "$HRCTL" --socket "$r10k" show head
 stop_hrd revs100
 stop_hrd revs10000
+
+# Cold start: hrd exec'd on 1000 generated migrations, as systemd
+# would start it on its socket, timed until its first Current is
+# answered (hrbench spawn's @activate); beside it `dbmate status` on
+# 1000 migrations of its own (same count; it reads names, hrd reads and
+# hashes every file) and /bin/true, interleaved.
+step "cold start on 1000 migrations"
+d=$work/cold
+mkdir -p "$d/migrations" "$d/dbmate"
+"$HRBENCH" gen --count 1000 --dir "$d/migrations" --up-sql "$d/up.sql" \
+	--down-sql "$d/down.sql" --dialect sqlite
+DBMATE=${DBMATE:-$(command -v dbmate || true)}
+cold=(@activate="$d/hrd.sock" "$HRD" --quiet --database "sqlite:///$d/hrd.db"
+	--migrations "$d/migrations")
+if [ -n "$DBMATE" ] && [ -x "$DBMATE" ]; then
+	for i in $(seq 1000); do
+		printf -- '-- migrate:up\nCREATE TABLE t%d (id INTEGER);\n-- migrate:down\nDROP TABLE t%d;\n' \
+			"$i" "$i" >"$d/dbmate/$((20260101000000 + i))_t$i.sql"
+	done
+	bench spawn --names cold.hrd,cold.dbmate,cold.true --runs $SPAWN_RUNS --warmup 3 -- \
+		"${cold[@]}" ::: "$DBMATE" --url "sqlite:$d/dbmate.db" \
+		--migrations-dir "$d/dbmate" --no-dump-schema status ::: /bin/true
+else
+	bench spawn --names cold.hrd,cold.true --runs $SPAWN_RUNS --warmup 3 -- \
+		"${cold[@]}" ::: /bin/true
+fi
 
 # models N ROUNDS: `hrctl check` and `hrctl revision --autogenerate` over N
 # generated migrations (docs/models.md).
@@ -632,6 +661,16 @@ row "hrd with 1000 migration files loaded, at start (anonymous $(fmt "${P50[mem.
 row "hrd after applying 1000 migrations (peak $(fmt "${P50[mem.m1000.after.hwm]}" KiB), anonymous $(fmt "${P50[mem.m1000.after.anon]}" KiB))" "—" \
 	"$(fmt "${P50[mem.m1000.after.rss]}" KiB)" "" "" "—"
 
+if [ -n "${P50[cold.dbmate]:-}" ]; then
+	row "cold start: hrd exec'd on 1000 migrations until its first \`Current\` is answered (/bin/true $(pair cold.true))" \
+		"≤ dbmate status" "$(pair cold.hrd)" "dbmate status $(pair cold.dbmate)" \
+		"$(ratio "${P50[cold.hrd]}" "${P50[cold.dbmate]}")" \
+		"$(verdict "${P50[cold.hrd]}" "<=" "${P50[cold.dbmate]}")"
+else
+	row "cold start: hrd exec'd on 1000 migrations until its first \`Current\` is answered" \
+		"≤ dbmate status" "$(pair cold.hrd)" "/bin/true $(pair cold.true); no dbmate (DBMATE)" \
+		"$(ratio "${P50[cold.hrd]}" "${P50[cold.true]}")" "—"
+fi
 for cmd in heads current show; do
 	c=revs.$cmd.10000 f=revs.$cmd.100
 	row "\`hrctl $cmd\`$([ $cmd = show ] && echo " head") as a whole process, 10,000 revisions" \
