@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static const Homerack__V1__Revision *
 find(const Homerack__V1__HistoryReply *reply, const char *id)
@@ -53,7 +54,7 @@ static int branches_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/History",
+	if (hr_client_unary(ctx->client, HR_RPC_HISTORY,
 			    &req.base, &homerack__v1__history_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("branches", &err);

@@ -2,6 +2,7 @@
  * migrations agree (Alembic's check), or whether the live database has
  * drifted from its recorded revision; exit 1 on any difference. */
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static int check_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
@@ -17,7 +18,7 @@ static int check_exec(hrctl_ctx *ctx, int argc, char **argv)
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
 	req.database = database;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Check",
+	if (hr_client_unary(ctx->client, HR_RPC_CHECK,
 			    &req.base, &homerack__v1__check_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("check", &err);

@@ -4,6 +4,7 @@
 
 #include "dburl.h"
 #include "hrctl.h"
+#include "rpcnames.h"
 
 /* Whether the rows are exactly the heads (in any order). */
 static int rows_are_heads(const Homerack__V1__CurrentReply *cur,
@@ -127,7 +128,7 @@ static int current_exec(hrctl_ctx *ctx, int argc, char **argv)
 			reply->migrations_error);
 	if (check_heads) {
 		show.target = "heads";
-		if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Show",
+		if (hr_client_unary(ctx->client, HR_RPC_SHOW,
 				    &show.base,
 				    &homerack__v1__history_reply__descriptor, 0,
 				    (ProtobufCMessage **)&heads, &err) < 0) {

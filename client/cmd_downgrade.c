@@ -1,10 +1,11 @@
 /* cmd_downgrade.c — `hrctl downgrade TARGET`. */
 #include "migrate.h"
+#include "rpcnames.h"
 
 static int downgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
 	return hrctl_migrate(ctx, &hrctl_cmd_downgrade,
-			     "/homerack.v1.Schema/Downgrade", argc, argv);
+			     HR_RPC_DOWNGRADE, argc, argv);
 }
 
 const hrctl_cmd hrctl_cmd_downgrade = {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 /* Every head, effective ones included, as Alembic's `heads` lists them:
  * History's revisions that are heads. */
@@ -16,7 +17,7 @@ static int all_heads(hrctl_ctx *ctx, int verbose)
 	req.heads_only = 1;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/History",
+	if (hr_client_unary(ctx->client, HR_RPC_HISTORY,
 			    &req.base, &homerack__v1__history_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("heads", &err);

@@ -1,5 +1,6 @@
 /* cmd_history.c — `hrctl history`: the revisions, newest first. */
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
@@ -21,7 +22,7 @@ static int history_exec(hrctl_ctx *ctx, int argc, char **argv)
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
 	req.range = (char *)(range ? range : "");
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/History",
+	if (hr_client_unary(ctx->client, HR_RPC_HISTORY,
 			    &req.base, &homerack__v1__history_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("history", &err);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 /* More revisions than this in one merge are a mistake. */
 #define MERGE_MAX 64
@@ -43,7 +44,7 @@ static int merge_exec(hrctl_ctx *ctx, int argc, char **argv)
 		req.branch_labels = label_list.items;
 		req.n_branch_labels = label_list.n;
 		req.rev_id = (char *)(rev_id ? rev_id : "");
-		if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Merge",
+		if (hr_client_unary(ctx->client, HR_RPC_MERGE,
 				    &req.base,
 				    &homerack__v1__revision_reply__descriptor,
 				    0, (ProtobufCMessage **)&reply, &err) < 0) {

@@ -1,6 +1,7 @@
 /* cmd_models.c — `hrctl models [-v]`: the tables the models define, as
  * the seed checks them ("Detected tables: [...]"). */
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static void print_json(const Homerack__V1__ModelsReply *r)
 {
@@ -87,7 +88,7 @@ static int models_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Models",
+	if (hr_client_unary(ctx->client, HR_RPC_MODELS,
 			    &req.base, &homerack__v1__models_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("models", &err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 int hrctl_split_list(const char *text, hrctl_list *out)
 {
@@ -113,7 +114,7 @@ static int revision_exec(hrctl_ctx *ctx, int argc, char **argv)
 		req.rev_id = (char *)(rev_id ? rev_id : "");
 		req.autogenerate = autogenerate || dev_database != NULL;
 		req.dev_database = (char *)(dev_database ? dev_database : "");
-		if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Revision",
+		if (hr_client_unary(ctx->client, HR_RPC_REVISION,
 				    &req.base,
 				    &homerack__v1__revision_reply__descriptor,
 				    0, (ProtobufCMessage **)&reply, &err) < 0) {

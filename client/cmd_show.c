@@ -1,5 +1,6 @@
 /* cmd_show.c — `hrctl show REV`: the full description of a revision. */
 #include "hrctl.h"
+#include "rpcnames.h"
 
 int hrctl_show_call(hrctl_ctx *ctx, const char *what, const char *target,
 		    Homerack__V1__HistoryReply **reply)
@@ -11,7 +12,7 @@ int hrctl_show_call(hrctl_ctx *ctx, const char *what, const char *target,
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
 	req.target = (char *)target;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Show", &req.base,
+	if (hr_client_unary(ctx->client, HR_RPC_SHOW, &req.base,
 			    &homerack__v1__history_reply__descriptor, 0,
 			    (ProtobufCMessage **)reply, &err) < 0)
 		return hrctl_fail(what, &err);

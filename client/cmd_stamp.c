@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 /* More revisions than this on one command line are a mistake. */
 #define STAMP_TARGETS_MAX 64
@@ -51,7 +52,7 @@ static int stamp_exec(hrctl_ctx *ctx, int argc, char **argv)
 	req.targets = (char **)targets;
 	req.n_targets = (size_t)n_pos;
 	req.purge = purge;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Stamp", &req.base,
+	if (hr_client_unary(ctx->client, HR_RPC_STAMP, &req.base,
 			    &homerack__v1__stamp_reply__descriptor,
 			    (uint32_t)(timeout_s * 1000),
 			    (ProtobufCMessage **)&reply, &err) < 0)

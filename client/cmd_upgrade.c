@@ -1,10 +1,11 @@
 /* cmd_upgrade.c — `hrctl upgrade TARGET`. */
 #include "migrate.h"
+#include "rpcnames.h"
 
 static int upgrade_exec(hrctl_ctx *ctx, int argc, char **argv)
 {
 	return hrctl_migrate(ctx, &hrctl_cmd_upgrade,
-			     "/homerack.v1.Schema/Upgrade", argc, argv);
+			     HR_RPC_UPGRADE, argc, argv);
 }
 
 const hrctl_cmd hrctl_cmd_upgrade = {

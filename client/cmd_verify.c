@@ -1,6 +1,7 @@
 /* cmd_verify.c — `hrctl verify`: applied migrations whose file changed
  * or disappeared since they ran; exit 1 when there are any. */
 #include "hrctl.h"
+#include "rpcnames.h"
 
 static const char *kind_name(Homerack__V1__VerifyProblem__Kind kind)
 {
@@ -51,7 +52,7 @@ static int verify_exec(hrctl_ctx *ctx, int argc, char **argv)
 		return rc > 0 ? HRCTL_EXIT_OK : HRCTL_EXIT_USAGE;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
-	if (hr_client_unary(ctx->client, "/homerack.v1.Schema/Verify",
+	if (hr_client_unary(ctx->client, HR_RPC_VERIFY,
 			    &req.base, &homerack__v1__verify_reply__descriptor,
 			    0, (ProtobufCMessage **)&reply, &err) < 0)
 		return hrctl_fail("verify", &err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 /* "90", "90s", "500ms", "5m", "1h" into milliseconds; -1 if malformed. */
 static long long parse_duration(const char *text)
@@ -108,7 +109,7 @@ static int wait_exec(hrctl_ctx *ctx, int argc, char **argv)
 					 (uint32_t)(left > 0 ? left : 1));
 	}
 	req.target = (char *)target;
-	rc = hr_client_call(ctx->client, "/homerack.v1.Schema/Watch", &req.base,
+	rc = hr_client_call(ctx->client, HR_RPC_WATCH, &req.base,
 			    0, on_state, &ws, &err);
 	if (ws.last != NULL && ws.last->target_reached) {
 		if (ctx->json) {

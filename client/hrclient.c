@@ -12,6 +12,7 @@
 
 #include "frame.h"
 #include "sockpath.h"
+#include "rpcnames.h"
 
 struct hr_client {
 	int fd;
@@ -300,7 +301,7 @@ int hr_client_current(hr_client *c, Homerack__V1__CurrentReply **reply,
 {
 	Homerack__V1__CurrentRequest req = HOMERACK__V1__CURRENT_REQUEST__INIT;
 
-	return hr_client_unary(c, "/homerack.v1.Schema/Current", &req.base,
+	return hr_client_unary(c, HR_RPC_CURRENT, &req.base,
 			       &homerack__v1__current_reply__descriptor, 0,
 			       (ProtobufCMessage **)reply, err);
 }

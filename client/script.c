@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hrctl.h"
+#include "rpcnames.h"
 
 typedef struct script_state {
 	int json;
@@ -52,7 +53,7 @@ int hrctl_script(hrctl_ctx *ctx, const char *what,
 	req.purge = purge;
 	if (ctx->json)
 		printf("{\"chunks\": [");
-	rc = hr_client_call(ctx->client, "/homerack.v1.Schema/Script",
+	rc = hr_client_call(ctx->client, HR_RPC_SCRIPT,
 			    &req.base, 0, print_chunk, &ss, &err);
 	if (ctx->json) {
 		printf("], \"dialect\": ");

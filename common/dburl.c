@@ -1,6 +1,7 @@
 /* dburl.c — database URL parsing and password redaction. */
 #include "dburl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,8 +332,10 @@ int hr_dburl_secrets(const char *url, hr_strlist *out)
 /* Parsing                                                             */
 /* ------------------------------------------------------------------ */
 
-static int parse_sqlite(const char *rest, hr_dburl *out, hr_error *err)
+static int parse_sqlite(const char *url, const char *rest, hr_dburl *out,
+			hr_error *err)
 {
+	(void)url;
 	/* rest follows "sqlite://": "" (memory), "/rel", "//abs", "/:memory:" */
 	const char *path;
 
@@ -391,8 +394,69 @@ static int parse_postgres(const char *url, const char *rest, hr_dburl *out,
 	return 0;
 }
 
+/* Every database hrd speaks: its URL schemes (SQLAlchemy's spellings),
+ * how its URLs parse, and the dialect name of its sections in migration
+ * files. Adding a backend adds a row here (backend.h has the recipe). */
+static const struct dialect {
+	hr_db_kind kind;
+	const char *name;
+	const char *schemes[3]; /* NULL-terminated */
+	int (*parse)(const char *url, const char *rest, hr_dburl *out,
+		     hr_error *err);
+} dialects[] = {
+	{HR_DB_SQLITE, "sqlite", {"sqlite", NULL}, parse_sqlite},
+	{HR_DB_POSTGRES, "postgresql", {"postgresql", "postgres", NULL},
+	 parse_postgres},
+};
+
+#define N_DIALECTS (sizeof dialects / sizeof dialects[0])
+
+const char *hr_dialect_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_DIALECTS; i++)
+		if (strlen(dialects[i].name) == len &&
+		    strncmp(dialects[i].name, name, len) == 0)
+			return dialects[i].name;
+	return NULL;
+}
+
+const char *hr_dialect_name(hr_db_kind kind)
+{
+	for (size_t i = 0; i < N_DIALECTS; i++)
+		if (dialects[i].kind == kind)
+			return dialects[i].name;
+	return NULL;
+}
+
+const char *hr_dialect_names(char *buf, size_t cap)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_DIALECTS && used < cap; i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i == 0		       ? ""
+					 : i + 1 == N_DIALECTS ? " or "
+							       : ", ",
+					 dialects[i].name);
+	return buf;
+}
+
+/* The dialect whose scheme url's first len bytes are; NULL: none. */
+static const struct dialect *dialect_of_scheme(const char *url, size_t len)
+{
+	for (size_t i = 0; i < N_DIALECTS; i++)
+		for (size_t j = 0; dialects[i].schemes[j] != NULL; j++)
+			if (strlen(dialects[i].schemes[j]) == len &&
+			    strncmp(dialects[i].schemes[j], url, len) == 0)
+				return &dialects[i];
+	return NULL;
+}
+
 int hr_dburl_parse(const char *url, hr_dburl *out, hr_error *err)
 {
+	const struct dialect *d;
+	char names[64];
 	const char *sep;
 	size_t scheme_len, base_len;
 	int rc;
@@ -414,16 +478,14 @@ int hr_dburl_parse(const char *url, hr_dburl *out, hr_error *err)
 	base_len = strcspn(url, "+");
 	if (base_len > scheme_len)
 		base_len = scheme_len;
-	if (base_len == 6 && strncmp(url, "sqlite", 6) == 0)
-		rc = parse_sqlite(sep + 3, out, err);
-	else if ((base_len == 10 && strncmp(url, "postgresql", 10) == 0) ||
-		 (base_len == 8 && strncmp(url, "postgres", 8) == 0))
-		rc = parse_postgres(url, sep + 3, out, err);
+	if ((d = dialect_of_scheme(url, base_len)) != NULL)
+		rc = d->parse(url, sep + 3, out, err);
 	else
 		rc = hr_error_set(err, HR_INVALID_ARGUMENT,
 				  "bad database url '%s': unsupported scheme "
-				  "'%.*s' (use sqlite or postgresql)",
-				  out->redacted, (int)scheme_len, url);
+				  "'%.*s' (use %s)",
+				  out->redacted, (int)scheme_len, url,
+				  hr_dialect_names(names, sizeof names));
 	if (rc == 0)
 		return 0;
 fail:

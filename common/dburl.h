@@ -20,6 +20,15 @@ typedef enum hr_db_kind {
 	HR_DB_POSTGRES = 2,
 } hr_db_kind;
 
+/* The dialect name (as migration files' sections spell it) that len
+ * bytes at name are, as a static string; NULL when hrd speaks no such
+ * dialect. */
+const char *hr_dialect_find(const char *name, size_t len);
+/* The dialect name of kind ("sqlite", "postgresql"); NULL if unknown. */
+const char *hr_dialect_name(hr_db_kind kind);
+/* "sqlite or postgresql": every dialect, for messages; into buf. */
+const char *hr_dialect_names(char *buf, size_t cap);
+
 typedef struct hr_dburl {
 	hr_db_kind kind;
 	char *sqlite_path; /* SQLite: file path, or ":memory:" */

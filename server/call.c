@@ -1,10 +1,15 @@
 /*
- * call.c — one RPC from decode to final status.
+ * call.c — the seam between transports and methods: one RPC from the
+ * moment a transport hands it over (hr_call_start) to its final status.
  *
- * A Request frame is decoded through a budgeted allocator, its protocol
- * version and method checked, the peer authorized, the payload decoded
- * with the method's own type, and the method started. Whatever happens,
- * the call ends with exactly one status frame (unless its peer is gone).
+ * A transport (native.c for hrd's own frames; HTTP/2 gRPC beside it
+ * later) turns bytes into a hr_call_request: method path, payload,
+ * timeout, who the peer is, and a stream to send on (hr_stream_ops).
+ * Here the interceptors every call passes run (limits, authorisation),
+ * the payload is decoded with the method's own type, the deadline
+ * armed, and the method started. Methods see only hr_call; whatever
+ * happens, the stream ends with exactly one finish (unless its peer is
+ * gone).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,41 +20,13 @@
 #include "pballoc.h"
 #include "server.h"
 
-static hr_call *find_call(hr_conn *conn, uint64_t id)
-{
-	for (hr_call *c = conn->calls; c != NULL; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
-
-static void unlink_call(hr_call *call)
-{
-	hr_conn *conn = call->conn;
-
-	if (conn == NULL)
-		return;
-	for (hr_call **p = &conn->calls; *p != NULL; p = &(*p)->next) {
-		if (*p == call) {
-			*p = call->next;
-			conn->n_calls--;
-			break;
-		}
-	}
-	call->conn = NULL;
-}
+/* Watch's states are ~100 bytes: this holds dozens (Linux doubles it). */
+#define KEEP_LATEST_SNDBUF 8192
 
 void hr_call_send_packed(hr_call *call, const uint8_t *data, size_t len)
 {
-	Homerack__V1__Response resp = HOMERACK__V1__RESPONSE__INIT;
-
-	if (call->conn == NULL)
-		return;
-	resp.call_id = call->id;
-	resp.body_case = HOMERACK__V1__RESPONSE__BODY_MESSAGE;
-	resp.message.data = (uint8_t *)data;
-	resp.message.len = len;
-	hr_conn_write_response(call->conn, &resp);
+	if (call->stream != NULL)
+		call->ops->send(call->stream, data, len);
 }
 
 void hr_call_send(hr_call *call, const ProtobufCMessage *msg)
@@ -64,13 +41,31 @@ void hr_call_send(hr_call *call, const ProtobufCMessage *msg)
 	free(data);
 }
 
+void hr_call_keep_latest(hr_call *call, void (*on_drain)(hr_call *call))
+{
+	call->on_drain = on_drain;
+	if (call->stream != NULL)
+		call->ops->limit_buffer(call->stream, KEEP_LATEST_SNDBUF);
+}
+
+int hr_call_backlogged(const hr_call *call)
+{
+	return call->stream != NULL && call->ops->backlogged(call->stream);
+}
+
+void hr_call_drained(hr_call *call)
+{
+	if (call->on_drain != NULL)
+		call->on_drain(call);
+}
+
 static void timer_free(uv_handle_t *handle)
 {
 	free(handle);
 }
 
-/* The call ends or leaves its connection: its deadline no longer needs
- * a timer. */
+/* The call ends or loses its peer: its deadline no longer needs a
+ * timer. */
 static void disarm_deadline(hr_call *call)
 {
 	if (call->deadline_timer == NULL)
@@ -116,184 +111,148 @@ static int arm_deadline(hr_call *call, uint64_t timeout_ms)
 void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 {
 	char message[HR_ERROR_MSG_MAX];
-	hr_conn *conn = call->conn;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
-	if (call->conn != NULL)
-		hr_conn_write_status(call->conn, call->id, code, message);
 	if (code != HR_OK)
 		hr_log(HR_LOG_INFO, "%s by uid %ld: %s: %s", call->method->path,
 		       (long)call->peer_uid, hr_code_name(code), message);
-	if (conn != NULL)
-		conn->last_active = uv_now(call->server->loop);
-	unlink_call(call);
 	disarm_deadline(call);
+	/* Last: the transport may close the connection once its last
+	 * stream ends. */
+	if (call->stream != NULL)
+		call->ops->finish(call->stream, code, message);
 	free(call);
-	if (conn != NULL)
-		hr_conn_call_ended(conn);
 }
 
-void hr_call_detach_all(hr_conn *conn)
+void hr_call_detach(hr_call *call)
 {
-	while (conn->calls != NULL) {
-		hr_call *call = conn->calls;
-
-		unlink_call(call);
-		/* The job finishes the call (now peerless) when it ends;
-		 * a call without one has nothing left to do. */
-		if (call->job != NULL)
-			hr_log(HR_LOG_INFO, "%s: uid %ld went away; cancelling",
-			       call->method->path, (long)conn->uid);
-		if (call->job != NULL || call->on_cancel != NULL) {
-			stop_call(call, HR_CANCELLED, "the client went away");
-		} else {
-			disarm_deadline(call);
-			free(call);
-		}
+	call->stream = NULL;
+	/* The job finishes the call (now peerless) when it ends; a call
+	 * without one has nothing left to do. */
+	if (call->job != NULL)
+		hr_log(HR_LOG_INFO, "%s: uid %ld went away; cancelling",
+		       call->method->path, (long)call->peer_uid);
+	if (call->job != NULL || call->on_cancel != NULL) {
+		stop_call(call, HR_CANCELLED, "the client went away");
+	} else {
+		disarm_deadline(call);
+		free(call);
 	}
 }
 
-void hr_call_cancel(hr_conn *conn, uint64_t id)
+void hr_call_cancel(hr_call *call)
 {
-	hr_call *call = find_call(conn, id);
-
-	/* Cancelling a call that already ended is not an error (it races
-	 * with the final status), so unknown ids are ignored. */
-	if (call == NULL)
-		return;
 	if (call->job != NULL)
 		hr_log(HR_LOG_INFO, "%s: uid %ld cancelled the call",
-		       call->method->path, (long)conn->uid);
+		       call->method->path, (long)call->peer_uid);
 	stop_call(call, HR_CANCELLED, "cancelled");
 }
 
-/* Check the envelope; on failure answer (and maybe close) and return -1. */
-static int check_envelope(hr_conn *conn, const Homerack__V1__Request *req)
-{
-	char message[256];
+/* ---- interceptors ------------------------------------------------------ */
 
-	if (req->protocol_version != HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT) {
-		snprintf(message, sizeof message,
-			 "protocol version %u is not supported; this hrd "
-			 "speaks version %d",
-			 req->protocol_version,
-			 HOMERACK__V1__PROTOCOL_VERSION__PROTOCOL_VERSION_CURRENT);
-		hr_conn_write_status(conn, req->call_id, HR_FAILED_PRECONDITION,
-				     message);
-		hr_conn_close_after_writes(conn);
-		return -1;
-	}
-	if (req->cancel) {
-		hr_call_cancel(conn, req->call_id);
-		return -1;
-	}
-	/* A status under a live call's id would end that call for the
-	 * client while it runs on, and id 0 names the connection: both are
-	 * connection errors (as a reused stream id is in HTTP/2). */
-	if (req->call_id == 0 || find_call(conn, req->call_id) != NULL) {
-		snprintf(message, sizeof message,
-			 req->call_id == 0
-				 ? "call id %llu is reserved; closing"
-				 : "call id %llu is already in use on this "
-				   "connection; closing",
-			 (unsigned long long)req->call_id);
-		hr_log(HR_LOG_WARN, "uid %ld: %s", (long)conn->uid, message);
-		hr_conn_write_status(conn, 0, HR_INVALID_ARGUMENT, message);
-		hr_conn_close_after_writes(conn);
-		return -1;
-	}
-	if (conn->n_calls >= conn->server->cfg.max_calls_per_conn) {
-		snprintf(message, sizeof message,
-			 "too many calls in flight on this connection (limit "
-			 "%zu)",
-			 conn->server->cfg.max_calls_per_conn);
-		hr_conn_write_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED, message);
-		return -1;
-	}
-	return 0;
+/* The checks every call passes before its method starts, whatever its
+ * transport (gRPC's interceptors): each returns 0, or fills err with
+ * the status that ends the call. */
+typedef int (*interceptor)(hr_server *server, const hr_call_request *req,
+			   const hr_method *method, hr_error *err);
+
+/* A connection holds at most max_calls_per_conn calls at once: checked
+ * first, before the method is even looked up. */
+static int limit_calls(hr_server *server, const hr_call_request *req,
+		       hr_error *err)
+{
+	if (req->peer_calls < server->cfg.max_calls_per_conn)
+		return 0;
+	return hr_error_set(err, HR_RESOURCE_EXHAUSTED,
+			    "too many calls in flight on this connection "
+			    "(limit %zu)",
+			    server->cfg.max_calls_per_conn);
 }
 
-/* Method lookup, authorization and payload decoding, then start. */
-static void start_call(hr_conn *conn, const Homerack__V1__Request *req)
+/* Only admins may call a method that changes the schema. */
+static int authorize(hr_server *server, const hr_call_request *req,
+		     const hr_method *method, hr_error *err)
 {
-	const hr_method *method = hr_method_find(req->method);
+	if (!method->mutating || req->peer_is_admin)
+		return 0;
+	return hr_error_set(err, HR_PERMISSION_DENIED,
+			    "uid %ld may not call %s: changing the schema "
+			    "needs %s",
+			    (long)req->peer_uid, method->path,
+			    hr_peer_admin_description(server));
+}
+
+static const interceptor interceptors[] = {authorize};
+
+/* Find req's method and run the interceptors; on failure err says why. */
+static const hr_method *admit(hr_server *server, const hr_call_request *req,
+			      hr_error *err)
+{
+	const hr_method *method;
+	size_t i;
+
+	if (limit_calls(server, req, err) < 0)
+		return NULL;
+	method = hr_method_find(req->method);
+	if (method == NULL) {
+		hr_error_set(err, HR_UNIMPLEMENTED, "unknown method '%.200s'",
+			     req->method);
+		return NULL;
+	}
+	for (i = 0; i < sizeof interceptors / sizeof interceptors[0]; i++)
+		if (interceptors[i](server, req, method, err) < 0)
+			return NULL;
+	return method;
+}
+
+/* ---- start ------------------------------------------------------------- */
+
+void hr_call_start(hr_server *server, const hr_call_request *req)
+{
+	const hr_method *method;
 	ProtobufCMessage *payload;
-	char message[512];
 	hr_pballoc alloc;
 	hr_call *call;
+	hr_error err;
 
-	if (method == NULL) {
-		snprintf(message, sizeof message, "unknown method '%.200s'",
-			 req->method);
-		hr_conn_write_status(conn, req->call_id, HR_UNIMPLEMENTED, message);
-		return;
-	}
-	if (method->mutating && !conn->is_admin) {
-		snprintf(message, sizeof message,
-			 "uid %ld may not call %s: changing the schema needs %s",
-			 (long)conn->uid, method->path,
-			 hr_peer_admin_description(conn->server));
-		hr_conn_write_status(conn, req->call_id, HR_PERMISSION_DENIED, message);
+	if ((method = admit(server, req, &err)) == NULL) {
+		req->ops->finish(req->stream, err.code, err.msg);
 		return;
 	}
 	hr_pballoc_init(&alloc, HR_PBALLOC_REQUEST_LIMIT);
 	payload = protobuf_c_message_unpack(method->request_type, &alloc.base,
-					    req->payload.len, req->payload.data);
+					    req->payload_len, req->payload);
 	if (payload == NULL) {
-		snprintf(message, sizeof message, "malformed %s payload",
-			 method->request_type->name);
-		hr_conn_write_status(conn, req->call_id, HR_INVALID_ARGUMENT, message);
+		hr_error_set(&err, HR_INVALID_ARGUMENT, "malformed %s payload",
+			     method->request_type->name);
+		req->ops->finish(req->stream, err.code, err.msg);
 		return;
 	}
 	call = calloc(1, sizeof *call);
-	if (call == NULL) {
-		protobuf_c_message_free_unpacked(payload, &alloc.base);
-		hr_conn_write_status(conn, req->call_id, HR_RESOURCE_EXHAUSTED,
-			    "out of memory");
-		return;
+	if (call != NULL) {
+		call->server = server;
+		call->ops = req->ops;
+		call->stream = req->stream;
+		call->method = method;
+		call->peer_uid = req->peer_uid;
 	}
-	call->server = conn->server;
-	call->conn = conn;
-	call->id = req->call_id;
-	call->method = method;
-	call->peer_uid = conn->uid;
-	if (req->timeout_ms > 0) {
-		call->deadline = uv_now(conn->server->loop) + req->timeout_ms;
+	if (call != NULL && req->timeout_ms > 0) {
+		call->deadline = uv_now(server->loop) + req->timeout_ms;
 		if (arm_deadline(call, req->timeout_ms) < 0) {
 			free(call);
-			protobuf_c_message_free_unpacked(payload, &alloc.base);
-			hr_conn_write_status(conn, req->call_id,
-					     HR_RESOURCE_EXHAUSTED,
-					     "out of memory");
-			return;
+			call = NULL;
 		}
 	}
-	call->next = conn->calls;
-	conn->calls = call;
-	conn->n_calls++;
-	method->start(call, payload);
-	protobuf_c_message_free_unpacked(payload, &alloc.base);
-}
-
-void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len)
-{
-	Homerack__V1__Request *req;
-	hr_pballoc alloc;
-
-	hr_pballoc_init(&alloc, HR_PBALLOC_REQUEST_LIMIT);
-	req = homerack__v1__request__unpack(&alloc.base, len, frame);
-	if (req == NULL) {
-		hr_log(HR_LOG_WARN, "uid %ld sent an undecodable request frame",
-		       (long)conn->uid);
-		hr_conn_write_status(conn, 0, HR_INVALID_ARGUMENT,
-			    "malformed request frame: not a homerack.v1.Request");
-		hr_conn_close_after_writes(conn);
+	if (call == NULL) {
+		protobuf_c_message_free_unpacked(payload, &alloc.base);
+		req->ops->finish(req->stream, HR_RESOURCE_EXHAUSTED,
+				 "out of memory");
 		return;
 	}
-	if (check_envelope(conn, req) == 0)
-		start_call(conn, req);
-	homerack__v1__request__free_unpacked(req, &alloc.base);
+	*req->bind = call;
+	method->start(call, payload);
+	protobuf_c_message_free_unpacked(payload, &alloc.base);
 }

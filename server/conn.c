@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "server.h"
@@ -59,7 +60,7 @@ void hr_conn_close(hr_conn *conn)
 	if (conn->closing)
 		return;
 	conn->closing = 1;
-	hr_call_detach_all(conn);
+	hr_native_detach_all(conn);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
 	else
@@ -100,6 +101,15 @@ void hr_conn_close_after_writes(hr_conn *conn)
 	req->data = conn;
 }
 
+void hr_conn_limit_send_buffer(hr_conn *conn, int bytes)
+{
+	uv_os_fd_t fd;
+
+	/* Best effort: without it a backlog just forms later. */
+	if (uv_fileno((uv_handle_t *)&conn->pipe, &fd) == 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
 int hr_conn_backlogged(const hr_conn *conn)
 {
 	return uv_stream_get_write_queue_size((const uv_stream_t *)&conn->pipe) > 0;
@@ -134,7 +144,7 @@ static void on_write(uv_write_t *req, int status)
 	if (conn->paused && !conn->ending && unsent(conn) <= UNSENT_MAX / 2)
 		resume_reading(conn);
 	if (!conn->closing && !hr_conn_backlogged(conn))
-		hr_watch_flush(conn);
+		hr_native_drained(conn);
 }
 
 /* Hand buf (len bytes, malloc'ed) to libuv; it is freed either way. */
@@ -232,7 +242,7 @@ static int on_frame(void *ud, const uint8_t *payload, size_t len)
 {
 	hr_conn *conn = ud;
 
-	hr_call_dispatch(conn, payload, len);
+	hr_native_frame(conn, payload, len);
 	/* Stop feeding once dispatch decided to close the connection, or
 	 * once the peer leaves too much unread (see UNSENT_MAX): what the
 	 * batch holds goes to the kernel first, which may take it all. */

@@ -87,9 +87,7 @@ int hr_server_reload(hr_server *server, hr_error *err)
 	server->map_refs = 0;
 	server->map_generation++;
 	hr_error_clear(&server->map_error);
-	/* The heads may have moved: watchers hear of it. */
-	server->watch_known = 0;
-	hr_watch_refresh(server);
+	hr_events_fire(server, HR_EVENT_MAP_RELOADED, NULL, NULL);
 	return 0;
 }
 
@@ -109,7 +107,7 @@ static void on_sighup(uv_signal_t *handle, int signum)
 {
 	(void)signum;
 	reload_and_log(handle->data, "SIGHUP");
-	hr_server_models_reload_and_log(handle->data, "SIGHUP");
+	hr_events_fire(handle->data, HR_EVENT_RELOAD, NULL, NULL);
 }
 
 static void on_debounced(uv_timer_t *timer)
@@ -167,7 +165,4 @@ void hr_reload_free(hr_server *server)
 	}
 	hr_revmap_free(server->map);
 	server->map = NULL;
-	free(server->implied_cache.implied);
-	hr_strlist_free(&server->implied_cache.rows);
-	server->implied_cache.valid = 0;
 }

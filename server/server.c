@@ -49,10 +49,9 @@ static void begin_shutdown(hr_server *server)
 	hr_listener_close(server);
 	while (server->conns != NULL)
 		hr_conn_close(server->conns);
-	hr_watch_stop_all(server);
+	hr_events_fire(server, HR_EVENT_SHUTTING_DOWN, NULL, NULL);
 	uv_close((uv_handle_t *)&server->sweep, NULL);
 	hr_reload_close(server);
-	hr_models_state_close(server);
 	hr_reader_close(server);
 	uv_close((uv_handle_t *)&server->sigint, NULL);
 	uv_close((uv_handle_t *)&server->sigterm, NULL);
@@ -127,9 +126,8 @@ int hr_server_init(hr_server *server, uv_loop_t *loop, const hr_config *cfg,
 				  : cfg->idle_timeout_ms;
 	period = period / 4 > 0 ? period / 4 : 1;
 	hr_reload_init(server);
-	hr_models_state_init(server);
-	uv_timer_init(loop, &server->watch_poll);
-	server->watch_poll.data = server;
+	if ((rc = hr_methods_init(server, err)) < 0)
+		return rc;
 	uv_timer_init(loop, &server->sweep);
 	server->sweep.data = server;
 	uv_timer_start(&server->sweep, on_sweep, period, period);
@@ -155,9 +153,8 @@ int hr_server_run(hr_server *server)
 
 void hr_server_free(hr_server *server)
 {
-	hr_strlist_free(&server->watch_rows);
+	hr_events_fire(server, HR_EVENT_FREE, NULL, NULL);
 	hr_reload_free(server);
-	hr_models_state_free(server);
 	hr_db_close(server->reader);
 	hr_db_close(server->writer);
 	hr_dburl_free(&server->url);

@@ -1,14 +1,26 @@
 /*
- * server.h — hrd's rooms and how they meet.
+ * server.h — what hrd's core owns, and the seams features meet it by.
+ * The core knows no feature (docs/architecture.md):
  *
+ *   server.c    lifecycle: start, serve, shut down (events SHUTTING_DOWN
+ *               then FREE)
  *   listener.c  the Unix socket: lock file, stale socket, permissions
- *   conn.c      one client connection: read, deframe, write frames
- *   call.c      one RPC: decode, authorize, dispatch, reply, finish
- *   writer.c    the single writer: FIFO of mutating jobs run off the loop
+ *   conn.c      one client connection: bytes in and out, back-pressure,
+ *               half-close, timeouts
+ *   native.c    the native transport: Request/Response envelopes in
+ *               frames, call ids, cancel frames -> the call seam
+ *   call.c      the seam: interceptors (limits, authorisation), decode,
+ *               deadline, dispatch to the method, stream to send on
+ *   writer.c    the single writer: FIFO of jobs run off the loop (events
+ *               JOB_STARTED / JOB_PROGRESS / JOB_FINISHED)
  *   reader.c    status reads of alembic_version: on the loop (SQLite) or
  *               on the pool (PostgreSQL)
+ *   reload.c    the revision map's lifetime (events MAP_RELOADED, RELOAD)
+ *   events.c    the core fires events; features subscribe
  *   peer.c      who is on the other end and whether they may write
- *   methods/    one file per RPC, each exporting one hr_method
+ *   methods/    one file per RPC, each exporting one hr_method, and the
+ *               features' state (watch.c, current.c, models_state.c),
+ *               set up by hr_methods_init (methods/table.c)
  *
  * Everything here runs on the loop thread except a job's work function,
  * which runs on a libuv pool thread and talks back only through
@@ -84,13 +96,46 @@ typedef struct hr_method {
 const hr_method *hr_method_find(const char *path);
 
 /* ------------------------------------------------------------------ */
-/* Calls                                                               */
+/* Calls: the seam between transports and methods (call.c)            */
 /* ------------------------------------------------------------------ */
+
+/*
+ * How a call sends on the stream its transport gave it (gRPC-Go's
+ * ServerStream, ttrpc's stream). The stream is the transport's; the
+ * dispatcher only passes it back.
+ */
+typedef struct hr_stream_ops {
+	/* Send one message (its packed bytes). */
+	void (*send)(void *stream, const uint8_t *data, size_t len);
+	/* End the stream with a status; the stream is gone after this. */
+	void (*finish)(void *stream, hr_code code, const char *message);
+	/* Whether the peer has not yet taken what was sent. */
+	int (*backlogged)(void *stream);
+	/* Buffer about bytes for the peer, no more (best effort). */
+	void (*limit_buffer)(void *stream, int bytes);
+} hr_stream_ops;
+
+/* One call as a transport hands it over (hr_call_start). */
+typedef struct hr_call_request {
+	const char *method; /* "/homerack.v1.Schema/Current" */
+	const uint8_t *payload;
+	size_t payload_len;
+	uint64_t timeout_ms; /* 0: no deadline */
+	uid_t peer_uid;
+	int peer_is_admin;
+	size_t peer_calls; /* calls the peer's connection holds already */
+	const hr_stream_ops *ops;
+	void *stream;
+	/* Where the call is stored once it exists, before its method
+	 * starts: the transport's handle to cancel or detach it, valid
+	 * until ops->finish ends the stream. */
+	hr_call **bind;
+} hr_call_request;
 
 struct hr_call {
 	hr_server *server;
-	hr_conn *conn; /* NULL once the connection has gone */
-	uint64_t id;
+	const hr_stream_ops *ops;
+	void *stream; /* NULL once the peer has gone */
 	const hr_method *method;
 	uint64_t deadline; /* uv_now() milliseconds; 0 = none */
 	uid_t peer_uid;
@@ -102,13 +147,20 @@ struct hr_call {
 	 * deadline passes (HR_DEADLINE_EXCEEDED) or the client goes away
 	 * (the call is peerless then). NULL for calls that finish at once. */
 	void (*on_cancel)(hr_call *call, hr_code code, const char *why);
-	void *data;        /* method-specific */
-	hr_call *next;     /* in conn->calls */
-	hr_call *watch_next; /* in server->watchers */
+	/* A stream that sends only its latest state (hr_call_keep_latest):
+	 * the peer has taken everything sent so far. */
+	void (*on_drain)(hr_call *call);
+	void *data; /* method-specific */
 };
 
-/* Handle one decoded-length frame from conn (call.c). */
-void hr_call_dispatch(hr_conn *conn, const uint8_t *frame, size_t len);
+/*
+ * Start the call req describes: the interceptors (a connection's call
+ * limit, authorisation), the payload decoded with the method's type,
+ * the deadline armed, then the method. Every request ends with exactly
+ * one req->ops->finish: here at once when it is refused, else when the
+ * method finishes the call.
+ */
+void hr_call_start(hr_server *server, const hr_call_request *req);
 
 /* Send one reply/stream message on call (dropped if the peer is gone). */
 void hr_call_send(hr_call *call, const ProtobufCMessage *msg);
@@ -119,11 +171,25 @@ void hr_call_send_packed(hr_call *call, const uint8_t *data, size_t len);
 void hr_call_finish(hr_call *call, hr_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The connection is going: detach its calls, cancelling their jobs. */
-void hr_call_detach_all(hr_conn *conn);
+/*
+ * Make call a stream that sends only its latest state (Watch): the
+ * transport buffers little for it, hr_call_backlogged tells whether the
+ * peer still has something unread, and on_drain runs when it has taken
+ * everything, to send what is owed. A slow reader then never makes hrd
+ * queue a backlog.
+ */
+void hr_call_keep_latest(hr_call *call, void (*on_drain)(hr_call *call));
+/* Whether call's peer has not yet taken what was last sent (0 once the
+ * peer is gone: nothing is queued for it). */
+int hr_call_backlogged(const hr_call *call);
 
-/* A cancel frame for call id on conn. */
-void hr_call_cancel(hr_conn *conn, uint64_t id);
+/* For transports. The peer took everything sent on call's stream. */
+void hr_call_drained(hr_call *call);
+/* The client cancelled call. */
+void hr_call_cancel(hr_call *call);
+/* The call's peer is gone: the stream is no longer used, the call's
+ * work stops (a job ends it, peerless, when it stops). */
+void hr_call_detach(hr_call *call);
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
@@ -135,7 +201,7 @@ struct hr_conn {
 	hr_frame_reader reader;
 	uid_t uid;
 	int is_admin;
-	hr_call *calls;
+	struct hr_native_call *calls; /* native.c's */
 	size_t n_calls;
 	int closing;
 	int ending;            /* closing once its replies are written: no
@@ -167,12 +233,25 @@ int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
 /* Write one Response frame; frees nothing of resp. */
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp);
 
+/* Keep the kernel's send buffer for conn's peer at about bytes (Linux
+ * doubles it), so a stalled peer pins little. */
+void hr_conn_limit_send_buffer(hr_conn *conn, int bytes);
+
 /* Whether the peer has not yet taken what we last wrote. */
 int hr_conn_backlogged(const hr_conn *conn);
 
-/* A call of conn's ended (call.c): a half-closed connection whose last
- * call it was closes once its replies are written. */
+/* A call of conn's ended (native.c): a half-closed connection whose
+ * last call it was closes once its replies are written. */
 void hr_conn_call_ended(hr_conn *conn);
+/* The peer took everything written to conn: tell its calls (native.c). */
+void hr_native_drained(hr_conn *conn);
+
+/* The native transport (native.c): one decoded-length frame from conn,
+ * a Request envelope, handled: a call started through the seam, or
+ * cancelled. */
+void hr_native_frame(hr_conn *conn, const uint8_t *frame, size_t len);
+/* The connection is going: detach its calls, cancelling their work. */
+void hr_native_detach_all(hr_conn *conn);
 
 /* Close after pending writes drain (after a protocol error). */
 void hr_conn_close_after_writes(hr_conn *conn);
@@ -267,18 +346,64 @@ void hr_writer_stop(hr_server *server, hr_job *job, hr_code code);
 /* Move the events of the running job to its call (loop thread). */
 void hr_writer_drain(hr_server *server);
 
+/* Whether the writer is running a job now. */
+int hr_writer_busy(const hr_server *server);
+
 /* ------------------------------------------------------------------ */
-/* Watchers (methods/watch.c)                                          */
+/* Events (events.c): the core says what happened, features listen     */
 /* ------------------------------------------------------------------ */
 
-/* Re-read the schema state and tell every watcher if it changed. */
-void hr_watch_refresh(hr_server *server);
-/* The writer started / finished a job, or its job reported progress. */
-void hr_watch_activity(hr_server *server, int migrating, const char *detail);
-/* conn's backlog drained: send its watchers the latest state. */
-void hr_watch_flush(hr_conn *conn);
-/* Shutdown: end every watch. */
-void hr_watch_stop_all(hr_server *server);
+typedef enum hr_event_kind {
+	/* The writer started job (detail: its method path). */
+	HR_EVENT_JOB_STARTED,
+	/* The running job reported progress: detail is what it does now,
+	 * or NULL when it only sent its client a message (a step may have
+	 * committed). */
+	HR_EVENT_JOB_PROGRESS,
+	/* A job ended and its call was finished; the next queued job, if
+	 * any, has started already (hr_writer_busy). job is NULL: freed. */
+	HR_EVENT_JOB_FINISHED,
+	/* A new revision map replaced the old (the heads may have moved). */
+	HR_EVENT_MAP_RELOADED,
+	/* SIGHUP: reread from disk what you load from it. */
+	HR_EVENT_RELOAD,
+	/* Shutdown began: end your calls and close your handles (the loop
+	 * ends once every handle is closed). */
+	HR_EVENT_SHUTTING_DOWN,
+	/* The loop has ended (hr_server_free): free your state. */
+	HR_EVENT_FREE,
+} hr_event_kind;
+
+typedef struct hr_event {
+	hr_event_kind kind;
+	const hr_job *job;  /* JOB_STARTED, JOB_PROGRESS; else NULL */
+	const char *detail; /* see the kinds; else NULL */
+} hr_event;
+
+/* Told of every event on the loop thread, with the ud it subscribed. */
+typedef void (*hr_event_fn)(hr_server *server, const hr_event *ev, void *ud);
+
+#define HR_EVENT_SINKS_MAX 16
+
+typedef struct hr_event_sink {
+	hr_event_fn fn;
+	void *ud;
+} hr_event_sink;
+
+/* Subscribe fn (with ud) to every later event; a feature does this at
+ * start (hr_methods_init). -HR_INTERNAL past HR_EVENT_SINKS_MAX. */
+int hr_events_subscribe(hr_server *server, hr_event_fn fn, void *ud,
+			hr_error *err);
+/* The ud fn subscribed with (NULL if it did not): where a feature
+ * keeps its state for this server. */
+void *hr_events_data(const hr_server *server, hr_event_fn fn);
+/* Tell every subscriber, in subscription order. */
+void hr_events_fire(hr_server *server, hr_event_kind kind, const hr_job *job,
+		    const char *detail);
+
+/* Set up the features (methods/table.c): each subscribes to the events
+ * with its own state. Called once by hr_server_init. */
+int hr_methods_init(hr_server *server, hr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Status reads (reader.c)                                             */
@@ -342,16 +467,6 @@ void hr_reader_close(hr_server *server);
 /* The server                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Current's answer to "which applied revisions does a dependent's row
- * stand for", kept for the rows and map it was computed for. */
-typedef struct hr_implied_cache {
-	uint64_t map_generation;
-	hr_strlist rows;
-	const hr_migration **implied;
-	size_t n;
-	int valid;
-} hr_implied_cache;
-
 struct hr_server {
 	uv_loop_t *loop;
 	hr_config cfg;
@@ -372,29 +487,13 @@ struct hr_server {
 	hr_error map_error;
 	size_t map_refs; /* jobs holding `map` */
 	uint64_t map_generation; /* bumped by every successful (re)load */
-	hr_implied_cache implied_cache; /* methods/current.c */
 	struct hr_retired_map *retired; /* superseded maps jobs still hold */
-	/* The models (models_state.c): NULL when they failed to load. */
-	struct hr_models *models;
-	hr_error models_error;
-	uint64_t models_generation; /* bumped by every successful (re)load */
-	uv_fs_event_t models_watch;
-	uv_timer_t models_timer;
 	uv_signal_t sighup;
 	uv_fs_event_t dir_watch;  /* the migrations directory */
 	uv_timer_t reload_timer;  /* debounces its events */
 	hr_job *running; /* the job on the pool, if any */
-	/* What watchers were last told. */
-	hr_strlist watch_rows;
-	int watch_activity; /* Homerack__V1__SchemaState__Activity */
-	char watch_detail[256];
-	uint64_t watch_sequence;
-	int watch_known; /* the fields above hold a state */
-	hr_read watch_read; /* the refresh's read of the rows (reader.c) */
-	int watch_reading;  /* it is submitted and not done */
-	int watch_again;    /* a refresh was asked for meanwhile */
-	hr_call *watchers;
-	uv_timer_t watch_poll; /* while anyone watches: see outside changes */
+	hr_event_sink sinks[HR_EVENT_SINKS_MAX]; /* events.c */
+	size_t n_sinks;
 	hr_job *queue, **queue_tail;
 	gid_t admin_gid;
 	int have_admin_gid;
@@ -423,19 +522,6 @@ int hr_server_reload(hr_server *server, hr_error *err);
 void hr_reload_init(hr_server *server);
 void hr_reload_close(hr_server *server);
 void hr_reload_free(hr_server *server);
-
-/* The models (models_state.c): hr_models_ref'ed for the caller (unref
- * it), or NULL with server->models_error saying why. */
-struct hr_models *hr_server_models_hold(hr_server *server);
-/* Reload the models directory; on failure the old models stay and err
- * says why. */
-int hr_server_models_reload(hr_server *server, hr_error *err);
-/* Reload and log the outcome (SIGHUP, a file change). */
-void hr_server_models_reload_and_log(hr_server *server, const char *why);
-/* Load at start, watch the directory; close its handles; free. */
-void hr_models_state_init(hr_server *server);
-void hr_models_state_close(hr_server *server);
-void hr_models_state_free(hr_server *server);
 
 /* The listening socket (listener.c). */
 int hr_listener_open(hr_server *server, hr_error *err);

@@ -159,11 +159,11 @@ void hr_writer_drain(hr_server *server)
 	job->detail_changed = 0;
 	memcpy(detail, job->detail, sizeof detail);
 	pthread_mutex_unlock(&job->lock);
-	/* Each event may mean a committed step: let watchers see it. */
+	/* Each event may mean a committed step. */
 	if (detail_changed)
-		hr_watch_activity(server, 1, detail);
+		hr_events_fire(server, HR_EVENT_JOB_PROGRESS, job, detail);
 	else if (e != NULL)
-		hr_watch_refresh(server);
+		hr_events_fire(server, HR_EVENT_JOB_PROGRESS, job, NULL);
 	while (e != NULL) {
 		hr_job_event *next = e->next;
 
@@ -218,10 +218,9 @@ static void after_work_cb(uv_work_t *req, int status)
 		job->after(job);
 	finish_job(job);
 	start_next(server);
-	if (server->running == NULL) {
-		hr_watch_activity(server, 0, "");
+	hr_events_fire(server, HR_EVENT_JOB_FINISHED, NULL, NULL);
+	if (server->running == NULL)
 		hr_server_job_done(server);
-	}
 }
 
 static void start_next(hr_server *server)
@@ -235,7 +234,7 @@ static void start_next(hr_server *server)
 	if (server->queue == NULL)
 		server->queue_tail = &server->queue;
 	server->running = job;
-	hr_watch_activity(server, 1, job->method);
+	hr_events_fire(server, HR_EVENT_JOB_STARTED, job, job->method);
 	rc = uv_queue_work(server->loop, &job->req, work_cb, after_work_cb);
 	if (rc < 0) {
 		server->running = NULL;
@@ -243,7 +242,13 @@ static void start_next(hr_server *server)
 			     uv_strerror(rc));
 		finish_job(job);
 		start_next(server);
+		hr_events_fire(server, HR_EVENT_JOB_FINISHED, NULL, NULL);
 	}
+}
+
+int hr_writer_busy(const hr_server *server)
+{
+	return server->running != NULL;
 }
 
 /* Whether a place in the queue is free for a job of call's kind and

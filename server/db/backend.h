@@ -4,6 +4,29 @@
  * Statements passed to exec/query use $1, $2, … placeholders, in order
  * of first appearance: PostgreSQL's syntax, which SQLite reads as named
  * parameters bound by position.
+ *
+ * Adding a backend (golang-migrate's database/driver.go recipe):
+ *
+ *   1. common/dburl.h: a hr_db_kind value; common/dburl.c: a row in
+ *      `dialects` (its URL schemes, its dialect name, a parser filling
+ *      hr_dburl). Migration files' sections then accept the dialect
+ *      name by themselves (migration.c asks hr_dialect_find).
+ *   2. server/db/NAME.c: a `const hr_db_ops hr_db_NAME_ops` with every
+ *      member below that is not marked optional, and its handle struct
+ *      starting with `struct hr_db`. The contract of each member is the
+ *      one db.h states for the hr_db_* call built on it: in particular
+ *      begin/commit/rollback must make DDL transactional (or the
+ *      backend must refuse transactional migrations it cannot keep
+ *      atomic), exec's *changes must count the rows touched (the
+ *      version table's exactly-one-row checks rely on it), and every
+ *      wait must ask db->should_stop.
+ *   3. server/db/db.c: the ops in `backends`; extern below.
+ *   4. CMakeLists.txt: NAME.c in hr_db, its library linked.
+ *   5. Run the conformance suite on it: tests/unit/test_backend.c with
+ *      HR_TEST_DATABASE_URL set to a database of the new kind (register
+ *      it like tests/e2e/test_backend_pg.sh does for PostgreSQL). It
+ *      must pass unchanged: what it checks is what the runner and the
+ *      server rely on.
  */
 #ifndef HR_DB_BACKEND_H
 #define HR_DB_BACKEND_H
@@ -26,7 +49,8 @@ typedef struct hr_db_stmt {
 } hr_db_stmt;
 
 typedef struct hr_db_ops {
-	const char *dialect;
+	hr_db_kind kind;     /* the URLs it opens (common/dburl.h) */
+	const char *dialect; /* hr_dialect_name(kind) */
 	int (*open)(const hr_dburl *url, hr_db **out, hr_error *err);
 	void (*close)(hr_db *db);
 	/* One statement with text parameters; *changes gets the row count

@@ -14,15 +14,27 @@
 #include "backend.h"
 #include "log.h"
 
+/* Every backend (backend.h has the recipe for adding one). */
+static const hr_db_ops *const backends[] = {
+	&hr_db_sqlite_ops,
+	&hr_db_postgres_ops,
+};
+
+/* The backend for url's kind; NULL (and err) when there is none. */
+static const hr_db_ops *backend_for(const hr_dburl *url, hr_error *err)
+{
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+		if (backends[i]->kind == url->kind)
+			return backends[i];
+	hr_error_set(err, HR_INVALID_ARGUMENT, "unknown database kind");
+	return NULL;
+}
+
 int hr_db_open(const hr_dburl *url, hr_db **out, hr_error *err)
 {
-	switch (url->kind) {
-	case HR_DB_SQLITE:
-		return hr_db_sqlite_ops.open(url, out, err);
-	case HR_DB_POSTGRES:
-		return hr_db_postgres_ops.open(url, out, err);
-	}
-	return hr_error_set(err, HR_INVALID_ARGUMENT, "unknown database kind");
+	const hr_db_ops *ops = backend_for(url, err);
+
+	return ops != NULL ? ops->open(url, out, err) : -HR_INVALID_ARGUMENT;
 }
 
 void hr_db_close(hr_db *db)
@@ -623,10 +635,11 @@ void hr_rows_free(hr_rows *rows)
 
 int hr_db_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 {
-	const hr_db_ops *ops = url->kind == HR_DB_SQLITE ? &hr_db_sqlite_ops
-							 : &hr_db_postgres_ops;
+	const hr_db_ops *ops = backend_for(url, err);
 
 	*out = NULL;
+	if (ops == NULL)
+		return -HR_INVALID_ARGUMENT;
 	if (ops->open_scratch == NULL)
 		return hr_error_set(err, HR_UNIMPLEMENTED,
 				    "no scratch databases on %s",

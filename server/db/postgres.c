@@ -1429,6 +1429,7 @@ static int pg_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err)
 	"peer_uid BIGINT)"
 
 const hr_db_ops hr_db_postgres_ops = {
+	.kind = HR_DB_POSTGRES,
 	.dialect = "postgresql",
 	.open = pg_open,
 	.close = pg_close,

@@ -616,6 +616,7 @@ static int sqlite_check_foreign_keys(hr_db *db, hr_error *err)
 }
 
 const hr_db_ops hr_db_sqlite_ops = {
+	.kind = HR_DB_SQLITE,
 	.dialect = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,

@@ -18,6 +18,8 @@
 
 #include <openssl/evp.h>
 
+#include "dburl.h"
+
 /* A merge of more parents than this is a mistake, not a migration. */
 #define LIST_MAX 256
 /* How much of a bad value an error message quotes. */
@@ -347,8 +349,8 @@ static int parse_header_line(parser *p, int line, const char *s, size_t len)
 static int parse_marker(parser *p, int line, const char *s, size_t len,
 			hr_direction *dir, const char **dialect)
 {
-	static const char *const dialects[] = {"sqlite", "postgresql"};
-	size_t i = 2, word, d;
+	size_t i = 2, word;
+	char names[64];
 
 	*dir = HR_UPGRADE;
 	*dialect = NULL;
@@ -382,15 +384,12 @@ static int parse_marker(parser *p, int line, const char *s, size_t len,
 		i++;
 	if (i == len)
 		return 1;
-	for (d = 0; d < sizeof dialects / sizeof dialects[0]; d++)
-		if (span_is(s + i, len - i, dialects[d])) {
-			*dialect = dialects[d];
-			return 1;
-		}
+	if ((*dialect = hr_dialect_find(s + i, len - i)) != NULL)
+		return 1;
 	return hr_error_set(p->err, HR_INVALID_ARGUMENT,
-			    "%s:%d: unknown dialect '%.*s' (want sqlite or "
-			    "postgresql)",
-			    p->path, line, quote_len(len - i), s + i);
+			    "%s:%d: unknown dialect '%.*s' (want %s)",
+			    p->path, line, quote_len(len - i), s + i,
+			    hr_dialect_names(names, sizeof names));
 }
 
 /* Start a section; its text is filled in by close_section. */

@@ -16,6 +16,7 @@
 #include "autogen.h"
 #include "methods.h"
 #include "models.h"
+#include "rpcnames.h"
 
 /* The last models-vs-migrations answer (loop thread only). */
 static struct {
@@ -99,6 +100,7 @@ static void check_start(hr_call *call, const ProtobufCMessage *request)
 	const Homerack__V1__CheckRequest *req =
 		(const Homerack__V1__CheckRequest *)request;
 	hr_server *server = call->server;
+	hr_models_state *ms = hr_models_state_of(server);
 	check_job *cj;
 	hr_job *job;
 
@@ -106,8 +108,7 @@ static void check_start(hr_call *call, const ProtobufCMessage *request)
 		return;
 	if (!req->database && kept.valid &&
 	    kept.map_generation == server->map_generation &&
-	    kept.models_generation == server->models_generation &&
-	    server->models != NULL) {
+	    kept.models_generation == ms->generation && ms->models != NULL) {
 		reply(call, kept.dialect, &kept.detected);
 		hr_call_finish(call, HR_OK, "%s", "");
 		return;
@@ -119,7 +120,7 @@ static void check_start(hr_call *call, const ProtobufCMessage *request)
 	}
 	cj->database = req->database;
 	cj->map_generation = server->map_generation;
-	cj->models_generation = server->models_generation;
+	cj->models_generation = ms->generation;
 	if (!cj->database && (cj->models = hr_method_need_models(call)) == NULL) {
 		free(cj);
 		return;
@@ -130,7 +131,7 @@ static void check_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_check = {
-	.path = "/homerack.v1.Schema/Check",
+	.path = HR_RPC_CHECK,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__check_request__descriptor,
 	.start = check_start,

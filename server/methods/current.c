@@ -7,6 +7,49 @@
 #include <stdlib.h>
 
 #include "methods.h"
+#include "rpcnames.h"
+
+/* Current's answer to "which applied revisions does a dependent's row
+ * stand for", kept for the rows and map it was computed for (a reload
+ * empties it). */
+typedef struct implied_cache {
+	hr_strlist rows;
+	const hr_migration **implied;
+	size_t n;
+	int valid;
+} implied_cache;
+
+static void cache_clear(implied_cache *c)
+{
+	free(c->implied);
+	hr_strlist_free(&c->rows);
+	c->implied = NULL;
+	c->n = 0;
+	c->valid = 0;
+}
+
+static void on_event(hr_server *server, const hr_event *ev, void *ud)
+{
+	(void)server;
+	if (ev->kind == HR_EVENT_MAP_RELOADED)
+		cache_clear(ud);
+	else if (ev->kind == HR_EVENT_FREE) {
+		cache_clear(ud);
+		free(ud);
+	}
+}
+
+int hr_current_init(hr_server *server, hr_error *err)
+{
+	implied_cache *c = calloc(1, sizeof *c);
+	int rc;
+
+	if (c == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	if ((rc = hr_events_subscribe(server, on_event, c, err)) < 0)
+		free(c);
+	return rc;
+}
 
 /*
  * The applied revisions a dependent's row stands for (Alembic's current
@@ -17,17 +60,12 @@
 static const hr_migration **implied_heads(hr_server *server,
 					  const hr_strlist *rows, size_t *n)
 {
-	hr_implied_cache *c = &server->implied_cache;
+	implied_cache *c = hr_events_data(server, on_event);
 
-	if (!c->valid || c->map_generation != server->map_generation ||
-	    !hr_strlist_equal(&c->rows, rows)) {
+	if (!c->valid || !hr_strlist_equal(&c->rows, rows)) {
 		int ok = 1;
 
-		free(c->implied);
-		hr_strlist_free(&c->rows);
-		c->implied = NULL;
-		c->n = 0;
-		c->valid = 0;
+		cache_clear(c);
 		/* Best effort: rows the map does not know imply nothing. */
 		if (hr_plan_implied_heads(server->map,
 					  (const char *const *)rows->items,
@@ -37,7 +75,6 @@ static const hr_migration **implied_heads(hr_server *server,
 		}
 		for (size_t i = 0; i < rows->n && ok; i++)
 			ok = hr_strlist_push(&c->rows, rows->items[i]) == 0;
-		c->map_generation = server->map_generation;
 		c->valid = ok;
 	}
 	*n = c->n;
@@ -105,7 +142,7 @@ static void current_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_current = {
-	.path = "/homerack.v1.Schema/Current",
+	.path = HR_RPC_CURRENT,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__current_request__descriptor,
 	.start = current_start,

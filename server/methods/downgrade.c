@@ -1,5 +1,6 @@
 /* downgrade.c — Downgrade: revert migrations down to the target. */
 #include "methods.h"
+#include "rpcnames.h"
 
 static void downgrade_start(hr_call *call, const ProtobufCMessage *request)
 {
@@ -10,7 +11,7 @@ static void downgrade_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_downgrade = {
-	.path = "/homerack.v1.Schema/Downgrade",
+	.path = HR_RPC_DOWNGRADE,
 	.kind = HR_SERVER_STREAM,
 	.mutating = 1,
 	.request_type = &homerack__v1__migrate_request__descriptor,

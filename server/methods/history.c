@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 /* What one History call asked, kept until its rows are read. */
 typedef struct history_ask {
@@ -94,7 +95,7 @@ static void history_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_history = {
-	.path = "/homerack.v1.Schema/History",
+	.path = HR_RPC_HISTORY,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__history_request__descriptor,
 	.start = history_start,

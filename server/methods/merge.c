@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 /* Add the revisions target names to set (no repeats). */
 static int add_target(const hr_revmap *map, const char *target,
@@ -96,7 +97,7 @@ static void merge_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_merge = {
-	.path = "/homerack.v1.Schema/Merge",
+	.path = HR_RPC_MERGE,
 	.kind = HR_UNARY,
 	.mutating = 1,
 	.request_type = &homerack__v1__merge_request__descriptor,

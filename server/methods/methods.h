@@ -19,6 +19,25 @@ extern const hr_method hr_method_merge;
 extern const hr_method hr_method_models;
 extern const hr_method hr_method_check;
 
+/* The features' state, set up by hr_methods_init (table.c): each
+ * subscribes to the server's events with its own. */
+int hr_watch_init(hr_server *server, hr_error *err);
+int hr_current_init(hr_server *server, hr_error *err);
+int hr_models_state_init(hr_server *server, hr_error *err);
+
+/* The models' lifetime in hrd (models_state.c). */
+typedef struct hr_models_state {
+	hr_server *server;
+	struct hr_models *models; /* NULL when they failed to load */
+	hr_error error;           /* why, then */
+	uint64_t generation;      /* bumped by every successful (re)load */
+	uv_fs_event_t watch;      /* the models directory */
+	uv_timer_t timer;         /* debounces its events */
+} hr_models_state;
+
+/* The server's models state (never NULL once hrd has started). */
+hr_models_state *hr_models_state_of(const hr_server *server);
+
 /*
  * Describe migration m of map in r (initialised by the caller). r's
  * strings and arrays point into m and map: no allocation, nothing to

@@ -13,25 +13,26 @@
 #include "buf.h"
 #include "methods.h"
 #include "models.h"
+#include "rpcnames.h"
 
 struct hr_models *hr_method_need_models(hr_call *call)
 {
 	hr_server *server = call->server;
+	hr_models_state *ms = hr_models_state_of(server);
 
-	if (server->models == NULL) {
+	if (ms->models == NULL) {
 		hr_call_finish(call, HR_FAILED_PRECONDITION,
-			       "models are not loaded: %s",
-			       server->models_error.msg);
+			       "models are not loaded: %s", ms->error.msg);
 		return NULL;
 	}
-	if (!hr_models_present(server->models)) {
+	if (!hr_models_present(ms->models)) {
 		hr_call_finish(call, HR_FAILED_PRECONDITION,
 			       "no models directory %s (hrd --models DIR; "
 			       "docs/models.md)",
 			       server->cfg.models_dir);
 		return NULL;
 	}
-	return hr_server_models_hold(server);
+	return hr_models_ref(ms->models);
 }
 
 /* The strings the reply points at: freed together after packing. */
@@ -252,7 +253,7 @@ static void models_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_models = {
-	.path = "/homerack.v1.Schema/Models",
+	.path = HR_RPC_MODELS,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__models_request__descriptor,
 	.start = models_start,

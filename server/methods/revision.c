@@ -18,6 +18,7 @@
 #include "log.h"
 #include "methods.h"
 #include "newrev.h"
+#include "rpcnames.h"
 
 /* Random ids are 48 bits: a collision with the map is next to
  * impossible, but a few retries cost nothing. */
@@ -320,7 +321,7 @@ static void revision_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_revision = {
-	.path = "/homerack.v1.Schema/Revision",
+	.path = HR_RPC_REVISION,
 	.kind = HR_UNARY,
 	.mutating = 1,
 	.request_type = &homerack__v1__revision_request__descriptor,

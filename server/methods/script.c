@@ -19,6 +19,7 @@
 
 #include "methods.h"
 #include "runner.h"
+#include "rpcnames.h"
 
 typedef struct script_out {
 	hr_call *call;
@@ -270,7 +271,7 @@ static void script_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_script = {
-	.path = "/homerack.v1.Schema/Script",
+	.path = HR_RPC_SCRIPT,
 	.kind = HR_SERVER_STREAM,
 	.request_type = &homerack__v1__script_request__descriptor,
 	.start = script_start,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 /* Answer with what target names; rows NULL when they were not read. */
 static void show_answer(hr_call *call, const char *target,
@@ -66,7 +67,7 @@ static void show_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_show = {
-	.path = "/homerack.v1.Schema/Show",
+	.path = HR_RPC_SHOW,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__show_request__descriptor,
 	.start = show_start,

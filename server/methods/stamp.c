@@ -5,6 +5,7 @@
 #include "log.h"
 #include "methods.h"
 #include "runner.h"
+#include "rpcnames.h"
 
 /* What to stamp: the targets, and the history row's name for them. */
 typedef struct stamp_job {
@@ -107,7 +108,7 @@ static void stamp_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_stamp = {
-	.path = "/homerack.v1.Schema/Stamp",
+	.path = HR_RPC_STAMP,
 	.kind = HR_UNARY,
 	.mutating = 1,
 	.request_type = &homerack__v1__stamp_request__descriptor,

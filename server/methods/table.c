@@ -11,6 +11,17 @@ static const hr_method *const methods[] = {
 	&hr_method_check,
 };
 
+int hr_methods_init(hr_server *server, hr_error *err)
+{
+	int rc;
+
+	if ((rc = hr_watch_init(server, err)) < 0 ||
+	    (rc = hr_current_init(server, err)) < 0 ||
+	    (rc = hr_models_state_init(server, err)) < 0)
+		return rc;
+	return 0;
+}
+
 const hr_method *hr_method_find(const char *path)
 {
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)

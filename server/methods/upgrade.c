@@ -1,5 +1,6 @@
 /* upgrade.c — Upgrade: apply migrations up to the target (streaming). */
 #include "methods.h"
+#include "rpcnames.h"
 
 static void upgrade_start(hr_call *call, const ProtobufCMessage *request)
 {
@@ -10,7 +11,7 @@ static void upgrade_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_upgrade = {
-	.path = "/homerack.v1.Schema/Upgrade",
+	.path = HR_RPC_UPGRADE,
 	.kind = HR_SERVER_STREAM,
 	.mutating = 1,
 	.request_type = &homerack__v1__migrate_request__descriptor,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "rpcnames.h"
 
 /* One file of the directory as it is now. */
 typedef struct disk_file {
@@ -258,7 +259,7 @@ static void verify_start(hr_call *call, const ProtobufCMessage *request)
 }
 
 const hr_method hr_method_verify = {
-	.path = "/homerack.v1.Schema/Verify",
+	.path = HR_RPC_VERIFY,
 	.kind = HR_UNARY,
 	.request_type = &homerack__v1__verify_request__descriptor,
 	.start = verify_start,

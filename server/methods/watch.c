@@ -1,16 +1,18 @@
 /*
  * watch.c — Watch: the schema's state now, then at every change.
  *
- * The server keeps the state it last told watchers (version rows,
- * activity, detail). hr_watch_refresh re-reads the rows and, when
- * anything differs, sends the new state to every watcher. A watcher whose
- * connection has not taken the previous message is only marked dirty and
- * gets the latest state once it drains (hr_watch_flush): a slow reader
- * never makes hrd queue a backlog.
+ * Watch keeps the state it last told watchers (version rows, activity,
+ * detail) in its own struct, which it subscribes to the server's events
+ * with. refresh() re-reads the rows and, when anything differs, sends
+ * the new state to every watcher. A watch call keeps only the latest
+ * state (hr_call_keep_latest): a watcher whose peer has not taken the
+ * previous message is only marked dirty and gets the latest state once
+ * it drains, so a slow reader never makes hrd queue a backlog.
  *
- * Changes hrd makes itself are seen as its writer reports them; changes
- * made by other programs (Alembic, a second hrd on a shared PostgreSQL)
- * are caught by polling once a second while anyone watches.
+ * Changes hrd makes itself are seen as its writer reports them (the job
+ * events); changes made by other programs (Alembic, a second hrd on a
+ * shared PostgreSQL) are caught by polling once a second while anyone
+ * watches.
  *
  * The rows are read through reader.c: at once on SQLite, on the pool on
  * PostgreSQL (never a network wait on the loop). One refresh read is out
@@ -19,20 +21,41 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "log.h"
 #include "methods.h"
+#include "rpcnames.h"
 
 #define POLL_MS 1000
-/* A watcher's kernel send buffer (Linux doubles it): states are ~100
- * bytes, so this holds dozens, and a stalled watcher pins little. */
-#define WATCH_SNDBUF 8192
 
 typedef struct watch_data {
+	hr_call *call;
 	char *target; /* "" for none */
 	int dirty;    /* a state is owed once the connection drains */
+	struct watch_data *next; /* in watch_state.watchers */
 } watch_data;
+
+/* Watch's state for one server: what watchers were last told. */
+typedef struct watch_state {
+	hr_server *server;
+	hr_strlist rows;
+	int activity; /* Homerack__V1__SchemaState__Activity */
+	char detail[256];
+	uint64_t sequence;
+	int known;        /* the fields above hold a state */
+	hr_read read;     /* the refresh's read of the rows (reader.c) */
+	int reading;      /* it is submitted and not done */
+	int again;        /* a refresh was asked for meanwhile */
+	watch_data *watchers;
+	uv_timer_t poll;  /* while anyone watches: see outside changes */
+} watch_state;
+
+static void on_event(hr_server *server, const hr_event *ev, void *ud);
+
+static watch_state *state_of(const hr_server *server)
+{
+	return hr_events_data(server, on_event);
+}
 
 typedef Homerack__V1__SchemaState__Activity activity_t;
 
@@ -78,51 +101,48 @@ static int target_reached(const hr_server *server, const char *target,
 	return 0;
 }
 
-static void send_state(hr_call *call)
+static void send_state(watch_data *wd)
 {
 	Homerack__V1__SchemaState st = HOMERACK__V1__SCHEMA_STATE__INIT;
-	hr_server *server = call->server;
-	watch_data *wd = call->data;
+	hr_server *server = wd->call->server;
+	watch_state *ws = state_of(server);
 	hr_strlist heads = {0};
 
 	map_heads(server->map, &heads);
-	st.sequence = server->watch_sequence;
-	st.revisions = server->watch_rows.items;
-	st.n_revisions = server->watch_rows.n;
+	st.sequence = ws->sequence;
+	st.revisions = ws->rows.items;
+	st.n_revisions = ws->rows.n;
 	st.heads = heads.items;
 	st.n_heads = heads.n;
-	st.at_head = heads.n > 0 && hr_strlist_equal(&server->watch_rows, &heads);
-	st.activity = (activity_t)server->watch_activity;
-	st.detail = server->watch_detail;
+	st.at_head = heads.n > 0 && hr_strlist_equal(&ws->rows, &heads);
+	st.activity = (activity_t)ws->activity;
+	st.detail = ws->detail;
 	st.target_reached =
-		target_reached(server, wd->target, &server->watch_rows, &heads);
-	hr_call_send(call, &st.base);
+		target_reached(server, wd->target, &ws->rows, &heads);
+	hr_call_send(wd->call, &st.base);
 	wd->dirty = 0;
 	hr_strlist_free(&heads);
 }
 
-/* Send now, or owe it until the connection drains. */
-static void offer_state(hr_call *call)
+/* Send now, or owe it until the peer drains. */
+static void offer_state(watch_data *wd)
+{
+	if (hr_call_backlogged(wd->call))
+		wd->dirty = 1;
+	else
+		send_state(wd);
+}
+
+/* The peer took everything: send what is owed. */
+static void on_drain(hr_call *call)
 {
 	watch_data *wd = call->data;
 
-	if (call->conn == NULL)
-		return;
-	if (hr_conn_backlogged(call->conn))
-		wd->dirty = 1;
-	else
-		send_state(call);
+	if (wd->dirty)
+		send_state(wd);
 }
 
-static void watch_cancel(hr_call *call, hr_code code, const char *why);
-
-void hr_watch_flush(hr_conn *conn)
-{
-	/* Only watch calls: other long calls use on_cancel too. */
-	for (hr_call *c = conn->calls; c != NULL; c = c->next)
-		if (c->on_cancel == watch_cancel && ((watch_data *)c->data)->dirty)
-			send_state(c);
-}
+static void refresh(watch_state *ws);
 
 /* The refresh's read is done: rows (rc 0) or why not (the state is then
  * UNAVAILABLE with the reason). Compare with what watchers were last
@@ -130,24 +150,26 @@ void hr_watch_flush(hr_conn *conn)
 static void refresh_done(hr_read *read, int rc, const hr_strlist *rows,
 			 const hr_error *err)
 {
-	hr_server *server =
-		(hr_server *)((char *)read - offsetof(hr_server, watch_read));
+	watch_state *ws =
+		(watch_state *)((char *)read - offsetof(watch_state, read));
 	hr_strlist copy = {0};
-	int activity = server->watch_activity, oom = 0;
-	char detail[sizeof server->watch_detail];
+	int activity = ws->activity, oom = 0;
+	char detail[sizeof ws->detail];
 
-	server->watch_reading = 0;
-	if (server->watchers == NULL) {
-		server->watch_known = 0; /* nobody to compare for */
-		server->watch_again = 0;
+	ws->reading = 0;
+	if (ws->watchers == NULL) {
+		ws->known = 0; /* nobody to compare for */
+		ws->again = 0;
 		return;
 	}
-	snprintf(detail, sizeof detail, "%s", server->watch_detail);
+	snprintf(detail, sizeof detail, "%s", ws->detail);
 	if (activity == HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_UNAVAILABLE) {
-		activity = server->running
+		int busy = hr_writer_busy(ws->server);
+
+		activity = busy
 				   ? HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_MIGRATING
 				   : HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_IDLE;
-		if (!server->running)
+		if (!busy)
 			detail[0] = '\0';
 	}
 	for (size_t i = 0; rc == 0 && !oom && i < rows->n; i++)
@@ -158,78 +180,75 @@ static void refresh_done(hr_read *read, int rc, const hr_strlist *rows,
 		snprintf(detail, sizeof detail, "%.200s",
 			 oom ? "out of memory" : err->msg);
 	}
-	if (server->watch_known && activity == server->watch_activity &&
-	    strcmp(detail, server->watch_detail) == 0 &&
-	    hr_strlist_equal(&copy, &server->watch_rows)) {
+	if (ws->known && activity == ws->activity &&
+	    strcmp(detail, ws->detail) == 0 && hr_strlist_equal(&copy, &ws->rows)) {
 		hr_strlist_free(&copy);
 	} else {
-		hr_strlist_free(&server->watch_rows);
-		server->watch_rows = copy;
-		server->watch_activity = activity;
-		snprintf(server->watch_detail, sizeof server->watch_detail, "%s",
-			 detail);
-		server->watch_sequence++;
-		server->watch_known = 1;
-		for (hr_call *c = server->watchers; c != NULL; c = c->watch_next)
-			offer_state(c);
+		hr_strlist_free(&ws->rows);
+		ws->rows = copy;
+		ws->activity = activity;
+		snprintf(ws->detail, sizeof ws->detail, "%s", detail);
+		ws->sequence++;
+		ws->known = 1;
+		for (watch_data *wd = ws->watchers; wd != NULL; wd = wd->next)
+			offer_state(wd);
 	}
 	/* A change committed while this read was out may have been missed. */
-	if (server->watch_again) {
-		server->watch_again = 0;
-		hr_watch_refresh(server);
+	if (ws->again) {
+		ws->again = 0;
+		refresh(ws);
 	}
 }
 
-void hr_watch_refresh(hr_server *server)
+/* Re-read the schema state and tell every watcher if it changed. */
+static void refresh(watch_state *ws)
 {
-	if (server->watchers == NULL) {
-		server->watch_known = 0; /* nobody to compare for */
+	if (ws->watchers == NULL) {
+		ws->known = 0; /* nobody to compare for */
 		return;
 	}
-	if (server->watch_reading) {
-		server->watch_again = 1;
+	if (ws->reading) {
+		ws->again = 1;
 		return;
 	}
-	server->watch_reading = 1;
-	hr_reader_submit(server, &server->watch_read, refresh_done);
+	ws->reading = 1;
+	hr_reader_submit(ws->server, &ws->read, refresh_done);
 }
 
-void hr_watch_activity(hr_server *server, int migrating, const char *detail)
+/* The writer started / finished a job, or its job reported progress. */
+static void set_activity(watch_state *ws, int migrating, const char *detail)
 {
-	server->watch_activity =
+	ws->activity =
 		migrating ? HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_MIGRATING
 			  : HOMERACK__V1__SCHEMA_STATE__ACTIVITY__ACTIVITY_IDLE;
-	snprintf(server->watch_detail, sizeof server->watch_detail, "%s",
-		 detail);
+	snprintf(ws->detail, sizeof ws->detail, "%s", detail);
 	/* Force a comparison failure so the new activity is always sent. */
-	server->watch_known = 0;
-	hr_watch_refresh(server);
+	ws->known = 0;
+	refresh(ws);
 }
 
 static void on_poll(uv_timer_t *timer)
 {
-	hr_watch_refresh(timer->data);
+	refresh(timer->data);
 }
 
-static void unlink_watcher(hr_call *call)
+static void unlink_watcher(watch_state *ws, watch_data *wd)
 {
-	hr_server *server = call->server;
-
-	for (hr_call **p = &server->watchers; *p != NULL; p = &(*p)->watch_next) {
-		if (*p == call) {
-			*p = call->watch_next;
+	for (watch_data **p = &ws->watchers; *p != NULL; p = &(*p)->next) {
+		if (*p == wd) {
+			*p = wd->next;
 			break;
 		}
 	}
-	if (server->watchers == NULL)
-		uv_timer_stop(&server->watch_poll);
+	if (ws->watchers == NULL)
+		uv_timer_stop(&ws->poll);
 }
 
-static void end_watch(hr_call *call, hr_code code, const char *why)
+static void end_watch(watch_data *wd, hr_code code, const char *why)
 {
-	watch_data *wd = call->data;
+	hr_call *call = wd->call;
 
-	unlink_watcher(call);
+	unlink_watcher(state_of(call->server), wd);
 	free(wd->target);
 	free(wd);
 	hr_call_finish(call, code, "%s", why);
@@ -237,15 +256,66 @@ static void end_watch(hr_call *call, hr_code code, const char *why)
 
 static void watch_cancel(hr_call *call, hr_code code, const char *why)
 {
-	end_watch(call, code,
+	end_watch(call->data, code,
 		  code == HR_CANCELLED ? "watch cancelled" : why);
 }
 
-void hr_watch_stop_all(hr_server *server)
+static void on_event(hr_server *server, const hr_event *ev, void *ud)
 {
-	while (server->watchers != NULL)
-		end_watch(server->watchers, HR_UNAVAILABLE, "hrd is shutting down");
-	uv_close((uv_handle_t *)&server->watch_poll, NULL);
+	watch_state *ws = ud;
+
+	(void)server;
+	switch (ev->kind) {
+	case HR_EVENT_JOB_STARTED:
+		set_activity(ws, 1, ev->detail);
+		break;
+	case HR_EVENT_JOB_PROGRESS:
+		/* Each event may mean a committed step: watchers see it. */
+		if (ev->detail != NULL)
+			set_activity(ws, 1, ev->detail);
+		else
+			refresh(ws);
+		break;
+	case HR_EVENT_JOB_FINISHED:
+		if (!hr_writer_busy(server))
+			set_activity(ws, 0, "");
+		break;
+	case HR_EVENT_MAP_RELOADED:
+		/* The heads may have moved: watchers hear of it. */
+		ws->known = 0;
+		refresh(ws);
+		break;
+	case HR_EVENT_SHUTTING_DOWN:
+		while (ws->watchers != NULL)
+			end_watch(ws->watchers, HR_UNAVAILABLE,
+				  "hrd is shutting down");
+		uv_close((uv_handle_t *)&ws->poll, NULL);
+		break;
+	case HR_EVENT_FREE:
+		/* Not before: a read still out at shutdown ends later. */
+		hr_strlist_free(&ws->rows);
+		free(ws);
+		break;
+	case HR_EVENT_RELOAD:
+		break;
+	}
+}
+
+int hr_watch_init(hr_server *server, hr_error *err)
+{
+	watch_state *ws = calloc(1, sizeof *ws);
+	int rc;
+
+	if (ws == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	ws->server = server;
+	if ((rc = hr_events_subscribe(server, on_event, ws, err)) < 0) {
+		free(ws);
+		return rc;
+	}
+	uv_timer_init(server->loop, &ws->poll);
+	ws->poll.data = ws;
+	return 0;
 }
 
 static void watch_start(hr_call *call, const ProtobufCMessage *request)
@@ -253,9 +323,9 @@ static void watch_start(hr_call *call, const ProtobufCMessage *request)
 	const Homerack__V1__WatchRequest *req =
 		(const Homerack__V1__WatchRequest *)request;
 	hr_server *server = call->server;
+	watch_state *ws = state_of(server);
 	const hr_migration *m;
 	watch_data *wd;
-	uv_os_fd_t fd;
 	hr_error err;
 
 	if (req->target[0] != '\0' && strcmp(req->target, "head") != 0 &&
@@ -273,30 +343,26 @@ static void watch_start(hr_call *call, const ProtobufCMessage *request)
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
+	wd->call = call;
 	call->data = wd;
 	call->on_cancel = watch_cancel;
-	if (uv_fileno((uv_handle_t *)&call->conn->pipe, &fd) == 0) {
-		int size = WATCH_SNDBUF;
-
-		/* Best effort: without it the backlog just forms later. */
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-	}
-	if (server->watchers == NULL)
-		uv_timer_start(&server->watch_poll, on_poll, POLL_MS, POLL_MS);
-	call->watch_next = server->watchers;
-	server->watchers = call;
+	hr_call_keep_latest(call, on_drain);
+	if (ws->watchers == NULL)
+		uv_timer_start(&ws->poll, on_poll, POLL_MS, POLL_MS);
+	wd->next = ws->watchers;
+	ws->watchers = wd;
 	/* The state now. A refresh that finds a change sends it to every
 	 * watcher, this one included; otherwise this one is still owed it.
 	 * While no state is known yet (the first read is still out, on
 	 * PostgreSQL) the read's end sends it to every watcher. */
 	wd->dirty = 1;
-	hr_watch_refresh(server);
-	if (wd->dirty && server->watch_known)
-		offer_state(call);
+	refresh(ws);
+	if (wd->dirty && ws->known)
+		offer_state(wd);
 }
 
 const hr_method hr_method_watch = {
-	.path = "/homerack.v1.Schema/Watch",
+	.path = HR_RPC_WATCH,
 	.kind = HR_SERVER_STREAM,
 	.request_type = &homerack__v1__watch_request__descriptor,
 	.start = watch_start,
