@@ -100,7 +100,6 @@ static int send_reset(pg_db *p, const char *then, hr_error *err)
 	hr_db_stmt stmts[3] = {{.sql = "DISCARD ALL", .alone = 1},
 			       {.sql = SESSION_SETUP},
 			       {.sql = then}};
-
 	int rc;
 
 	p->reset_pending = 0;
