@@ -32,6 +32,7 @@ extern const bench_cmd bench_cmd_spawn;
 extern const bench_cmd bench_cmd_conns;
 extern const bench_cmd bench_cmd_gen;
 extern const bench_cmd bench_cmd_flood;
+extern const bench_cmd bench_cmd_grpc;
 
 /* Print "hrbench: <message>" and exit 1: a benchmark that cannot run
  * has no figure to give. */

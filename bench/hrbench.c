@@ -12,7 +12,7 @@
 static const bench_cmd *const commands[] = {
 	&bench_cmd_pingpong, &bench_cmd_latency, &bench_cmd_throughput,
 	&bench_cmd_underload, &bench_cmd_spawn, &bench_cmd_conns,
-	&bench_cmd_gen, &bench_cmd_flood,
+	&bench_cmd_gen, &bench_cmd_flood, &bench_cmd_grpc,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -504,6 +504,29 @@ if pg_setup; then
 fi
 if [ -n "$pg_note" ]; then echo "skipping PostgreSQL: $pg_note" >&2; fi
 
+step "gRPC: Current over HTTP/2 (python3-grpcio) beside the native framing"
+# The target's figures: C clients of both protocols on one hrd (hrbench
+# grpc: libnghttp2; latency: libhrclient). Then one Python process
+# measures both protocols (the same protobuf stubs, generated here): what
+# a grpcio user sees, most of it grpcio's own cost.
+grpc_note=""
+mkdir -p "$work/stubs"
+if protoc -I "$root/proto" --python_out="$work/stubs" --grpc_out="$work/stubs" \
+	--plugin=protoc-gen-grpc="$(command -v grpc_python_plugin)" homerack.proto &&
+	start_hrd grpc "sqlite:///$work/grpc.db" "$root/migrations"; then
+	"$HRCTL" --socket "$work/grpc.sock" upgrade head >/dev/null
+	bench grpc --name grpc.c.cur --socket "$work/grpc.sock" \
+		--runs $LAT_RUNS --iters $LAT_ITERS
+	bench latency --name grpc.native.cur --socket "$work/grpc.sock" \
+		--runs $LAT_RUNS --iters $LAT_ITERS
+	HRBENCH=/usr/bin/python3 bench "$root/bench/grpc_latency.py" \
+		"$work/grpc.sock" "$work/stubs" "$LAT_RUNS" "$((LAT_ITERS / 4))" 16
+	stop_hrd grpc
+else
+	grpc_note="no gRPC figures: protoc, grpc_python_plugin or hrd failed"
+	echo "skipping gRPC: $grpc_note" >&2
+fi
+
 # --- the table -----------------------------------------------------------
 
 # fmt VALUE UNIT: a figure for people.
@@ -681,6 +704,18 @@ done
 row "hrd with 10,000 revisions loaded, anonymous (100 revisions: $(fmt "${P50[mem.r100.anon]}" KiB); 1000: $(fmt "${P50[mem.m1000.start.anon]}" KiB); resident $(fmt "${P50[mem.r10000.rss]}" KiB))" \
 	"≤ 40 MiB" "$(fmt "${P50[mem.r10000.anon]}" KiB)" "" "" \
 	"$(verdict "${P50[mem.r10000.anon]}" "<=" 40960)"
+if [ -z "$grpc_note" ]; then
+	row "\`Current\` over gRPC, C client (libnghttp2), one client, unpinned" \
+		"p50 ≤ 2× native" "$(pair grpc.c.cur)" \
+		"native (libhrclient), same hrd $(pair grpc.native.cur)" \
+		"$(ratio "${P50[grpc.c.cur]}" "${P50[grpc.native.cur]}")" \
+		"$(verdict "${P50[grpc.c.cur]}" "<=" "$(awk -v x="${P50[grpc.native.cur]}" 'BEGIN{print 2*x}')")"
+	row "\`Current\` over gRPC, python3-grpcio, one client, unpinned" \
+		"—" "$(pair grpc.py.cur)" "native framing from Python $(pair native.py.cur)" \
+		"$(ratio "${P50[grpc.py.cur]}" "${P50[native.py.cur]}")" "—"
+	row "\`Current\` over gRPC, 16 channels (a thread each, one Python process)" \
+		"—" "$(fmt "${P50[grpc.py.c16]}" calls/s)" "native, C, 16 conns $(fmt "${P50[cur.c16.d1]}" calls/s)" "" "—"
+fi
 
 {
 	echo "hrd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $built_from, $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), SQLite $(sqlite3 --version | cut -d' ' -f1)$([ "$quick" = 1 ] && echo ', --quick')"

@@ -10,12 +10,12 @@ build=${FUZZ_BUILD:-build-fuzz}
 
 CC=clang cmake -S . -B "$build" -DHR_FUZZ=ON -DHR_WERROR=OFF \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_frame fuzz_request \
+cmake --build "$build" -j"$(nproc)" --target fuzz_frame fuzz_request fuzz_h2 \
 	fuzz_migration fuzz_target >/dev/null
 mkdir -p fuzz/crashes
 # The product's own migration files seed the parser too (read only).
 declare -A extra=([migration]=migrations)
-for name in frame request migration target; do
+for name in frame request migration target h2; do
 	work=$(mktemp -d)
 	# New inputs go to a scratch dir; the committed corpus stays as is.
 	"$build/bin/fuzz_$name" -max_total_time="$seconds" -max_len=4096 \

@@ -9,7 +9,13 @@ packages=(
 	libsqlite3-dev sqlite3 libpq-dev libssl-dev libcmocka-dev
 	postgresql                      # a real server for the PostgreSQL tests
 	python3-alembic                 # the cross-check with Alembic itself
+	python3-psycopg2                # Alembic itself on PostgreSQL (contrib/ tests)
 	clang libclang-rt-14-dev        # libFuzzer targets
+	libnghttp2-dev                  # gRPC over HTTP/2 (server/h2.c)
+	python3-grpcio python3-protobuf # the gRPC tests: a stock client,
+	python3-h2                      # and HTTP/2 spoken raw (hostile peers)
+	protobuf-compiler protobuf-compiler-grpc # stubs made at test time
+	grpc-proto                      # grpc.health.v1, grpc.reflection
 )
 
 missing=()

@@ -61,6 +61,8 @@ void hr_conn_close(hr_conn *conn)
 		return;
 	conn->closing = 1;
 	hr_native_detach_all(conn);
+	if (conn->h2 != NULL)
+		hr_h2_close(conn);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
 	else
@@ -141,10 +143,17 @@ static void on_write(uv_write_t *req, int status)
 		hr_conn_close(conn);
 		return;
 	}
-	if (conn->paused && !conn->ending && unsent(conn) <= UNSENT_MAX / 2)
+	if (conn->h2 != NULL)
+		hr_h2_output(conn); /* what waited for room */
+	if (!conn->closing && conn->paused && !conn->ending &&
+	    unsent(conn) <= UNSENT_MAX / 2)
 		resume_reading(conn);
-	if (!conn->closing && !hr_conn_backlogged(conn))
-		hr_native_drained(conn);
+	if (!conn->closing && !hr_conn_backlogged(conn)) {
+		if (conn->h2 != NULL)
+			hr_h2_drained(conn);
+		else
+			hr_native_drained(conn);
+	}
 }
 
 /* Hand buf (len bytes, malloc'ed) to libuv; it is freed either way. */
@@ -197,6 +206,32 @@ static int batch_reserve(hr_conn *conn, size_t n)
 	conn->batch = grown;
 	conn->batch_cap = cap;
 	return 0;
+}
+
+int hr_conn_output_full(const hr_conn *conn, size_t more)
+{
+	return unsent(conn) + more > UNSENT_MAX;
+}
+
+int hr_conn_write_bytes(hr_conn *conn, const uint8_t *data, size_t len)
+{
+	uint8_t *out;
+
+	if (conn->closing)
+		return -1;
+	if (conn->batching && conn->batch_len + len > BATCH_MAX)
+		flush_batch(conn);
+	if (conn->batching && len <= BATCH_MAX) {
+		if (batch_reserve(conn, len) < 0)
+			return -1;
+		memcpy(conn->batch + conn->batch_len, data, len);
+		conn->batch_len += len;
+		return 0;
+	}
+	if ((out = malloc(len)) == NULL)
+		return -1;
+	memcpy(out, data, len);
+	return write_buffer(conn, (char *)out, len);
 }
 
 int hr_conn_write_response(hr_conn *conn, const Homerack__V1__Response *resp)
@@ -267,10 +302,14 @@ int hr_conn_write_status(hr_conn *conn, uint64_t call_id, hr_code code,
 	return hr_conn_write_response(conn, &resp);
 }
 
-/* Tell the peer why we hang up, with call id 0 (no call of theirs). */
+/* Tell the peer why we hang up: a status with call id 0 (no call of
+ * theirs), or on HTTP/2 a GOAWAY. */
 static void reject_stream(hr_conn *conn, const hr_error *err)
 {
-	hr_conn_write_status(conn, 0, err->code, err->msg);
+	if (conn->h2 != NULL)
+		hr_h2_goaway(conn, err);
+	else
+		hr_conn_write_status(conn, 0, err->code, err->msg);
 	hr_conn_close_after_writes(conn);
 }
 
@@ -315,6 +354,48 @@ static void pause_reading(hr_conn *conn, const uint8_t *data, size_t n)
 	conn->paused = 1;
 }
 
+/* Handle n bytes read from an HTTP/2 connection (h2.c), batching what
+ * it writes; stop reading while the peer leaves too much unread. */
+static void take_h2_input(hr_conn *conn, const uint8_t *data, size_t n)
+{
+	int rc;
+
+	conn->batching = 1;
+	rc = hr_h2_input(conn, data, n);
+	conn->batching = 0;
+	flush_batch(conn);
+	if (rc < 0) {
+		hr_conn_close_after_writes(conn);
+		return;
+	}
+	if (conn->closing || conn->ending)
+		return;
+	if (!hr_h2_partial(conn))
+		conn->frame_started = 0;
+	else if (conn->frame_started == 0)
+		conn->frame_started = uv_now(conn->server->loop);
+	if (unsent(conn) > UNSENT_MAX)
+		pause_reading(conn, NULL, 0);
+}
+
+/* The first byte of a connection names its transport: 'P' begins the
+ * HTTP/2 client preface (gRPC), anything else is a native frame (whose
+ * flag byte is 0; the frame reader rejects the rest). */
+static int choose_transport(hr_conn *conn, uint8_t first)
+{
+	hr_error err;
+
+	conn->chosen = 1;
+	if (first != 'P')
+		return 0;
+	if (hr_h2_open(conn, &err) < 0) {
+		hr_log(HR_LOG_ERROR, "uid %ld: %s", (long)conn->uid, err.msg);
+		hr_conn_close(conn);
+		return -1;
+	}
+	return 0;
+}
+
 /* Handle n request bytes read from conn: dispatch every whole frame,
  * batching the replies, unless the peer falls too far behind. */
 static void take_input(hr_conn *conn, const uint8_t *data, size_t n)
@@ -322,6 +403,12 @@ static void take_input(hr_conn *conn, const uint8_t *data, size_t n)
 	hr_error err;
 	int rc;
 
+	if (!conn->chosen && n > 0 && choose_transport(conn, data[0]) < 0)
+		return;
+	if (conn->h2 != NULL) {
+		take_h2_input(conn, data, n);
+		return;
+	}
 	conn->batching = 1;
 	rc = hr_frame_reader_feed(&conn->reader, data, n, on_frame, conn, &err);
 	conn->batching = 0;

@@ -315,17 +315,20 @@ int main(int argc, char **argv)
 	/* A client that hangs up mid-reply must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = hr_server_init(&server, uv_default_loop(), &cfg, &err);
+	/* The loop is closed before hr_server_free: the features free
+	 * their state (and the handles in it) on HR_EVENT_FREE, and a
+	 * handle left open must still be there to be named. */
 	if (rc == 0) {
 		rc = hr_server_run(&server);
-		hr_server_free(&server);
 		if (rc == 0)
 			rc = close_loop(uv_default_loop());
+		hr_server_free(&server);
 	} else {
 		fprintf(stderr, "hrd: %s\n", err.msg);
-		hr_server_free(&server);
 		/* Best effort: a start that failed half-way may leave handles
 		 * open, and hrd exits 1 anyway. */
 		uv_loop_close(uv_default_loop());
+		hr_server_free(&server);
 	}
 	return rc < 0 ? 1 : 0;
 }

@@ -9,6 +9,8 @@
  *               half-close, timeouts
  *   native.c    the native transport: Request/Response envelopes in
  *               frames, call ids, cancel frames -> the call seam
+ *   h2.c        the gRPC transport: HTTP/2 streams (libnghttp2) -> the
+ *               call seam, on the same socket (chosen by the first byte)
  *   call.c      the seam: interceptors (limits, authorisation), decode,
  *               deadline, dispatch to the method, stream to send on
  *   writer.c    the single writer: FIFO of jobs run off the loop (events
@@ -80,6 +82,12 @@ void hr_config_defaults(hr_config *cfg);
 typedef enum hr_method_kind {
 	HR_UNARY,
 	HR_SERVER_STREAM,
+	/* A bidirectional stream of request/reply exchanges (gRPC
+	 * reflection): every request message the client sends is one call
+	 * of its own, and a status other than OK ends the stream; it ends
+	 * OK once the client has ended its side. The native framing carries
+	 * one exchange per Request. */
+	HR_BIDI_EXCHANGES,
 } hr_method_kind;
 
 typedef struct hr_method {
@@ -220,6 +228,8 @@ struct hr_conn {
 	uint8_t *held;
 	size_t held_len;
 	int read_eof;          /* the peer half-closed: answer, then close */
+	int chosen;            /* the first byte chose the transport */
+	struct hr_h2 *h2;      /* h2.c's, for a gRPC (HTTP/2) connection */
 	hr_conn *prev, *next;
 };
 
@@ -252,6 +262,29 @@ void hr_native_drained(hr_conn *conn);
 void hr_native_frame(hr_conn *conn, const uint8_t *frame, size_t len);
 /* The connection is going: detach its calls, cancelling their work. */
 void hr_native_detach_all(hr_conn *conn);
+
+/* Write len bytes to conn as they are (a transport's own framing). */
+int hr_conn_write_bytes(hr_conn *conn, const uint8_t *data, size_t len);
+/* Whether conn holds as much output for its peer as it may (counting
+ * `more` bytes about to be written): write no more until it drains. */
+int hr_conn_output_full(const hr_conn *conn, size_t more);
+
+/* The gRPC transport (h2.c), for a connection whose first byte is 'P'
+ * (the HTTP/2 client preface). Open its session (0 or -hr_code). */
+int hr_h2_open(hr_conn *conn, hr_error *err);
+/* Handle n bytes from the peer; -1 when the connection must close (what
+ * the peer should be told is written already). */
+int hr_h2_input(hr_conn *conn, const uint8_t *data, size_t n);
+/* Hand nghttp2's pending output to conn, as much as conn takes. */
+void hr_h2_output(hr_conn *conn);
+/* Whether a request has begun and not yet arrived whole. */
+int hr_h2_partial(const hr_conn *conn);
+/* The peer took everything written: more output, and tell the calls. */
+void hr_h2_drained(hr_conn *conn);
+/* Tell the peer why hrd hangs up (GOAWAY). */
+void hr_h2_goaway(hr_conn *conn, const hr_error *err);
+/* The connection is going: detach its calls, free the session. */
+void hr_h2_close(hr_conn *conn);
 
 /* Close after pending writes drain (after a protocol error). */
 void hr_conn_close_after_writes(hr_conn *conn);

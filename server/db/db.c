@@ -354,52 +354,25 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 /* History reads and offline scripts                                   */
 /* ------------------------------------------------------------------ */
 
-int hr_db_history_checksums(hr_db *db, hr_strlist *revs, hr_strlist *sums,
-			    hr_error *err)
+int hr_db_history_rows(hr_db *db, int last_only, hr_rows *out, hr_error *err)
 {
-	hr_strlist lines = {0};
 	int exists = 0, rc;
 
+	*out = (hr_rows){0};
 	rc = db->ops->table_exists(db, HR_HISTORY_TABLE, &exists, err);
 	if (rc < 0 || !exists)
 		return rc;
-	/* One column per row is what backends read: "revision checksum"
-	 * (ids hold no spaces), oldest first so the latest wins below. */
-	rc = db->ops->query_column(db,
-				   "SELECT revision || ' ' || checksum FROM "
-				   HR_HISTORY_TABLE " WHERE direction = "
-				   "'upgrade' AND checksum IS NOT NULL "
-				   "ORDER BY id",
-				   &lines, err);
-	for (size_t i = 0; rc == 0 && i < lines.n; i++) {
-		const char *line = lines.items[i], *space = strchr(line, ' ');
-		size_t j, len;
-
-		if (space == NULL)
-			continue;
-		len = (size_t)(space - line);
-		for (j = 0; j < revs->n; j++)
-			if (strlen(revs->items[j]) == len &&
-			    strncmp(revs->items[j], line, len) == 0)
-				break;
-		if (j < revs->n) {
-			char *sum = strdup(space + 1);
-
-			if (sum == NULL) {
-				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
-						  "out of memory");
-				break;
-			}
-			free(sums->items[j]);
-			sums->items[j] = sum;
-		} else if (hr_strlist_pushn(revs, line, len) < 0 ||
-			   hr_strlist_push(sums, space + 1) < 0) {
-			rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
-					  "out of memory");
-		}
-	}
-	hr_strlist_free(&lines);
-	return rc;
+	/* checksum is CHAR(64): PostgreSQL pads a shorter value with
+	 * blanks, which rtrim takes off again (a SHA-256 hex has none). */
+	return hr_db_query(db,
+			   last_only
+				   ? "SELECT revision, direction, from_revisions, "
+				     "to_revisions, rtrim(checksum) FROM "
+				     HR_HISTORY_TABLE " ORDER BY id DESC LIMIT 1"
+				   : "SELECT revision, direction, from_revisions, "
+				     "to_revisions, rtrim(checksum) FROM "
+				     HR_HISTORY_TABLE " ORDER BY id",
+			   NULL, 0, out, err);
 }
 
 /* A script larger than this is not a script anyone reviews. */

@@ -211,13 +211,11 @@ int hr_db_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err);
 /* ------------------------------------------------------------------ */
 
 /*
- * The checksum recorded by each revision's latest upgrade in the history
- * table: revs->items[i] has sums->items[i]. Revisions never upgraded by
- * hrd (stamped, or applied by Alembic) are absent; none when the table is
- * missing.
+ * The history table's rows as cells revision, direction, from_revisions,
+ * to_revisions, checksum (NULL when none), oldest first; only the newest
+ * one when last_only. No rows when the table is missing.
  */
-int hr_db_history_checksums(hr_db *db, hr_strlist *revs, hr_strlist *sums,
-			    hr_error *err);
+int hr_db_history_rows(hr_db *db, int last_only, hr_rows *out, hr_error *err);
 
 /*
  * A handle that runs nothing: every statement given to it (the version

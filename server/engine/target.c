@@ -145,6 +145,23 @@ int hr_target_on_branch(planner *p, const hr_migration *m)
 	       hr_revmap_shares_lineage(p->map, m, p->branch);
 }
 
+/* Keep in s only the revisions that no other member of s descends
+ * from. */
+static void drop_ancestors(planner *p, revset *s)
+{
+	for (size_t i = 0; i < s->n;) {
+		int below = 0;
+
+		for (size_t j = 0; j < s->n && !below; j++)
+			below = j != i &&
+				hr_revmap_is_ancestor(p->map, s->v[i], s->v[j]);
+		if (below)
+			set_remove(s, s->v[i]);
+		else
+			i++;
+	}
+}
+
 /*
  * The heads on the target's branch (every head without LABEL@). With
  * real, only the real heads: not a head that another of them depends on
@@ -153,7 +170,7 @@ int hr_target_on_branch(planner *p, const hr_migration *m)
  */
 static int branch_heads(planner *p, int real, revset *out)
 {
-	size_t i, j;
+	size_t i;
 	int rc;
 
 	if ((rc = set_init(p, out)) < 0)
@@ -161,17 +178,8 @@ static int branch_heads(planner *p, int real, revset *out)
 	for (i = 0; i < hr_revmap_head_count(p->map); i++)
 		if (hr_target_on_branch(p, hr_revmap_head(p->map, i)))
 			set_add(out, hr_revmap_head(p->map, i));
-	for (i = 0; real && i < out->n;) {
-		int needed = 0;
-
-		for (j = 0; j < out->n && !needed; j++)
-			needed = j != i && hr_revmap_is_ancestor(p->map, out->v[i],
-								 out->v[j]);
-		if (needed)
-			set_remove(out, out->v[i]);
-		else
-			i++;
-	}
+	if (real)
+		drop_ancestors(p, out);
 	return 0;
 }
 
@@ -317,7 +325,7 @@ int hr_target_walk_down(planner *p, const target_parts *t,
  */
 static int applied_tips(planner *p, revset *out)
 {
-	size_t n = hr_revmap_count(p->map), i, j;
+	size_t n = hr_revmap_count(p->map), i;
 
 	for (i = 0; i < n; i++) {
 		const hr_migration *m = hr_revmap_at(p->map, i);
@@ -325,17 +333,7 @@ static int applied_tips(planner *p, revset *out)
 		if (set_covers(p->map, &p->current, m) && hr_target_on_branch(p, m))
 			set_add(out, m);
 	}
-	for (i = 0; i < out->n;) {
-		int below = 0;
-
-		for (j = 0; j < out->n && !below; j++)
-			below = j != i && hr_revmap_is_ancestor(p->map, out->v[i],
-								out->v[j]);
-		if (below)
-			set_remove(out, out->v[i]);
-		else
-			i++;
-	}
+	drop_ancestors(p, out);
 	return 0;
 }
 

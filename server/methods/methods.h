@@ -18,12 +18,33 @@ extern const hr_method hr_method_revision;
 extern const hr_method hr_method_merge;
 extern const hr_method hr_method_models;
 extern const hr_method hr_method_check;
+extern const hr_method hr_method_health_check;
+extern const hr_method hr_method_health_watch;
+extern const hr_method hr_method_reflection_v1;
+extern const hr_method hr_method_reflection_v1alpha;
 
 /* The features' state, set up by hr_methods_init (table.c): each
  * subscribes to the server's events with its own. */
 int hr_watch_init(hr_server *server, hr_error *err);
 int hr_current_init(hr_server *server, hr_error *err);
 int hr_models_state_init(hr_server *server, hr_error *err);
+
+/* Told each schema state a follower is owed (watch.c's slow-reader
+ * rules apply: only the latest state, once the peer has drained); *told
+ * is the follower's to keep between states (-1 at first). */
+typedef void (*hr_watch_tell_fn)(hr_call *call,
+				 const Homerack__V1__SchemaState *st,
+				 int *told);
+/*
+ * Make call a watcher of the schema state (watch.c), as Watch is: it is
+ * told the state now and at every change, through tell (NULL: sent as a
+ * SchemaState), with target_reached computed for target ("" none), until
+ * the client cancels or hrd shuts down. call->data is watch.c's.
+ */
+void hr_watch_follow(hr_call *call, const char *target, hr_watch_tell_fn tell);
+/* The rows the version table holds at every head, sorted (empty without
+ * a map): the `heads` target as the engine resolves it. */
+void hr_watch_map_heads(const hr_revmap *map, hr_strlist *out);
 
 /* The models' lifetime in hrd (models_state.c). */
 typedef struct hr_models_state {

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "methods.h"
+#include "outside.h"
 #include "runner.h"
 
 typedef struct migrate_job {
@@ -173,7 +174,7 @@ static int check_unchanged(const hr_revmap *map, hr_db *db,
 	hr_strlist revs = {0}, sums = {0};
 	char names[HR_ERROR_MSG_MAX / 2] = "";
 	size_t used = 0, n_changed = 0;
-	int rc = hr_db_history_checksums(db, &revs, &sums, err);
+	int rc = hr_outside_credits(db, map, &revs, &sums, err);
 
 	for (size_t i = 0; rc == 0 && i < revs.n; i++) {
 		const hr_migration *m = hr_revmap_get(map, revs.items[i]);
@@ -225,8 +226,11 @@ static void migrate_work(hr_job *job)
 	/* The hooks get mj; they reach the job through it. */
 	mj->job = job;
 	/* Read and plan under the schema lock: another host's change
-	 * between reading and applying would make the plan stale. */
-	if (hr_method_lock_schema(job, db, &err) < 0) {
+	 * between reading and applying would make the plan stale. What
+	 * someone else did to the rows since hrd's last change goes into
+	 * the history first. */
+	if (hr_method_lock_schema(job, db, &err) < 0 ||
+	    hr_outside_notice(db, NULL, &err) < 0) {
 		if (hr_method_where(db, NULL, where, sizeof where) == 0)
 			hr_error_set(&job->result, err.code,
 				     "%s; database is at %s", err.msg, where);

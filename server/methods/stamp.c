@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "methods.h"
+#include "outside.h"
 #include "runner.h"
 #include "rpcnames.h"
 
@@ -36,6 +37,8 @@ static void stamp_work(hr_job *job)
 	int rc;
 
 	rc = hr_method_lock_schema(job, db, &err);
+	if (rc == 0)
+		rc = hr_outside_notice(db, NULL, &err);
 	if (rc == 0)
 		rc = hr_db_read_versions(db, &rows, &err);
 	for (size_t i = 0; rc == 0 && i < rows.n; i++)

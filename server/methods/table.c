@@ -9,6 +9,8 @@ static const hr_method *const methods[] = {
 	&hr_method_show,      &hr_method_verify,  &hr_method_script,
 	&hr_method_revision,  &hr_method_merge,   &hr_method_models,
 	&hr_method_check,
+	&hr_method_health_check, &hr_method_health_watch,
+	&hr_method_reflection_v1, &hr_method_reflection_v1alpha,
 };
 
 int hr_methods_init(hr_server *server, hr_error *err)

@@ -6,7 +6,9 @@
  * such revision's file, as it is on disk now (the directory is read
  * afresh, so an edit that broke a file or a deleted file shows even
  * while hrd keeps serving its last good map), is compared with the
- * checksum its latest upgrade recorded in the history table. A revision
+ * checksum its latest upgrade recorded in the history table, as long as
+ * no downgrade or outside change took the revision down since
+ * (outside.h; a change someone else made is recorded first). A revision
  * applied by a stamp or by Alembic has no record and is only counted.
  *
  * It runs as a job (a pool thread, the writer's connection), behind any
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "methods.h"
+#include "outside.h"
 #include "rpcnames.h"
 
 /* One file of the directory as it is now. */
@@ -185,9 +188,17 @@ static void verify_work(hr_job *job)
 	hr_error err;
 	int rc;
 
-	rc = hr_db_read_versions(db, &rows, &err);
+	/* Under the schema lock, as upgrade and stamp notice: another
+	 * host's upgrade landing between the notice's reads would look
+	 * like an outside change (hr_outside_notice). */
+	rc = hr_method_lock_schema(job, db, &err);
 	if (rc == 0)
-		rc = hr_db_history_checksums(db, &revs, &sums, &err);
+		rc = hr_outside_notice(db, NULL, &err);
+	if (rc == 0)
+		rc = hr_db_read_versions(db, &rows, &err);
+	if (rc == 0)
+		rc = hr_outside_credits(db, map, &revs, &sums, &err);
+	hr_db_unlock(db);
 	if (rc == 0)
 		rc = hr_revmap_scan_dir(job->server->cfg.migrations_dir,
 					scan_one, &d, &err);

@@ -31,6 +31,8 @@
 typedef struct watch_data {
 	hr_call *call;
 	char *target; /* "" for none */
+	hr_watch_tell_fn tell; /* NULL: send the SchemaState as it is */
+	int told;             /* tell's memory: -1 until it keeps some */
 	int dirty;    /* a state is owed once the connection drains */
 	struct watch_data *next; /* in watch_state.watchers */
 } watch_data;
@@ -65,7 +67,7 @@ typedef Homerack__V1__SchemaState__Activity activity_t;
  * depends on (and which therefore never has a row of its own) is left
  * out, as Alembic does.
  */
-static void map_heads(const hr_revmap *map, hr_strlist *out)
+void hr_watch_map_heads(const hr_revmap *map, hr_strlist *out)
 {
 	const hr_migration **heads = NULL;
 	size_t n = 0;
@@ -108,7 +110,7 @@ static void send_state(watch_data *wd)
 	watch_state *ws = state_of(server);
 	hr_strlist heads = {0};
 
-	map_heads(server->map, &heads);
+	hr_watch_map_heads(server->map, &heads);
 	st.sequence = ws->sequence;
 	st.revisions = ws->rows.items;
 	st.n_revisions = ws->rows.n;
@@ -119,7 +121,10 @@ static void send_state(watch_data *wd)
 	st.detail = ws->detail;
 	st.target_reached =
 		target_reached(server, wd->target, &ws->rows, &heads);
-	hr_call_send(wd->call, &st.base);
+	if (wd->tell != NULL)
+		wd->tell(wd->call, &st, &wd->told);
+	else
+		hr_call_send(wd->call, &st.base);
 	wd->dirty = 0;
 	hr_strlist_free(&heads);
 }
@@ -318,32 +323,19 @@ int hr_watch_init(hr_server *server, hr_error *err)
 	return 0;
 }
 
-static void watch_start(hr_call *call, const ProtobufCMessage *request)
+void hr_watch_follow(hr_call *call, const char *target, hr_watch_tell_fn tell)
 {
-	const Homerack__V1__WatchRequest *req =
-		(const Homerack__V1__WatchRequest *)request;
-	hr_server *server = call->server;
-	watch_state *ws = state_of(server);
-	const hr_migration *m;
-	watch_data *wd;
-	hr_error err;
+	watch_state *ws = state_of(call->server);
+	watch_data *wd = calloc(1, sizeof *wd);
 
-	if (req->target[0] != '\0' && strcmp(req->target, "head") != 0 &&
-	    strcmp(req->target, "heads") != 0) {
-		if (hr_method_need_map(call))
-			return;
-		if (hr_revmap_lookup(server->map, req->target, &m, &err) < 0) {
-			hr_call_finish(call, err.code, "%s", err.msg);
-			return;
-		}
-	}
-	wd = calloc(1, sizeof *wd);
-	if (wd == NULL || (wd->target = strdup(req->target)) == NULL) {
+	if (wd == NULL || (wd->target = strdup(target)) == NULL) {
 		free(wd);
 		hr_call_finish(call, HR_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	wd->call = call;
+	wd->tell = tell;
+	wd->told = -1;
 	call->data = wd;
 	call->on_cancel = watch_cancel;
 	hr_call_keep_latest(call, on_drain);
@@ -359,6 +351,26 @@ static void watch_start(hr_call *call, const ProtobufCMessage *request)
 	refresh(ws);
 	if (wd->dirty && ws->known)
 		offer_state(wd);
+}
+
+static void watch_start(hr_call *call, const ProtobufCMessage *request)
+{
+	const Homerack__V1__WatchRequest *req =
+		(const Homerack__V1__WatchRequest *)request;
+	hr_server *server = call->server;
+	const hr_migration *m;
+	hr_error err;
+
+	if (req->target[0] != '\0' && strcmp(req->target, "head") != 0 &&
+	    strcmp(req->target, "heads") != 0) {
+		if (hr_method_need_map(call))
+			return;
+		if (hr_revmap_lookup(server->map, req->target, &m, &err) < 0) {
+			hr_call_finish(call, err.code, "%s", err.msg);
+			return;
+		}
+	}
+	hr_watch_follow(call, req->target, NULL);
 }
 
 const hr_method hr_method_watch = {

@@ -21,6 +21,7 @@
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -114,6 +115,24 @@ static int start_hrd(void **state)
 		usleep(25000);
 	}
 	return -1;
+}
+
+/* 1 once process pid has exited (reap it with waitpid), 0 if it is
+ * still running after timeout_ms. Waits on the exit event through a
+ * pidfd, not by polling. */
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	int n;
+
+	if (pfd < 0)
+		return 1; /* no pidfd: let waitpid block */
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	close(pfd);
+	return n > 0;
 }
 
 static int stop_hrd(void **state)
@@ -1434,9 +1453,10 @@ static void shutdown_with_live_calls(void **state)
 		homerack__v1__schema_state__free_unpacked(st, NULL);
 	}
 	assert_int_equal(kill(pid, SIGTERM), 0);
-	/* Bounded: a hang fails the test instead of stalling it. */
-	for (int i = 0; i < 6000 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(10000);
+	/* Wait for hrd's exit itself (its pidfd turns readable), bounded so
+	 * that a hang fails the test instead of stalling it. */
+	if (wait_exit(pid, 60000))
+		waitpid(pid, &status, 0);
 	sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(lock);
 	hrd_pid = 0;

@@ -169,4 +169,18 @@ hr verify
 expect_eq "$(grep '^changed: ' <<<"$OUT" | sed 's/ (sha256.*//')" "changed: $ABCD changed since abcd was applied" \
 	"verify names abcd, and only abcd"
 
+# verify notices outside changes under the schema lock, as upgrade and
+# stamp do: on PostgreSQL another host's upgrade landing between its
+# reads would otherwise be recorded as an outside change.
+outside_rows=$(sql "SELECT count(*) FROM homerack_schema_history WHERE direction = 'outside'")
+hold_lock
+"$HRCTL" verify >"$TMP/verify.out" 2>&1 &
+VERIFY_PID=$!
+wait_blocked
+release_lock
+wait "$VERIFY_PID"
+expect_eq "$?" 1 "verify ran once the lock came free (abcd is still changed)"
+expect_eq "$(sql "SELECT count(*) FROM homerack_schema_history WHERE direction = 'outside'")" \
+	"$outside_rows" "and recorded no outside change"
+
 finish

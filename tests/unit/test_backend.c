@@ -258,7 +258,7 @@ static void history_rows_are_recorded(void **state)
 		.duration_us = 42,
 		.peer_uid = 1000,
 	};
-	hr_strlist revs = {0}, sums = {0};
+	hr_rows rows = {0};
 	hr_error err;
 
 	(void)state;
@@ -270,13 +270,21 @@ static void history_rows_are_recorded(void **state)
 	must(hr_db_history_append(db, &e, &err), &err);
 	assert_int_equal(history_count(NULL), 2);
 	assert_int_equal(history_count("stamp"), 1);
-	/* The upgrade's checksum is what verify compares files with. */
-	must(hr_db_history_checksums(db, &revs, &sums, &err), &err);
-	assert_int_equal(revs.n, 1);
-	assert_string_equal(revs.items[0], "aaaa00000001");
-	assert_string_equal(sums.items[0], "0123abcd");
-	hr_strlist_free(&revs);
-	hr_strlist_free(&sums);
+	/* Read back oldest first: the upgrade's checksum is what verify
+	 * compares files with; a stamp has none. */
+	must(hr_db_history_rows(db, 0, &rows, &err), &err);
+	assert_int_equal(rows.n_rows, 2);
+	assert_string_equal(hr_rows_get(&rows, 0, 0), "aaaa00000001");
+	assert_string_equal(hr_rows_get(&rows, 0, 1), "upgrade");
+	assert_string_equal(hr_rows_get(&rows, 0, 3), "aaaa00000001");
+	assert_string_equal(hr_rows_get(&rows, 0, 4), "0123abcd");
+	assert_null(hr_rows_get(&rows, 1, 4));
+	hr_rows_free(&rows);
+	/* The newest alone: where hrd last left the version rows. */
+	must(hr_db_history_rows(db, 1, &rows, &err), &err);
+	assert_int_equal(rows.n_rows, 1);
+	assert_string_equal(hr_rows_get(&rows, 0, 1), "stamp");
+	hr_rows_free(&rows);
 }
 
 static void script_failure_names_its_line(void **state)
