@@ -7,6 +7,12 @@
  * what it kept, and wait until it has). stdin and stdout are /dev/null;
  * stderr is kept so a failure says why. A command that exits non-zero
  * stops the benchmark.
+ *
+ * A command written "@activate=PATH hrd …" is an hrd started cold, as
+ * systemd would start it on its socket: a listening socket is bound at
+ * PATH first (untimed), then the clock runs from just before the fork
+ * until hrd has answered one Current on it (the call is queued on the
+ * socket before hrd even runs); hrd is then stopped, untimed.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -41,6 +51,66 @@ static double run_once(char **cmd)
 		bench_die("%s %s failed (status %d)", cmd[0],
 			  cmd[1] ? cmd[1] : "", status);
 	return (double)(bench_now_ns() - t0) / 1e6;
+}
+
+#define ACTIVATE "@activate="
+
+/* A listening Unix socket at path (replacing a stale one). */
+static int listen_at(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (strlen(path) >= sizeof addr.sun_path)
+		bench_die("socket path too long: %s", path);
+	strcpy(addr.sun_path, path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    listen(fd, 16) < 0)
+		bench_die("cannot listen on %s: %m", path);
+	return fd;
+}
+
+/* cmd[0] is "@activate=PATH": start cmd[1…] on a socket at PATH, time
+ * it until its first Current is answered, then stop it. */
+static double run_activated(char **cmd)
+{
+	const char *path = cmd[0] + strlen(ACTIVATE);
+	int lfd = listen_at(path), fd, status;
+	uint64_t t0;
+	double ms;
+	pid_t pid;
+
+	t0 = bench_now_ns();
+	pid = fork();
+	if (pid < 0)
+		bench_die("fork: %m");
+	if (pid == 0) {
+		char num[32];
+		int null = open("/dev/null", O_RDWR);
+
+		snprintf(num, sizeof num, "%ld", (long)getpid());
+		setenv("LISTEN_PID", num, 1);
+		setenv("LISTEN_FDS", "1", 1);
+		dup2(null, 0);
+		dup2(null, 1);
+		if (dup2(lfd, 3) < 0)
+			_exit(127);
+		execvp(cmd[1], &cmd[1]);
+		_exit(127);
+	}
+	fd = bench_connect(path);
+	/* hrd holds the only listening socket now: if it dies, the call
+	 * is reset instead of waiting forever. */
+	close(lfd);
+	bench_current_blocking(fd, 1);
+	ms = (double)(bench_now_ns() - t0) / 1e6;
+	close(fd);
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &status, 0) < 0)
+		bench_die("waitpid: %m");
+	unlink(path);
+	return ms;
 }
 
 static int spawn_run(int argc, char **argv)
@@ -93,7 +163,10 @@ static int spawn_run(int argc, char **argv)
 		if (before[2] != NULL)
 			run_once(before);
 		for (int i = 0; i < n_cmds; i++) {
-			double t = run_once(cmd[i]);
+			double t = strncmp(cmd[i][0], ACTIVATE,
+					   strlen(ACTIVATE)) == 0
+					   ? run_activated(cmd[i])
+					   : run_once(cmd[i]);
 
 			if (r >= warmup)
 				bench_samples_add(&ms[i], t);
@@ -111,7 +184,7 @@ static int spawn_run(int argc, char **argv)
 const bench_cmd bench_cmd_spawn = {
 	.name = "spawn",
 	.usage = "--names A[,B…] [--runs 20] [--warmup 3] [--before SHELL] "
-		 "-- CMD… [::: CMD…]",
+		 "-- CMD… [::: CMD…] (CMD may be @activate=SOCKET HRD…)",
 	.summary = "wall time of whole commands run as processes",
 	.run = spawn_run,
 };

@@ -14,6 +14,7 @@ static int all_heads(hrctl_ctx *ctx, int verbose)
 	hr_error err;
 	int rc;
 
+	req.heads_only = 1;
 	if ((rc = hrctl_connect(ctx)) != 0)
 		return rc;
 	if (hr_client_unary(ctx->client, HR_RPC_HISTORY,

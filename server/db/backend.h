@@ -33,6 +33,21 @@
 
 #include "db.h"
 
+/*
+ * One of hrd's own statements held back while a step's bookkeeping is
+ * deferred (hr_db_defer): sent with the others in one exchange.
+ */
+typedef struct hr_db_stmt {
+	const char *sql;  /* a literal */
+	char *params[9];  /* owned copies; NULL stands for SQL NULL */
+	size_t n_params;
+	const char *what; /* must touch exactly one row: what it is, for
+			     the error; NULL: any count */
+	int alone;        /* runs in no implicit transaction with the
+			     statements after it (DISCARD ALL) */
+	int64_t changes;  /* the rows it touched, once run */
+} hr_db_stmt;
+
 typedef struct hr_db_ops {
 	hr_db_kind kind;     /* the URLs it opens (common/dburl.h) */
 	const char *dialect; /* hr_dialect_name(kind) */
@@ -87,6 +102,12 @@ typedef struct hr_db_ops {
 	/* Statements turning foreign-key enforcement off and back on,
 	 * outside a transaction; NULL where a migration cannot (PostgreSQL). */
 	const char *foreign_keys_off_sql, *foreign_keys_on_sql;
+	/* Optional: run stmts in order in one exchange with the server
+	 * (they need no answer until the last is sent), filling each one's
+	 * changes; the first failure in err. Without it nothing is
+	 * deferred. */
+	int (*exec_batch)(hr_db *db, hr_db_stmt *stmts, size_t n,
+			  hr_error *err);
 	int may_block;          /* calls can wait on the network */
 	const char *begin_sql;  /* "BEGIN IMMEDIATE", "BEGIN" */
 	const char *history_ddl; /* CREATE TABLE IF NOT EXISTS for history */
@@ -100,7 +121,19 @@ struct hr_db {
 	 * wait as long as the backend's own limit). */
 	int (*should_stop)(void *ud, hr_error *err);
 	void *stop_ud;
+	/* hr_db_defer: statements held back until the commit. */
+	int deferring;
+	hr_db_stmt *deferred;
+	size_t n_deferred, cap_deferred;
 };
+
+/*
+ * Hold sql back (deferring) or run it now; what as in hr_db_stmt. For
+ * a backend's own statements that need no answer (a session reset).
+ */
+int hr_db_exec_deferrable(hr_db *db, const char *sql,
+			  const char *const *params, size_t n_params,
+			  const char *what, hr_error *err);
 
 extern const hr_db_ops hr_db_sqlite_ops;
 extern const hr_db_ops hr_db_postgres_ops;

@@ -41,8 +41,7 @@ void hr_db_close(hr_db *db)
 {
 	if (db == NULL)
 		return;
-	if (db->in_transaction)
-		hr_db_rollback(db);
+	hr_db_rollback(db); /* also drops what was held back */
 	db->ops->close(db);
 }
 
@@ -85,9 +84,97 @@ int hr_db_begin(hr_db *db, hr_error *err)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Deferred bookkeeping                                                */
+/* ------------------------------------------------------------------ */
+
+static void drop_deferred(hr_db *db)
+{
+	for (size_t i = 0; i < db->n_deferred; i++)
+		for (size_t j = 0; j < db->deferred[i].n_params; j++)
+			free(db->deferred[i].params[j]);
+	free(db->deferred);
+	db->deferred = NULL;
+	db->n_deferred = db->cap_deferred = 0;
+	db->deferring = 0;
+}
+
+void hr_db_defer(hr_db *db)
+{
+	db->deferring = db->ops->exec_batch != NULL;
+}
+
+/* The row-count check of a statement that must touch one row. */
+static int check_one_row(const char *what, int64_t changes, hr_error *err)
+{
+	if (changes == 1)
+		return 0;
+	return hr_error_set(err, HR_ABORTED,
+			    "%s touched %" PRId64 " rows of " HR_VERSION_TABLE
+			    " instead of 1; the table changed under us",
+			    what, changes);
+}
+
+/* Send what was held back, then check each statement's row count. */
+static int flush_deferred(hr_db *db, hr_error *err)
+{
+	int rc = 0;
+
+	if (db->n_deferred > 0)
+		rc = db->ops->exec_batch(db, db->deferred, db->n_deferred, err);
+	for (size_t i = 0; i < db->n_deferred && rc == 0; i++)
+		if (db->deferred[i].what != NULL)
+			rc = check_one_row(db->deferred[i].what,
+					   db->deferred[i].changes, err);
+	drop_deferred(db);
+	return rc;
+}
+
+int hr_db_exec_deferrable(hr_db *db, const char *sql,
+			  const char *const *params, size_t n_params,
+			  const char *what, hr_error *err)
+{
+	hr_db_stmt *st;
+	int64_t changes = 0;
+	int rc;
+
+	if (!db->deferring) {
+		rc = db->ops->exec(db, sql, params, n_params, &changes, err);
+		return rc < 0 || what == NULL ? rc
+					      : check_one_row(what, changes, err);
+	}
+	if (db->n_deferred == db->cap_deferred) {
+		size_t cap = db->cap_deferred ? 2 * db->cap_deferred : 8;
+		hr_db_stmt *more = realloc(db->deferred, cap * sizeof *more);
+
+		if (more == NULL)
+			return hr_error_set(err, HR_INTERNAL, "out of memory");
+		db->deferred = more;
+		db->cap_deferred = cap;
+	}
+	st = &db->deferred[db->n_deferred];
+	*st = (hr_db_stmt){.sql = sql, .what = what};
+	for (; st->n_params < n_params; st->n_params++) {
+		const char *v = params[st->n_params];
+
+		st->params[st->n_params] = v ? strdup(v) : NULL;
+		if (v != NULL && st->params[st->n_params] == NULL) {
+			for (size_t j = 0; j < st->n_params; j++)
+				free(st->params[j]);
+			return hr_error_set(err, HR_INTERNAL, "out of memory");
+		}
+	}
+	db->n_deferred++;
+	return 0;
+}
+
 int hr_db_commit(hr_db *db, hr_error *err)
 {
-	int rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
+	int rc = db->deferring ? flush_deferred(db, err) : 0;
+
+	if (rc < 0)
+		return rc;
+	rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
 
 	/* A failed COMMIT leaves the transaction open on both backends
 	 * until rolled back; the caller does that. */
@@ -100,6 +187,7 @@ void hr_db_rollback(hr_db *db)
 {
 	hr_error err;
 
+	drop_deferred(db);
 	if (!db->in_transaction)
 		return;
 	db->in_transaction = 0;
@@ -244,22 +332,12 @@ int hr_db_ensure_tables(hr_db *db, hr_error *err)
 	return rc;
 }
 
-/* Run a version-table statement that must touch exactly one row. */
+/* Run (or hold back: hr_db_defer) a version-table statement that must
+ * touch exactly one row. */
 static int exec_one_row(hr_db *db, const char *sql, const char *const *params,
 			size_t n, const char *what, hr_error *err)
 {
-	int64_t changes = 0;
-	int rc = db->ops->exec(db, sql, params, n, &changes, err);
-
-	if (rc < 0)
-		return rc;
-	if (changes != 1)
-		return hr_error_set(err, HR_ABORTED,
-				    "%s touched %" PRId64 " rows of "
-				    HR_VERSION_TABLE " instead of 1; the table "
-				    "changed under us",
-				    what, changes);
-	return 0;
+	return hr_db_exec_deferrable(db, sql, params, n, what, err);
 }
 
 int hr_db_version_insert(hr_db *db, const char *rev, hr_error *err)
@@ -330,20 +408,24 @@ int hr_db_history_append(hr_db *db, const hr_history_entry *e, hr_error *err)
 	params[9] = e->downgrade_sql;
 	script_history_values(db, params);
 	if (is_script(db) || e->downgrade_sql == NULL)
-		return db->ops->exec(db,
+		return hr_db_exec_deferrable(db,
+					     "INSERT INTO " HR_HISTORY_TABLE
+					     " (revision, direction, "
+					     "from_revisions, to_revisions, "
+					     "checksum, message, applied_at, "
+					     "duration_ms, peer_uid) VALUES "
+					     "($1, $2, $3, $4, $5, $6, $7, $8, "
+					     "$9)",
+					     params, 9, NULL, err);
+	return hr_db_exec_deferrable(db,
 				     "INSERT INTO " HR_HISTORY_TABLE
 				     " (revision, direction, from_revisions, "
 				     "to_revisions, checksum, message, "
-				     "applied_at, duration_ms, peer_uid) VALUES "
-				     "($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-				     params, 9, NULL, err);
-	return db->ops->exec(db,
-			     "INSERT INTO " HR_HISTORY_TABLE
-			     " (revision, direction, from_revisions, "
-			     "to_revisions, checksum, message, applied_at, "
-			     "duration_ms, peer_uid, downgrade_sql) VALUES "
-			     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-			     params, 10, NULL, err);
+				     "applied_at, duration_ms, peer_uid, "
+				     "downgrade_sql) VALUES "
+				     "($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+				     "$10)",
+				     params, 10, NULL, err);
 }
 
 /* A malloc'ed copy of the cell s, SQL NULL read as "" (NULL: no memory). */

@@ -56,6 +56,18 @@ int hr_db_commit(hr_db *db, hr_error *err);
 void hr_db_rollback(hr_db *db);
 
 /*
+ * From now until the transaction ends, hold back the statements of a
+ * step's bookkeeping that need no answer (the session reset, the
+ * version-row changes, the history row) and send them all, with the
+ * commit, in one exchange with the server (PostgreSQL: libpq's pipeline
+ * mode; elsewhere nothing is held back). Their failures, a version-row
+ * change that touched other than one row included, are then reported
+ * by hr_db_commit, which leaves the transaction open for the rollback
+ * as any failed commit does. Only those calls may come between.
+ */
+void hr_db_defer(hr_db *db);
+
+/*
  * Run every statement of sql (a migration section whose first line is
  * file line first_line). On failure *fail_line is the file line of the
  * failing statement and err holds the database's message. Only for a
@@ -73,7 +85,9 @@ int hr_db_exec_script(hr_db *db, const char *sql, int first_line,
  * outside a transaction also its temporary tables, prepared statements
  * and session advisory locks (PostgreSQL: RESET ALL in a transaction,
  * DISCARD ALL outside one). Nothing to do on SQLite, which refuses such
- * changes (see hr_db_exec_script).
+ * changes (see hr_db_exec_script). PostgreSQL sends it with what follows
+ * in one exchange: inside a transaction after hr_db_defer, with the
+ * commit; outside one, with the session's next statement.
  */
 int hr_db_reset_session(hr_db *db, hr_error *err);
 

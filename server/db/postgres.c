@@ -81,7 +81,36 @@ typedef struct pg_db {
 	hr_strlist added_enums;
 	/* Scratch: "SET LOCAL search_path TO hr_scratch_PID_N". */
 	char scratch_path[96];
+	/* The session reset after a step, held back to go out with the
+	 * session's next statement (pg_reset_session). */
+	int reset_pending;
 } pg_db;
+
+static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
+			 hr_error *err);
+
+/*
+ * Send the held-back session reset (DISCARD ALL: temporary tables,
+ * prepared statements, session locks; then the settings every session
+ * starts with), followed by then (a statement of hrd's own, e.g. BEGIN)
+ * when not NULL, in one exchange.
+ */
+static int send_reset(pg_db *p, const char *then, hr_error *err)
+{
+	hr_db_stmt stmts[3] = {{.sql = "DISCARD ALL", .alone = 1},
+			       {.sql = SESSION_SETUP},
+			       {.sql = then}};
+	int rc;
+
+	p->reset_pending = 0;
+	rc = pg_exec_batch(&p->base, stmts, then ? 3 : 2, err);
+	/* then ran after a failed reset (a Sync lies between): a BEGIN
+	 * that the caller will take as failed must not stay open. */
+	if (rc < 0 && then != NULL && p->main.conn != NULL &&
+	    hr_pq.PQtransactionStatus(p->main.conn) != PQTRANS_IDLE)
+		hr_pq.PQclear(hr_pq.PQexec(p->main.conn, "ROLLBACK"));
+	return rc;
+}
 
 static uint64_t now_ms(void)
 {
@@ -326,9 +355,11 @@ static int session_open(pg_db *p, pg_session *s, hr_error *err)
 	return hr_error_set(err, HR_UNAVAILABLE, "%s", s->down_msg);
 }
 
-/* The main session, ready for a statement. */
+/* The main session, ready for a statement (the held-back reset sent). */
 static int main_ready(pg_db *p, hr_error *err)
 {
+	int rc;
+
 	/* A scratch's work lives in its one transaction: a new session
 	 * would find none of it. */
 	if (p->scratch && (p->main.conn == NULL ||
@@ -347,7 +378,9 @@ static int main_ready(pg_db *p, hr_error *err)
 				    "%s was lost inside a transaction, which "
 				    "the server rolled back",
 				    p->redacted);
-	return session_open(p, &p->main, err);
+	if ((rc = session_open(p, &p->main, err)) < 0)
+		return rc;
+	return p->reset_pending ? send_reset(p, NULL, err) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -502,6 +535,10 @@ static int pg_exec(hr_db *db, const char *sql, const char *const *params,
 	PGresult *res;
 	int rc;
 
+	/* A step's BEGIN carries the reset after the step before. */
+	if (p->reset_pending && !db->in_transaction &&
+	    strcmp(sql, db->ops->begin_sql) == 0)
+		return send_reset(p, sql, err);
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
 	res = main_exec(p, sql, (int)n_params, params, 0);
@@ -944,6 +981,78 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 }
 
 /*
+ * Statements that need no answer until the last, in one exchange:
+ * libpq's pipeline mode sends them all, then reads every result. One
+ * Sync ends the lot, and one follows each statement marked alone (which
+ * then runs in no implicit transaction with the next: DISCARD ALL
+ * refuses to share one). After a failure the server skips the rest up
+ * to the next Sync ("aborted" results), or, inside a transaction, fails
+ * them. The first failure goes to err; every statement that ran gets
+ * its row count.
+ */
+static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
+			 hr_error *err)
+{
+	pg_db *p = (pg_db *)db;
+	int rc;
+	size_t i;
+	PGconn *conn;
+
+	if ((rc = main_ready(p, err)) < 0)
+		return rc;
+	conn = p->main.conn;
+	if (!hr_pq.PQenterPipelineMode(conn))
+		return fail(p, &p->main, NULL, err);
+	for (i = 0; i < n; i++)
+		if (!hr_pq.PQsendQueryParams(conn, stmts[i].sql,
+					     (int)stmts[i].n_params, NULL,
+					     (const char *const *)stmts[i].params,
+					     NULL, NULL, 0) ||
+		    ((stmts[i].alone || i + 1 == n) &&
+		     !hr_pq.PQpipelineSync(conn)))
+			break;
+	if (i < n) {
+		/* Half a pipeline sent: the session cannot be trusted (nor
+		 * its transaction); a new one replaces it. */
+		rc = fail(p, &p->main, NULL, err);
+		if (p->main.conn != NULL) {
+			session_drop(&p->main);
+			if (db->in_transaction)
+				p->txn_lost = 1;
+		}
+		return rc;
+	}
+	for (i = 0; i < n && p->main.conn != NULL; i++) {
+		PGresult *res = hr_pq.PQgetResult(conn);
+
+		if (res == NULL) { /* the connection broke */
+			if (rc == 0)
+				rc = fail(p, &p->main, NULL, err);
+			break;
+		}
+		if (result_ok(res))
+			stmts[i].changes =
+				strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
+		else if (rc == 0)
+			rc = fail(p, &p->main, res, err);
+		hr_pq.PQclear(res);
+		/* The end of this statement's results, then its Sync's. */
+		while ((res = hr_pq.PQgetResult(conn)) != NULL)
+			hr_pq.PQclear(res);
+		if (stmts[i].alone || i + 1 == n) {
+			res = hr_pq.PQgetResult(conn);
+			if (hr_pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC &&
+			    rc == 0)
+				rc = fail(p, &p->main, res, err);
+			hr_pq.PQclear(res);
+		}
+	}
+	if (p->main.conn != NULL && !hr_pq.PQexitPipelineMode(conn) && rc == 0)
+		rc = fail(p, &p->main, NULL, err);
+	return rc;
+}
+
+/*
  * Undo what a migration left on the session: inside its transaction
  * RESET ALL (SET, SET ROLE, search_path, timeouts: hrd's own statements
  * after it run as on a fresh session), outside one DISCARD ALL (also
@@ -954,23 +1063,20 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 static int pg_reset_session(hr_db *db, hr_error *err)
 {
 	pg_db *p = (pg_db *)db;
-	PGresult *res;
 	int rc;
 
-	if ((rc = main_ready(p, err)) < 0)
-		return rc;
-	/* Two commands: a query string of several runs as one transaction
-	 * block, where DISCARD ALL cannot. */
-	res = main_exec(p, p->base.in_transaction ? "RESET ALL" : "DISCARD ALL",
-			0, NULL, 1);
-	if (result_ok(res)) {
-		hr_pq.PQclear(res);
-		res = main_exec(p, SESSION_SETUP, 0, NULL, 1);
+	/* In a step's transaction, held back until its commit (hr_db_defer)
+	 * or run now; outside one, held back until the session's next
+	 * statement (the next step's BEGIN), which it joins. */
+	if (db->in_transaction) {
+		if ((rc = hr_db_exec_deferrable(db, "RESET ALL", NULL, 0, NULL,
+						err)) < 0)
+			return rc;
+		return hr_db_exec_deferrable(db, SESSION_SETUP, NULL, 0, NULL,
+					     err);
 	}
-	if (!result_ok(res))
-		rc = fail(p, &p->main, res, err);
-	hr_pq.PQclear(res);
-	return rc;
+	p->reset_pending = 1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1333,6 +1439,7 @@ const hr_db_ops hr_db_postgres_ops = {
 	.exec_script = pg_exec_script,
 	.rollback = pg_rollback,
 	.reset_session = pg_reset_session,
+	.exec_batch = pg_exec_batch,
 	.lock = pg_lock,
 	.lock_check = pg_lock_check,
 	.unlock = pg_unlock,

@@ -65,6 +65,9 @@ static void load(void)
 	rc |= resolve(lib, "PQsendQuery", (void **)&hr_pq.PQsendQuery);
 	rc |= resolve(lib, "PQsendQueryParams", (void **)&hr_pq.PQsendQueryParams);
 	rc |= resolve(lib, "PQsocket", (void **)&hr_pq.PQsocket);
+	rc |= resolve(lib, "PQenterPipelineMode", (void **)&hr_pq.PQenterPipelineMode);
+	rc |= resolve(lib, "PQexitPipelineMode", (void **)&hr_pq.PQexitPipelineMode);
+	rc |= resolve(lib, "PQpipelineSync", (void **)&hr_pq.PQpipelineSync);
 	if (rc < 0)
 		memset(&hr_pq, 0, sizeof hr_pq);
 }

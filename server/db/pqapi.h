@@ -46,6 +46,9 @@ typedef struct hr_pq_api {
 	__typeof__(PQsendQuery) *PQsendQuery;
 	__typeof__(PQsendQueryParams) *PQsendQueryParams;
 	__typeof__(PQsocket) *PQsocket;
+	__typeof__(PQenterPipelineMode) *PQenterPipelineMode;
+	__typeof__(PQexitPipelineMode) *PQexitPipelineMode;
+	__typeof__(PQpipelineSync) *PQpipelineSync;
 } hr_pq_api;
 
 /* Valid after hr_pq_load succeeded. */

@@ -5,11 +5,12 @@
  * Everything is computed once at build time (the map is immutable):
  * a topological order, an id index sorted for exact and prefix lookup, a
  * pointer index so a migration finds its position in O(1), child and
- * dependent lists, two ancestor bitsets per revision (through parents and
- * dependencies, and through parents alone) so ancestry is a bit test, and
- * the branch labels each revision carries.
+ * dependent lists, two reachability indexes (through parents and
+ * dependencies, and through parents alone; reach.c: linear memory, no
+ * N×N closure), and the branch labels each revision carries.
  */
 #include "revmap.h"
+#include "reach.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,11 +41,10 @@ struct hr_revmap {
 	const hr_migration **slot_mig;
 	size_t *slot_pos;
 	size_t slot_mask;
-	/* row i: bit j set when j is i or an ancestor of i */
-	uint64_t *anc;
-	size_t anc_words;
+	/* ancestry through children and dependents */
+	hr_reach *reach;
 	/* the same through down_revisions only: the branch structure */
-	uint64_t *anc_v;
+	hr_reach *reach_v;
 	/* dependents of i (depends_on names i): dep[dep_start[i] ..) */
 	size_t *dep_start;
 	size_t *dep;
@@ -403,29 +403,15 @@ static int index_pointers(hr_revmap *map)
 	return 0;
 }
 
-/* Room for n rows of map->anc_words words; NULL when it cannot be had. */
-static uint64_t *bit_rows(const hr_revmap *map, size_t n)
-{
-	if (n != 0 && map->anc_words > SIZE_MAX / sizeof(uint64_t) / n)
-		return NULL;
-	return calloc(n * map->anc_words + 1, sizeof(uint64_t));
-}
-
-static int bit_test(const uint64_t *rows, size_t words, size_t row,
-		    size_t col)
-{
-	return (rows[row * words + col / 64] >> (col % 64)) & 1;
-}
-
 /*
- * Child and dependent lists, heads and ancestor bitsets, in topological
- * positions; e is in input positions, order and rank translate between
- * the two. Parents come before children, so a row ORs in finished rows.
+ * Child and dependent lists, heads and the reachability indexes, in
+ * topological positions; e is in input positions, order and rank
+ * translate between the two.
  */
 static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
 		       const size_t *rank)
 {
-	size_t n = map->n, i, k, w;
+	size_t n = map->n, i, k;
 	size_t *fill = calloc(n ? n : 1, sizeof *fill);
 	size_t *dfill = calloc(n ? n : 1, sizeof *dfill);
 	int rc = -1;
@@ -433,12 +419,8 @@ static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
 	map->child_start = calloc(n + 1, sizeof *map->child_start);
 	map->dep_start = calloc(n + 1, sizeof *map->dep_start);
 	map->heads = malloc((n ? n : 1) * sizeof *map->heads);
-	map->anc_words = (n + 63) / 64;
-	map->anc = bit_rows(map, n);
-	map->anc_v = bit_rows(map, n);
 	if (fill == NULL || dfill == NULL || map->child_start == NULL ||
-	    map->dep_start == NULL || map->heads == NULL || map->anc == NULL ||
-	    map->anc_v == NULL)
+	    map->dep_start == NULL || map->heads == NULL)
 		goto out;
 	/* A migration's first n_down_revisions edges are its parents, the
 	 * rest its dependencies. */
@@ -469,26 +451,14 @@ static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
 		goto out;
 	for (i = 0; i < n; i++) {
 		size_t first = e->start[order[i]];
-		uint64_t *row = map->anc + i * map->anc_words;
-		uint64_t *vrow = map->anc_v + i * map->anc_words;
 
-		row[i / 64] |= UINT64_C(1) << (i % 64);
-		vrow[i / 64] |= UINT64_C(1) << (i % 64);
 		for (k = first; k < e->start[order[i] + 1]; k++) {
 			size_t p = rank[e->to[k]];
-			const uint64_t *prow = map->anc + p * map->anc_words;
-			const uint64_t *pvrow = map->anc_v + p * map->anc_words;
-			int is_parent = k - first < map->migs[i]->n_down_revisions;
 
-			for (w = 0; w < map->anc_words; w++)
-				row[w] |= prow[w];
-			if (is_parent) {
-				for (w = 0; w < map->anc_words; w++)
-					vrow[w] |= pvrow[w];
+			if (k - first < map->migs[i]->n_down_revisions)
 				map->child[map->child_start[p] + fill[p]++] = i;
-			} else {
+			else
 				map->dep[map->dep_start[p] + dfill[p]++] = i;
-			}
 		}
 	}
 	for (k = 0; k < map->child_start[n]; k++)
@@ -498,7 +468,17 @@ static int index_graph(hr_revmap *map, const edges *e, const size_t *order,
 	for (i = 0; i < n; i++)
 		if (map->child_start[i + 1] == map->child_start[i])
 			map->heads[map->n_heads++] = i;
-	rc = 0;
+	{
+		const hr_reach_list lists[2] = {
+			{map->child_start, map->child},
+			{map->dep_start, map->dep},
+		};
+
+		map->reach = hr_reach_build(n, lists, 2);
+		map->reach_v = hr_reach_build(n, lists, 1);
+	}
+	if (map->reach != NULL && map->reach_v != NULL)
+		rc = 0;
 out:
 	free(fill);
 	free(dfill);
@@ -530,16 +510,22 @@ static size_t branch_below(const hr_revmap *map, size_t i)
  * Mark in member[] the revisions branch label(s) of revision r reach, as
  * Alembic spreads them: r and its descendants through down_revision, and
  * the revisions below r down to the nearest branch point or merge.
+ * Children come after their parents, so one pass from r marks every
+ * descendant.
  */
 static void branch_members(const hr_revmap *map, size_t r,
 			   unsigned char *member)
 {
-	size_t i;
+	size_t i, k;
 
 	memset(member, 0, map->n);
-	for (i = r; i < map->n; i++)
-		member[i] = (unsigned char)bit_test(map->anc_v, map->anc_words,
-						    i, r);
+	member[r] = 1;
+	for (i = r; i < map->n; i++) {
+		if (!member[i])
+			continue;
+		for (k = map->child_start[i]; k < map->child_start[i + 1]; k++)
+			member[map->child[k]] = 1;
+	}
 	for (i = branch_below(map, r); i != SIZE_MAX; i = branch_below(map, i))
 		member[i] = 1;
 }
@@ -801,8 +787,8 @@ void hr_revmap_free(hr_revmap *map)
 	free(map->heads);
 	free(map->slot_mig);
 	free(map->slot_pos);
-	free(map->anc);
-	free(map->anc_v);
+	hr_reach_free(map->reach);
+	hr_reach_free(map->reach_v);
 	free(map->dep_start);
 	free(map->dep);
 	free(map->child_id);
@@ -932,7 +918,7 @@ int hr_revmap_is_ancestor(const hr_revmap *map, const hr_migration *a,
 
 	if (i == map->n || j == map->n)
 		return 0;
-	return (map->anc[j * map->anc_words + i / 64] >> (i % 64)) & 1;
+	return hr_reach_test(map->reach, i, j) == 1;
 }
 
 int hr_revmap_is_parent_ancestor(const hr_revmap *map, const hr_migration *a,
@@ -942,7 +928,7 @@ int hr_revmap_is_parent_ancestor(const hr_revmap *map, const hr_migration *a,
 
 	if (i == map->n || j == map->n)
 		return 0;
-	return bit_test(map->anc_v, map->anc_words, j, i);
+	return hr_reach_test(map->reach_v, i, j) == 1;
 }
 
 int hr_revmap_shares_lineage(const hr_revmap *map, const hr_migration *a,

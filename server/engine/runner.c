@@ -148,21 +148,27 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
  * transactional migration), the session reset, the version rows, the
  * foreign-key check, and the history row for going from *versions to
  * the rows after it, which it leaves in *after. Commits nothing; on
- * failure the caller rolls back (*after is empty then).
+ * failure the caller rolls back (*after is empty then). With defer, the
+ * bookkeeping after the SQL is held back for the commit to send in one
+ * exchange (hr_db_defer): only when the commit follows at once.
  */
 static int step_body(hr_db *db, const hr_plan_step *s,
 		     const hr_strlist *versions, hr_strlist *after,
-		     int64_t start, int64_t peer_uid, int64_t *duration_us,
-		     hr_error *err)
+		     int64_t start, int64_t peer_uid, int defer,
+		     int64_t *duration_us, hr_error *err)
 {
 	const hr_migration *m = s->migration;
 	char *from = NULL, *to = NULL, *down = NULL;
 	int rc = 0;
 
 	*after = (hr_strlist){0};
-	if ((m->transactional &&
-	     ((rc = run_sections(db, s, err)) < 0 ||
-	      (rc = hr_db_reset_session(db, err)) < 0)) ||
+	if (m->transactional && (rc = run_sections(db, s, err)) < 0)
+		return rc;
+	/* hrd's own statements from here need no answer before COMMIT:
+	 * one exchange with the server for them all where it can. */
+	if (defer)
+		hr_db_defer(db);
+	if ((m->transactional && (rc = hr_db_reset_session(db, err)) < 0) ||
 	    (rc = apply_vops(db, s, err)) < 0)
 		return rc;
 	/* What enforcement did not stop (it was off, or deferred) must
@@ -231,7 +237,7 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if ((rc = step_body(db, s, versions, &after, start, peer_uid,
+	if ((rc = step_body(db, s, versions, &after, start, peer_uid, 1,
 			    duration_us, err)) < 0 ||
 	    (rc = hr_db_commit(db, err)) < 0) {
 		hr_db_rollback(db);
@@ -369,7 +375,7 @@ int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
 		}
 		if (hooks->started)
 			hooks->started(hooks->ud, i, s);
-		rc = step_body(db, s, &pending, &after, now_us(), peer_uid,
+		rc = step_body(db, s, &pending, &after, now_us(), peer_uid, 0,
 			       &duration, err);
 		if (rc < 0)
 			break;

@@ -117,4 +117,37 @@ hr upgrade head
 expect_rc 1 "upgrade from an unknown row fails"
 expect_contains "$ERR" "deadbeef0000" "the error names the unknown row"
 
+# --- the version row changed under a step ------------------------------------
+# A migration that deletes the version row itself: hrd's UPDATE of that
+# row then touches none, and the step fails whole. On PostgreSQL that
+# UPDATE goes out with the step's other bookkeeping in one pipeline,
+# before the COMMIT: the COMMIT must not happen.
+sql "UPDATE alembic_version SET version_num = '$BAD'"
+UNDER=5e5e5e5e5e5e
+cat >"$MIGRATIONS/${UNDER}_under_us.sql" <<SQL
+-- revision: $UNDER
+-- down_revision: $BAD
+-- message: Take the version row away
+
+-- +upgrade
+CREATE TABLE under_us (id INTEGER);
+DELETE FROM alembic_version;
+
+-- +downgrade
+DROP TABLE under_us;
+SQL
+stop_hrd
+start_hrd
+hr upgrade head
+expect_rc 1 "a step whose version row went away fails"
+expect_one_line "$ERR" "version row gone: one line"
+expect_contains "$ERR" "update of a version row touched 0 rows of alembic_version" \
+	"the error says the version row changed under the step"
+expect_eq "$(db_versions)" "$BAD" "the version row is back: nothing of the step committed"
+expect_not_contains "$(db_tables)" "under_us" "the step's table was rolled back"
+expect_eq "$(sql "SELECT count(*) FROM homerack_schema_history WHERE revision = '$UNDER'")" "0" \
+	"no history row for the step"
+hr current
+expect_eq "$OUT" "$BAD" "the daemon still serves, at the last good revision"
+
 finish

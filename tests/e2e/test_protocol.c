@@ -1308,6 +1308,107 @@ static void socket_appears_ready(void **state)
 	assert_still_serving();
 }
 
+/* One History call: how many revisions came, and how many of them are
+ * marked heads. */
+static size_t call_history(int fd, uint64_t id, int heads_only,
+			   size_t *n_marked)
+{
+	Homerack__V1__Request req = HOMERACK__V1__REQUEST__INIT;
+	Homerack__V1__HistoryRequest hreq =
+		HOMERACK__V1__HISTORY_REQUEST__INIT;
+	Homerack__V1__Response *resp;
+	Homerack__V1__HistoryReply *reply;
+	uint8_t payload[64];
+	size_t n;
+
+	hreq.heads_only = heads_only;
+	req.protocol_version = 1;
+	req.call_id = id;
+	req.method = "/homerack.v1.Schema/History";
+	req.payload.len = homerack__v1__history_request__pack(&hreq, payload);
+	req.payload.data = payload;
+	send_request(fd, &req);
+	resp = read_response(fd);
+	assert_non_null(resp);
+	assert_int_equal(resp->body_case, HOMERACK__V1__RESPONSE__BODY_MESSAGE);
+	reply = homerack__v1__history_reply__unpack(NULL, resp->message.len,
+						    resp->message.data);
+	assert_non_null(reply);
+	n = reply->n_revisions;
+	*n_marked = 0;
+	for (size_t i = 0; i < n; i++)
+		*n_marked += reply->revisions[i]->is_head;
+	homerack__v1__history_reply__free_unpacked(reply, NULL);
+	homerack__v1__response__free_unpacked(resp, NULL);
+	assert_int_equal(read_status(fd, id, NULL, 0), 0);
+	return n;
+}
+
+/* A group whose hrd reads two revisions in a line from a directory of
+ * its own (a later --migrations wins): one head, two revisions. */
+static char line_dir[64];
+static const char *line_args[3] = {"--migrations", line_dir, NULL};
+
+static int start_hrd_line(void **state)
+{
+	static const char *const files[2][2] = {
+		{"aaaaaaaaaaa1_a.sql", "-- revision: aaaaaaaaaaa1\n"
+				       "-- down_revision:\n"
+				       "-- +upgrade\nCREATE TABLE a (x);\n"
+				       "-- +downgrade\nDROP TABLE a;\n"},
+		{"bbbbbbbbbbb2_b.sql", "-- revision: bbbbbbbbbbb2\n"
+				       "-- down_revision: aaaaaaaaaaa1\n"
+				       "-- +upgrade\nCREATE TABLE b (x);\n"
+				       "-- +downgrade\nDROP TABLE b;\n"},
+	};
+
+	strcpy(line_dir, "/tmp/hr-line.XXXXXX");
+	if (mkdtemp(line_dir) == NULL)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		char path[128];
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/%s", line_dir, files[i][0]);
+		if ((f = fopen(path, "w")) == NULL)
+			return -1;
+		fputs(files[i][1], f);
+		if (fclose(f) != 0)
+			return -1;
+	}
+	hrd_extra = line_args;
+	return start_hrd(state);
+}
+
+static int stop_hrd_line(void **state)
+{
+	char cmd[128];
+	int rc = stop_hrd(state);
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", line_dir);
+	if (system(cmd) != 0)
+		rc = -1;
+	hrd_extra = NULL;
+	return rc;
+}
+
+/* heads_only: hrd sends the heads alone (`hrctl heads` at 10,000
+ * revisions must not receive all of them). */
+static void history_heads_only(void **state)
+{
+	int fd = connect_or_fail();
+	size_t all, heads_in_all, only, heads_in_only;
+
+	(void)state;
+	all = call_history(fd, 61, 0, &heads_in_all);
+	only = call_history(fd, 62, 1, &heads_in_only);
+	assert_true(heads_in_all >= 1);
+	assert_true(all > heads_in_all);
+	assert_int_equal(only, heads_in_all);
+	assert_int_equal(heads_in_only, only);
+	close(fd);
+}
+
 /* --- shutdown with everything live ------------------------------------ */
 
 /*
@@ -1417,6 +1518,9 @@ int main(void)
 	const struct CMUnitTest global_tests[] = {
 		cmocka_unit_test(global_connection_limit),
 	};
+	const struct CMUnitTest heads_tests[] = {
+		cmocka_unit_test(history_heads_only),
+	};
 	const struct CMUnitTest transport_tests[] = {
 		cmocka_unit_test(reused_call_id_closes_connection),
 		cmocka_unit_test(call_id_zero_is_reserved),
@@ -1453,6 +1557,8 @@ int main(void)
 	hrd_extra = NULL;
 	failed += cmocka_run_group_tests_name("transport", transport_tests,
 					      start_hrd, stop_hrd);
+	failed += cmocka_run_group_tests_name("heads", heads_tests,
+					      start_hrd_line, stop_hrd_line);
 	failed += cmocka_run_group_tests_name("shutdown", shutdown_tests,
 					      start_hrd, stop_hrd);
 	watch_startup = 1;
