@@ -315,6 +315,13 @@ expect_contains "$ERR" "NOT RENDERED b3d8f1a0c642 (sqlite downgrade): CommandErr
 expect_not_contains "$ERR" "(postgresql downgrade)" "what offline mode can render is rendered"
 file=$(ls "$MIGRATIONS"/b3d8f1a0c642_*.sql)
 expect_contains "$(cat "$file")" "-- NOT RENDERED (alembic-import): it calls op.get_bind()" "the file says so"
+# hrd must know the new file before it is asked for it: a reload on
+# SIGHUP, sent after the import ended, reads it (the directory watch's
+# own reload may come before or after; it is not waited for).
+hups=$(grep -c "SIGHUP: reloaded" "$TMP/hrd.log")
+kill -HUP "$HRD_PID"
+sighup_reloaded() { [ "$(grep -c "SIGHUP: reloaded" "$TMP/hrd.log")" -gt "$hups" ]; }
+wait_until "hrd to reload the migrations" sighup_reloaded
 hr upgrade b3d8f1a0c642
 expect_rc 1 "hrd refuses to run the section until it is written"
 expect_contains "$ERR" "b3d8f1a0c642 upgrade ($(by_backend sqlite postgresql)) must be written by hand" \
