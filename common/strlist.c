@@ -81,3 +81,45 @@ void hr_strlist_sort(hr_strlist *l)
 	if (l->n > 1)
 		qsort(l->items, l->n, sizeof *l->items, compare);
 }
+
+size_t hr_strlist_find(const hr_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], s) == 0)
+			break;
+	return i;
+}
+
+int hr_strlist_has(const hr_strlist *l, const char *s)
+{
+	return hr_strlist_find(l, s) < l->n;
+}
+
+void hr_strlist_remove(hr_strlist *l, const char *s)
+{
+	size_t i = hr_strlist_find(l, s);
+
+	if (i == l->n)
+		return;
+	free(l->items[i]);
+	l->items[i] = l->items[--l->n];
+}
+
+int hr_strlist_split(hr_strlist *l, const char *text)
+{
+	const char *p = text ? text : "";
+
+	while (*p != '\0') {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n > 0 && hr_strlist_pushn(l, p, n) < 0)
+			return -1;
+		p += n;
+	}
+	return 0;
+}

@@ -21,5 +21,14 @@ char *hr_strlist_join(const hr_strlist *l);
 int hr_strlist_equal(const hr_strlist *a, const hr_strlist *b);
 /* Sort lexicographically (version rows are reported sorted). */
 void hr_strlist_sort(hr_strlist *l);
+/* The index of s in l; l->n when it is not there. */
+size_t hr_strlist_find(const hr_strlist *l, const char *s);
+/* Whether l holds s. */
+int hr_strlist_has(const hr_strlist *l, const char *s);
+/* Drop the first s from l, if there (order is not kept). */
+void hr_strlist_remove(hr_strlist *l, const char *s);
+/* Append the space-separated words of text (NULL: none) to l, as the
+ * version rows are written in history rows. 0 or -1 (OOM). */
+int hr_strlist_split(hr_strlist *l, const char *text);
 
 #endif

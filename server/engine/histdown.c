@@ -39,42 +39,6 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int has(const hr_strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static void drop(hr_strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], s) == 0) {
-			free(l->items[i]);
-			l->items[i] = l->items[--l->n];
-			return;
-		}
-}
-
-/* Append the space-separated words of text to out; -1 out of memory. */
-static int split_words(const char *text, hr_strlist *out)
-{
-	const char *p = text;
-
-	while (*p) {
-		size_t n;
-
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n > 0 && hr_strlist_pushn(out, p, n) < 0)
-			return -1;
-		p += n;
-	}
-	return 0;
-}
-
 void hr_histdown_free(hr_histdown *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
@@ -110,11 +74,11 @@ static int plan_step(hr_db *db, const char *revision, hr_histdown_step *st,
 	if (rc < 0)
 		return rc;
 	if ((st->revision = strdup(revision)) == NULL ||
-	    split_words(from, &before) < 0 || split_words(to, &after) < 0)
+	    hr_strlist_split(&before, from) < 0 || hr_strlist_split(&after, to) < 0)
 		rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 	/* What that upgrade took away is what going down puts back. */
 	for (size_t i = 0; rc == 0 && i < before.n; i++)
-		if (!has(&after, before.items[i]) &&
+		if (!hr_strlist_has(&after, before.items[i]) &&
 		    hr_strlist_push(&st->restore, before.items[i]) < 0)
 			rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 					  "out of memory");
@@ -179,9 +143,9 @@ int hr_histdown_plan(hr_db *db, const hr_revmap *map, const hr_strlist *rows,
 		out->n++; /* freed with the rest, even half made */
 		if (rc < 0)
 			break;
-		drop(&sim, st->revision);
+		hr_strlist_remove(&sim, st->revision);
 		for (size_t i = 0; i < st->restore.n && rc == 0; i++)
-			if (!has(&sim, st->restore.items[i]) &&
+			if (!hr_strlist_has(&sim, st->restore.items[i]) &&
 			    hr_strlist_push(&sim, st->restore.items[i]) < 0)
 				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 						  "out of memory");
@@ -201,7 +165,7 @@ static int version_ops(hr_db *db, const hr_histdown_step *s,
 	for (size_t i = 0; i < s->restore.n && rc == 0; i++) {
 		const char *r = s->restore.items[i];
 
-		if (has(rows, r))
+		if (hr_strlist_has(rows, r))
 			continue;
 		if (!replaced) {
 			rc = hr_db_version_update(db, s->revision, r, err);
@@ -225,7 +189,7 @@ static int rows_after(const hr_histdown_step *s, const hr_strlist *rows,
 		    hr_strlist_push(after, rows->items[i]) < 0)
 			return -1;
 	for (size_t i = 0; i < s->restore.n; i++)
-		if (!has(after, s->restore.items[i]) &&
+		if (!hr_strlist_has(after, s->restore.items[i]) &&
 		    hr_strlist_push(after, s->restore.items[i]) < 0)
 			return -1;
 	hr_strlist_sort(after);

@@ -10,18 +10,8 @@
 /* The space-separated ids of text, sorted; -1 when out of memory. */
 static int split_rows(const char *text, hr_strlist *out)
 {
-	const char *p = text ? text : "";
-
-	while (*p != '\0') {
-		size_t n;
-
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n > 0 && hr_strlist_pushn(out, p, n) < 0)
-			return -1;
-		p += n;
-	}
+	if (hr_strlist_split(out, text) < 0)
+		return -1;
 	hr_strlist_sort(out);
 	return 0;
 }
@@ -144,22 +134,11 @@ static void drop_credit(hr_strlist *revs, hr_strlist *sums, size_t i)
 	sums->items[i] = sums->items[--sums->n];
 }
 
-/* The index of s in l; l->n when it is not there. */
-static size_t find(const hr_strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], s) == 0)
-			break;
-	return i;
-}
-
 /* An upgrade's credit: set (replacing an older one) or added. */
 static int give_credit(hr_strlist *revs, hr_strlist *sums, const char *rev,
 		       const char *sum)
 {
-	size_t i = find(revs, rev);
+	size_t i = hr_strlist_find(revs, rev);
 	char *copy;
 
 	if (i == revs->n)
@@ -205,7 +184,7 @@ int hr_outside_credits(hr_db *db, const hr_revmap *map, hr_strlist *revs,
 				rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED,
 						  "out of memory");
 		} else if (strcmp(dir, "downgrade") == 0) {
-			if ((i = find(revs, rev)) < revs->n)
+			if ((i = hr_strlist_find(revs, rev)) < revs->n)
 				drop_credit(revs, sums, i);
 		} else if (strcmp(dir, HR_OUTSIDE_DIRECTION) == 0) {
 			if (split_rows(hr_rows_get(&h, r, 2), &from) < 0 ||

@@ -16,25 +16,6 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int has_row(const hr_strlist *l, const char *rev)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], rev) == 0)
-			return 1;
-	return 0;
-}
-
-static void remove_row(hr_strlist *l, const char *rev)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->items[i], rev) == 0) {
-			free(l->items[i]);
-			l->items[i] = l->items[--l->n];
-			return;
-		}
-	}
-}
-
 /* Mirror a step's version-table changes on the in-memory copy. */
 static int apply_vops_in_memory(hr_strlist *rows, const hr_plan_step *s)
 {
@@ -42,7 +23,7 @@ static int apply_vops_in_memory(hr_strlist *rows, const hr_plan_step *s)
 		const hr_vop *v = &s->vops[i];
 
 		if (v->from != NULL)
-			remove_row(rows, v->from);
+			hr_strlist_remove(rows, v->from);
 		if (v->to != NULL && hr_strlist_push(rows, v->to) < 0)
 			return -1;
 	}
@@ -422,10 +403,10 @@ int hr_runner_stamp(hr_db *db, const hr_plan *plan, hr_strlist *versions,
 	if (plan->purge)
 		rc = hr_db_version_delete_all(db, err);
 	for (size_t i = 0; i < versions->n && rc == 0 && !plan->purge; i++)
-		if (!has_row(&after, versions->items[i]))
+		if (!hr_strlist_has(&after, versions->items[i]))
 			rc = hr_db_version_delete(db, versions->items[i], err);
 	for (size_t i = 0; i < after.n && rc == 0; i++)
-		if (plan->purge || !has_row(versions, after.items[i]))
+		if (plan->purge || !hr_strlist_has(versions, after.items[i]))
 			rc = hr_db_version_insert(db, after.items[i], err);
 	if (rc < 0)
 		goto fail;
