@@ -37,9 +37,11 @@
  * One of hrd's own statements held back while a step's bookkeeping is
  * deferred (hr_db_defer): sent with the others in one exchange.
  */
+#define HR_DB_STMT_PARAMS 10 /* the most any of hrd's own statements has */
+
 typedef struct hr_db_stmt {
 	const char *sql;  /* a literal */
-	char *params[9];  /* owned copies; NULL stands for SQL NULL */
+	char *params[HR_DB_STMT_PARAMS]; /* owned copies; NULL: SQL NULL */
 	size_t n_params;
 	const char *what; /* must touch exactly one row: what it is, for
 			     the error; NULL: any count */

@@ -143,6 +143,11 @@ int hr_db_exec_deferrable(hr_db *db, const char *sql,
 		return rc < 0 || what == NULL ? rc
 					      : check_one_row(what, changes, err);
 	}
+	if (n_params > HR_DB_STMT_PARAMS)
+		return hr_error_set(err, HR_INTERNAL,
+				    "a deferred statement has %zu parameters, "
+				    "more than %d",
+				    n_params, HR_DB_STMT_PARAMS);
 	if (db->n_deferred == db->cap_deferred) {
 		size_t cap = db->cap_deferred ? 2 * db->cap_deferred : 8;
 		hr_db_stmt *more = realloc(db->deferred, cap * sizeof *more);
