@@ -302,13 +302,15 @@ int hr_backups_temp_copy(hr_db *db, const char *db_path, char **path,
 
 void hr_backups_drop_copy(const char *path)
 {
+	static const char *const sides[] = {"-wal", "-shm", "-journal"};
 	char side[PATH_MAX];
 
 	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-journal", path);
-	unlink(side);
+	for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+		int n = snprintf(side, sizeof side, "%s%s", path, sides[i]);
+
+		/* A name cut short would be some other file's. */
+		if (n > 0 && (size_t)n < sizeof side)
+			unlink(side);
+	}
 }
