@@ -179,11 +179,14 @@ outside_rows() {
 hr verify
 expect_eq "$RC $OUT" "0 6 applied migrations match their recorded checksums" \
 	"verify: every revision hrd applied is checked"
-alembic "$HRD_URL" downgrade -1 >/dev/null 2>&1
+run alembic "$HRD_URL" downgrade -1
+expect_rc 0 "alembic downgrade -1 behind hrd's back"
 hr verify
-alembic "$HRD_URL" downgrade e5d0b8a3f217 >/dev/null 2>&1 # un-merges 4a6c9e1d0b35 into two rows
+run alembic "$HRD_URL" downgrade e5d0b8a3f217 # un-merges 4a6c9e1d0b35 into two rows
+expect_rc 0 "alembic un-merges behind hrd's back"
 hr verify
-alembic "$HRD_URL" upgrade heads >/dev/null 2>&1
+run alembic "$HRD_URL" upgrade heads
+expect_rc 0 "alembic upgrade heads behind hrd's back"
 expect_eq "$(outside_rows)" "9e2f7c4b1a58>4a6c9e1d0b35 4a6c9e1d0b35>c27a5f0e9d14 e5d0b8a3f217" \
 	"each change Alembic made was recorded when hrd next looked (down, un-merge)"
 hr verify
