@@ -159,6 +159,13 @@ int hr_method_where(hr_db *db, const hr_strlist *known, char *buf,
 	hr_db_get_stop(db, &job_stop, &job_ud);
 	hr_db_set_stop(db, where_grace_over, &grace);
 	read = hr_db_read_versions(db, &now, &err);
+	/* A cancel sent for the statement before may reach the server only
+	 * now and end this read instead (PostgreSQL's cancel requests race
+	 * the statements they aim at): read once more. */
+	if (read < 0) {
+		hr_strlist_free(&now);
+		read = hr_db_read_versions(db, &now, &err);
+	}
 	hr_db_set_stop(db, job_stop, job_ud);
 	if (read == 0)
 		hr_versions_describe(&now, buf, size);
