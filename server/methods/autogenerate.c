@@ -121,12 +121,7 @@ static void autogen_work(hr_job *job)
 	if (own->kind == HR_DB_POSTGRES) {
 		rc = generate(aj, job->map, own, &err);
 	} else if (aj->dev_database[0] != '\0') {
-		rc = hr_dburl_parse(aj->dev_database, &dev, &err);
-		if (rc == 0 && dev.kind != HR_DB_POSTGRES)
-			rc = hr_error_set(&err, HR_INVALID_ARGUMENT,
-					  "--dev-database must be a "
-					  "postgresql:// URL, not %s",
-					  dev.redacted);
+		rc = hr_method_dev_database(aj->dev_database, &dev, &err);
 		if (rc == 0)
 			rc = generate(aj, job->map, &dev, &err);
 		hr_dburl_free(&dev);
@@ -254,6 +249,18 @@ static int copy_list(hr_strlist *l, char *const *items, size_t n)
 		if (hr_strlist_push(l, items[i]) < 0)
 			return -1;
 	return 0;
+}
+
+int hr_method_dev_database(const char *url, hr_dburl *out, hr_error *err)
+{
+	int rc = hr_dburl_parse(url, out, err);
+
+	if (rc == 0 && out->kind != HR_DB_POSTGRES)
+		rc = hr_error_set(err, HR_INVALID_ARGUMENT,
+				  "--dev-database must be a postgresql:// URL, "
+				  "not %s",
+				  out->redacted);
+	return rc;
 }
 
 void hr_autogenerate_start(hr_call *call,

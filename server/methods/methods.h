@@ -173,4 +173,9 @@ void hr_autogenerate_start(hr_call *call,
 			   const Homerack__V1__RevisionRequest *req,
 			   const hr_new_revision *nr);
 
+/* Parse a --dev-database URL into *out (hr_dburl_free it, also on
+ * failure): a postgresql:// URL, or an error naming what it was
+ * instead, its password redacted (autogenerate.c). */
+int hr_method_dev_database(const char *url, hr_dburl *out, hr_error *err);
+
 #endif

@@ -99,12 +99,7 @@ static void test_work(hr_job *job)
 	if ((rc = run_dialect(tj, job->map, &memory, &err)) < 0)
 		goto out;
 	if (tj->dev_database[0] != '\0') {
-		rc = hr_dburl_parse(tj->dev_database, &dev, &err);
-		if (rc == 0 && dev.kind != HR_DB_POSTGRES)
-			rc = hr_error_set(&err, HR_INVALID_ARGUMENT,
-					  "--dev-database must be a "
-					  "postgresql:// URL, not %s",
-					  dev.redacted);
+		rc = hr_method_dev_database(tj->dev_database, &dev, &err);
 		if (rc == 0)
 			rc = run_dialect(tj, job->map, &dev, &err);
 		hr_dburl_free(&dev);
