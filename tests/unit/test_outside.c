@@ -7,20 +7,8 @@
 #include "engine_fixtures.h"
 
 #include "db.h"
+#include "db_fixtures.h"
 #include "outside.h"
-
-static hr_db *scratch(void)
-{
-	hr_dburl url = {.kind = HR_DB_SQLITE,
-			.sqlite_path = (char *)":memory:",
-			.redacted = (char *)"sqlite://"};
-	hr_error err = {0};
-	hr_db *db = NULL;
-
-	if (hr_db_open_scratch(&url, &db, &err) != 0)
-		fail_msg("scratch: %s", err.msg);
-	return db;
-}
 
 /* hrd's own history row for a step (committed). */
 static void step(hr_db *db, const char *rev, const char *dir,
@@ -116,7 +104,7 @@ static char *last_row(hr_db *db)
 
 static void test_nothing_to_notice(void **state)
 {
-	hr_db *db = scratch();
+	hr_db *db = fx_scratch_sqlite();
 	hr_rows r = {0};
 	hr_error err = {0};
 
@@ -134,7 +122,7 @@ static void test_nothing_to_notice(void **state)
 
 static void test_outside_change_recorded_once(void **state)
 {
-	hr_db *db = scratch();
+	hr_db *db = fx_scratch_sqlite();
 	char *row;
 
 	(void)state;
@@ -157,7 +145,7 @@ static void test_outside_change_recorded_once(void **state)
 static void test_credits_follow_downgrades_and_outside(void **state)
 {
 	hr_revmap *map = fx_map_ok("a b:a c:a m:b,c");
-	hr_db *db = scratch();
+	hr_db *db = fx_scratch_sqlite();
 
 	(void)state;
 	step(db, "a", "upgrade", "", "a", "A");

@@ -17,25 +17,13 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "db_fixtures.h"
 #include "diff.h"
 #include "migration.h"
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                            */
 /* ------------------------------------------------------------------ */
-
-static hr_db *scratch(void)
-{
-	hr_dburl url = {.kind = HR_DB_SQLITE,
-			.sqlite_path = (char *)":memory:",
-			.redacted = (char *)"sqlite://"};
-	hr_error err = {0};
-	hr_db *db = NULL;
-
-	if (hr_db_open_scratch(&url, &db, &err) != 0)
-		fail_msg("scratch: %s", err.msg);
-	return db;
-}
 
 static void exec_sql(hr_db *db, const char *sql)
 {
@@ -247,10 +235,10 @@ typedef struct trip {
 static void trip_up(trip *t, const char *a_sql, const char *b_sql,
 		    annotate_fn annotate)
 {
-	hr_db *target = scratch();
+	hr_db *target = fx_scratch_sqlite();
 	hr_schema now;
 
-	*t = (trip){.db = scratch()};
+	*t = (trip){.db = fx_scratch_sqlite()};
 	set_foreign_keys(t->db, 1);
 	exec_sql(t->db, a_sql);
 	exec_sql(t->db, rows_sql);
@@ -298,7 +286,7 @@ static void trip_end(trip *t)
 
 static void scratch_and_query_rows(void **state)
 {
-	hr_db *one = scratch(), *two = scratch();
+	hr_db *one = fx_scratch_sqlite(), *two = fx_scratch_sqlite();
 	const char *params[] = {"b", NULL};
 	hr_error err = {0};
 	hr_rows rows;
@@ -341,7 +329,7 @@ static void scratch_and_query_rows(void **state)
 static void catalog_reads_the_homerack_schema(void **state)
 {
 	char *sql = initial_schema();
-	hr_db *db = scratch();
+	hr_db *db = fx_scratch_sqlite();
 	hr_schema s;
 	const hr_table *t;
 	const hr_column *c;
@@ -421,7 +409,7 @@ static void catalog_reads_the_homerack_schema(void **state)
 /* Two spellings of one structure read alike. */
 static void spellings_compare_equal(void **state)
 {
-	hr_db *x = scratch(), *y = scratch();
+	hr_db *x = fx_scratch_sqlite(), *y = fx_scratch_sqlite();
 	hr_schema sx, sy;
 
 	(void)state;
@@ -883,7 +871,7 @@ static void new_not_null_without_default_is_flagged(void **state)
 	char *a = initial_schema();
 	char *b = edit(strdup(a), "    notes VARCHAR,",
 			  "    notes VARCHAR,\n    serial VARCHAR NOT NULL,");
-	hr_db *x = scratch(), *y = scratch();
+	hr_db *x = fx_scratch_sqlite(), *y = fx_scratch_sqlite();
 	hr_schema sa, sb;
 	hr_diff d;
 	hr_buf sql = {0};
@@ -931,7 +919,7 @@ static void new_not_null_without_default_is_flagged(void **state)
  * rename; creates go parents first, drops children first. */
 static void table_order_and_rename_hint(void **state)
 {
-	hr_db *x = scratch(), *y = scratch();
+	hr_db *x = fx_scratch_sqlite(), *y = fx_scratch_sqlite();
 	hr_schema sa, sb;
 	hr_diff d;
 	hr_buf sql = {0};
@@ -1128,7 +1116,7 @@ static void shapes_round_trip(const shape *a_shape, const shape *b_shape,
 			      int *in_place)
 {
 	char *a = shape_sql(a_shape), *b = shape_sql(b_shape);
-	hr_db *db = scratch(), *target = scratch();
+	hr_db *db = fx_scratch_sqlite(), *target = fx_scratch_sqlite();
 	hr_schema sa, sb, now;
 	hr_table *t;
 	hr_diff d;
@@ -1215,7 +1203,7 @@ static void annotate_chain(hr_schema *to)
 
 static void column_renames_that_chain(void **state)
 {
-	hr_db *db = scratch(), *target = scratch();
+	hr_db *db = fx_scratch_sqlite(), *target = fx_scratch_sqlite();
 	hr_schema a, b, now;
 	rendered up, down;
 
