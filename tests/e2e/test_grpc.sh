@@ -118,8 +118,11 @@ expect_contains "$(cat "$TMP/watch.out")" "at_head=1" "at head"
 # --- the admin rule, per connection ------------------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	hr stamp base
+	# The checkout may be out of uid 65534's reach (a 0700 directory):
+	# it runs its own copy of the client, beside the stubs.
+	install -m 0644 "$SRCDIR/tests/e2e/grpc_client.py" "$STUBS/"
 	nobody() { run setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$PY" "$SRCDIR/tests/e2e/grpc_client.py" "$SOCK" "$STUBS" "$@"; }
+		"$PY" "$STUBS/grpc_client.py" "$SOCK" "$STUBS" "$@"; }
 	nobody current
 	expect_rc 0 "any peer may read over gRPC"
 	nobody upgrade head
