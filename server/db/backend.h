@@ -40,7 +40,9 @@
 #define HR_DB_STMT_PARAMS 10 /* the most any of hrd's own statements has */
 
 typedef struct hr_db_stmt {
-	const char *sql;  /* a literal */
+	const char *sql;  /* a literal, or text */
+	char *text;       /* a migration's statement (owned), or NULL */
+	int line;         /* text's first line in its file; 0 for hrd's own */
 	char *params[HR_DB_STMT_PARAMS]; /* owned copies; NULL: SQL NULL */
 	size_t n_params;
 	const char *what; /* must touch exactly one row: what it is, for
@@ -106,8 +108,10 @@ typedef struct hr_db_ops {
 	const char *foreign_keys_off_sql, *foreign_keys_on_sql;
 	/* Optional: run stmts in order in one exchange with the server
 	 * (they need no answer until the last is sent), filling each one's
-	 * changes; the first failure in err. Without it nothing is
-	 * deferred. */
+	 * changes; the first failure in err (and, for a migration's
+	 * statement, the hr_db's failed_line). Waits that hr_db_set_stop's
+	 * question ends cancel a migration's statement, never a COMMIT.
+	 * Without it nothing is deferred. */
 	int (*exec_batch)(hr_db *db, hr_db_stmt *stmts, size_t n,
 			  hr_error *err);
 	int may_block;          /* calls can wait on the network */
@@ -127,6 +131,10 @@ struct hr_db {
 	int deferring;
 	hr_db_stmt *deferred;
 	size_t n_deferred, cap_deferred;
+	size_t held_script_bytes; /* the migration statements' among them */
+	/* exec_batch sets it: the file line where the migration statement
+	 * whose failure it reported failed; 0 when none did. */
+	int failed_line;
 };
 
 /* The row-count check of a statement that must touch exactly one row
@@ -140,6 +148,17 @@ int hr_db_check_one_row(const char *what, int64_t changes, hr_error *err);
 int hr_db_exec_deferrable(hr_db *db, const char *sql,
 			  const char *const *params, size_t n_params,
 			  const char *what, hr_error *err);
+
+/* Hold back one of the backend's own statements without parameters
+ * (BEGIN, a session reset); alone as in hr_db_stmt. Only while
+ * deferring. */
+int hr_db_hold(hr_db *db, const char *sql, int alone, hr_error *err);
+
+/* Hold back a migration's statement (the len bytes at stmt, which start
+ * on file line line); its failure is reported with the line
+ * (hr_db_failed_line). Only while deferring. */
+int hr_db_hold_script(hr_db *db, const char *stmt, size_t len, int line,
+		      hr_error *err);
 
 extern const hr_db_ops hr_db_sqlite_ops;
 extern const hr_db_ops hr_db_postgres_ops;

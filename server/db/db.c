@@ -88,14 +88,24 @@ int hr_db_begin(hr_db *db, hr_error *err)
 /* Deferred bookkeeping                                                */
 /* ------------------------------------------------------------------ */
 
+/* Forget what was held back (deferring stays as it is). */
 static void drop_deferred(hr_db *db)
 {
-	for (size_t i = 0; i < db->n_deferred; i++)
+	for (size_t i = 0; i < db->n_deferred; i++) {
 		for (size_t j = 0; j < db->deferred[i].n_params; j++)
 			free(db->deferred[i].params[j]);
+		free(db->deferred[i].text);
+	}
 	free(db->deferred);
 	db->deferred = NULL;
 	db->n_deferred = db->cap_deferred = 0;
+	db->held_script_bytes = 0;
+}
+
+/* The end of a transaction ends holding back. */
+static void stop_deferring(hr_db *db)
+{
+	drop_deferred(db);
 	db->deferring = 0;
 }
 
@@ -119,14 +129,58 @@ static int flush_deferred(hr_db *db, hr_error *err)
 {
 	int rc = 0;
 
+	db->failed_line = 0;
 	if (db->n_deferred > 0)
 		rc = db->ops->exec_batch(db, db->deferred, db->n_deferred, err);
 	for (size_t i = 0; i < db->n_deferred && rc == 0; i++)
 		if (db->deferred[i].what != NULL)
 			rc = hr_db_check_one_row(db->deferred[i].what,
-					   db->deferred[i].changes, err);
+						 db->deferred[i].changes, err);
 	drop_deferred(db);
 	return rc;
+}
+
+/* A new slot at the end of what is held back, zeroed; NULL when out of
+ * memory. */
+static hr_db_stmt *hold_slot(hr_db *db)
+{
+	if (db->n_deferred == db->cap_deferred) {
+		size_t cap = db->cap_deferred ? 2 * db->cap_deferred : 8;
+		hr_db_stmt *more = realloc(db->deferred, cap * sizeof *more);
+
+		if (more == NULL)
+			return NULL;
+		db->deferred = more;
+		db->cap_deferred = cap;
+	}
+	db->deferred[db->n_deferred] = (hr_db_stmt){0};
+	return &db->deferred[db->n_deferred];
+}
+
+int hr_db_hold(hr_db *db, const char *sql, int alone, hr_error *err)
+{
+	hr_db_stmt *st = hold_slot(db);
+
+	if (st == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	st->sql = sql;
+	st->alone = alone;
+	db->n_deferred++;
+	return 0;
+}
+
+int hr_db_hold_script(hr_db *db, const char *stmt, size_t len, int line,
+		      hr_error *err)
+{
+	hr_db_stmt *st = hold_slot(db);
+
+	if (st == NULL || (st->text = strndup(stmt, len)) == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	st->sql = st->text;
+	st->line = line;
+	db->n_deferred++;
+	db->held_script_bytes += len;
+	return 0;
 }
 
 int hr_db_exec_deferrable(hr_db *db, const char *sql,
@@ -139,25 +193,19 @@ int hr_db_exec_deferrable(hr_db *db, const char *sql,
 
 	if (!db->deferring) {
 		rc = db->ops->exec(db, sql, params, n_params, &changes, err);
-		return rc < 0 || what == NULL ? rc
-					      : hr_db_check_one_row(what, changes, err);
+		return rc < 0 || what == NULL
+			       ? rc
+			       : hr_db_check_one_row(what, changes, err);
 	}
 	if (n_params > HR_DB_STMT_PARAMS)
 		return hr_error_set(err, HR_INTERNAL,
 				    "a deferred statement has %zu parameters, "
 				    "more than %d",
 				    n_params, HR_DB_STMT_PARAMS);
-	if (db->n_deferred == db->cap_deferred) {
-		size_t cap = db->cap_deferred ? 2 * db->cap_deferred : 8;
-		hr_db_stmt *more = realloc(db->deferred, cap * sizeof *more);
-
-		if (more == NULL)
-			return hr_error_set(err, HR_INTERNAL, "out of memory");
-		db->deferred = more;
-		db->cap_deferred = cap;
-	}
-	st = &db->deferred[db->n_deferred];
-	*st = (hr_db_stmt){.sql = sql, .what = what};
+	if ((st = hold_slot(db)) == NULL)
+		return hr_error_set(err, HR_INTERNAL, "out of memory");
+	st->sql = sql;
+	st->what = what;
 	for (; st->n_params < n_params; st->n_params++) {
 		const char *v = params[st->n_params];
 
@@ -177,6 +225,11 @@ int hr_db_flush(hr_db *db, hr_error *err)
 	return db->deferring ? flush_deferred(db, err) : 0;
 }
 
+int hr_db_failed_line(const hr_db *db)
+{
+	return db->failed_line;
+}
+
 int hr_db_commit(hr_db *db, hr_error *err)
 {
 	int rc;
@@ -186,12 +239,12 @@ int hr_db_commit(hr_db *db, hr_error *err)
 		rc = hr_db_exec_deferrable(db, "COMMIT", NULL, 0, NULL, err);
 		if (rc == 0)
 			rc = flush_deferred(db, err);
-		else
-			drop_deferred(db);
 	} else {
 		drop_deferred(db);
+		db->failed_line = 0;
 		rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
 	}
+	stop_deferring(db);
 
 	/* A failed COMMIT leaves the transaction open on both backends
 	 * until rolled back; the caller does that. */
@@ -204,7 +257,7 @@ void hr_db_rollback(hr_db *db)
 {
 	hr_error err;
 
-	drop_deferred(db);
+	stop_deferring(db);
 	if (!db->in_transaction)
 		return;
 	db->in_transaction = 0;

@@ -59,24 +59,32 @@ int hr_db_commit(hr_db *db, hr_error *err);
 void hr_db_rollback(hr_db *db);
 
 /*
- * From now until the transaction ends, hold back the statements of a
- * step's bookkeeping that need no answer (the session reset, the
- * version-row changes, the history row) and send them all, with the
- * commit, in one exchange with the server (PostgreSQL: libpq's pipeline
- * mode; elsewhere nothing is held back). Their failures, a version-row
- * change that touched other than one row included, are then reported
- * by hr_db_commit, which leaves the transaction open for the rollback
- * as any failed commit does. Only those calls may come between.
+ * From now until the transaction ends, hold back what needs no answer
+ * before the commit: the BEGIN, a migration's statements (those that
+ * cannot end a transaction; any other first sends what is held back and
+ * runs at once), the session reset, the version-row changes and the
+ * history row. hr_db_flush or hr_db_commit sends them all in one
+ * exchange with the server (PostgreSQL: libpq's pipeline mode;
+ * elsewhere nothing is held back and every call runs at once). Their
+ * failures, a version-row change that touched other than one row
+ * included, are then reported there: a failed hr_db_commit leaves the
+ * transaction open for the rollback as any failed commit does, and
+ * hr_db_failed_line says where in the file a migration's statement
+ * failed. Only those calls may come between.
  */
 void hr_db_defer(hr_db *db);
 
 /*
  * Send what hr_db_defer held back now, without the commit, and report
- * its failures as hr_db_commit would (for a transaction that goes on:
- * the steps of one --single-transaction upgrade). 0 when nothing was
- * held back.
+ * its failures as hr_db_commit would; holding back goes on until the
+ * transaction ends. 0 when nothing was held back.
  */
 int hr_db_flush(hr_db *db, hr_error *err);
+
+/* After a failed hr_db_flush or hr_db_commit: the file line of the
+ * migration statement that failed (as hr_db_exec_script's *fail_line),
+ * or 0 when what failed was not a migration's statement. */
+int hr_db_failed_line(const hr_db *db);
 
 /*
  * Run every statement of sql (a migration section whose first line is

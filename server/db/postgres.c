@@ -45,6 +45,9 @@
 #define LOCK_POLL_MS 50
 /* How often a statement that waits or runs asks whether to stop. */
 #define STOP_POLL_MS 50
+/* The most of a migration's SQL held back for one exchange (bytes): far
+ * below a Unix or TCP socket's buffers. */
+#define HELD_SCRIPT_MAX (64 * 1024)
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -460,6 +463,23 @@ static int pg_open(const hr_dburl *url, hr_db **out, hr_error *err)
 	return 0;
 }
 
+/* should_stop said stop (why in p->stopped): cancel what runs on the
+ * main session, and say so in p->stopped. */
+static void cancel_running(pg_db *p, int *asked)
+{
+	PGcancel *c = hr_pq.PQgetCancel(p->main.conn);
+	hr_error stop = p->stopped;
+	char why[256];
+
+	*asked = 1;
+	hr_error_set(&p->stopped, stop.code, "%s; the statement was cancelled",
+		     stop.msg);
+	if (c == NULL || !hr_pq.PQcancel(c, why, sizeof why))
+		hr_log(HR_LOG_WARN, "cancelling a statement: %s",
+		       c ? why : "out of memory");
+	hr_pq.PQfreeCancel(c);
+}
+
 /*
  * PQexecParams on the main session (PQexec for a script's statement,
  * which may be anything the simple protocol takes), but one hr_db_set_stop's question can end: while the
@@ -502,19 +522,8 @@ static PGresult *main_exec(pg_db *p, const char *sql, int n_params,
 			    st == PGRES_COPY_BOTH)
 				return last;
 		}
-		if (!asked && p->base.should_stop(p->base.stop_ud, &p->stopped)) {
-			PGcancel *c = hr_pq.PQgetCancel(conn);
-			hr_error stop = p->stopped;
-			char why[256];
-
-			asked = 1;
-			hr_error_set(&p->stopped, stop.code,
-				     "%s; the statement was cancelled", stop.msg);
-			if (c == NULL || !hr_pq.PQcancel(c, why, sizeof why))
-				hr_log(HR_LOG_WARN, "cancelling a statement: %s",
-				       c ? why : "out of memory");
-			hr_pq.PQfreeCancel(c);
-		}
+		if (!asked && p->base.should_stop(p->base.stop_ud, &p->stopped))
+			cancel_running(p, &asked);
 		if (poll(&pfd, 1, STOP_POLL_MS) < 0 && errno != EINTR)
 			break;
 		if (!hr_pq.PQconsumeInput(conn))
@@ -535,10 +544,21 @@ static int pg_exec(hr_db *db, const char *sql, const char *const *params,
 	PGresult *res;
 	int rc;
 
-	/* A step's BEGIN carries the reset after the step before. */
-	if (p->reset_pending && !db->in_transaction &&
-	    strcmp(sql, db->ops->begin_sql) == 0)
-		return send_reset(p, sql, err);
+	/* A step's BEGIN carries the reset after the step before; held
+	 * back (hr_db_defer), both wait for the step's first exchange. */
+	if (!db->in_transaction && strcmp(sql, db->ops->begin_sql) == 0) {
+		if (db->deferring) {
+			rc = 0;
+			if (p->reset_pending &&
+			    ((rc = hr_db_hold(db, "DISCARD ALL", 1, err)) < 0 ||
+			     (rc = hr_db_hold(db, SESSION_SETUP, 0, err)) < 0))
+				return rc;
+			p->reset_pending = 0;
+			return hr_db_hold(db, sql, 0, err);
+		}
+		if (p->reset_pending)
+			return send_reset(p, sql, err);
+	}
 	if ((rc = main_ready(p, err)) < 0)
 		return rc;
 	res = main_exec(p, sql, (int)n_params, params, 0);
@@ -569,6 +589,8 @@ static void pg_rollback(hr_db *db)
 	}
 	if (p->main.conn == NULL)
 		return;
+	/* A reset held back with the BEGIN may not have gone out. */
+	p->reset_pending = 1;
 	res = hr_pq.PQexec(p->main.conn, "ROLLBACK");
 	if (!result_ok(res)) {
 		fail(p, &p->main, res, &err);
@@ -681,6 +703,57 @@ static void refuse_copy(PGconn *conn, PGresult *res)
 		hr_pq.PQclear(res);
 }
 
+/* A migration's statement stmt failed with res: its message in err,
+ * and in *line_offset the line within stmt where the server located the
+ * error (0 when it did not). */
+static int statement_failed(pg_db *p, const char *stmt, const PGresult *res,
+			    int *line_offset, hr_error *err)
+{
+	const char *pos = NULL, *state = NULL;
+	int rc;
+
+	if (res != NULL) {
+		pos = hr_pq.PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+		state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	}
+	*line_offset = pos ? lines_before(stmt, strtol(pos, NULL, 10)) : 0;
+	rc = fail(p, &p->main, res, err);
+	if (p->base.in_transaction && state != NULL &&
+	    strcmp(state, "25001") == 0) {
+		hr_error inner = *err;
+
+		rc = hr_error_set(err, inner.code,
+				  "%s (statements like this one need a "
+				  "migration with `transactional: false`)",
+				  inner.msg);
+	}
+	return rc;
+}
+
+/*
+ * Whether a migration's statement may wait in a pipeline behind others
+ * (hr_db_defer): one that cannot end hrd's transaction, wants no data
+ * from the client and answers with a line, not rows (which the server
+ * could not send while hrd still sends), known by its first word.
+ * Anything else (COPY, PREPARE TRANSACTION, SELECT, VACUUM, what hrd
+ * does not know) runs on its own, where its effect on the transaction
+ * is checked at once.
+ */
+static int may_wait_in_pipeline(const char *stmt)
+{
+	static const char *const words[] = {
+		"alter", "analyze", "comment", "create", "delete", "do",
+		"drop",  "grant",   "insert",  "lock",   "revoke", "set",
+		"truncate", "update",
+	};
+	size_t n = strspn(stmt, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strlen(words[i]) == n && strncasecmp(stmt, words[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* One statement of a script; *line_offset gets the line within it
  * where the server located an error. */
 static int run_statement(pg_db *p, const char *stmt, int *line_offset,
@@ -691,7 +764,6 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 					       ? PQTRANS_INTRANS
 					       : PQTRANS_IDLE;
 	PGresult *res;
-	const char *pos, *state;
 	int rc = 0;
 
 	*line_offset = 0;
@@ -715,22 +787,7 @@ static int run_statement(pg_db *p, const char *stmt, int *line_offset,
 				  "supported in migrations");
 		break;
 	default:
-		pos = res ? hr_pq.PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)
-			  : NULL;
-		if (pos != NULL)
-			*line_offset = lines_before(stmt, strtol(pos, NULL, 10));
-		rc = fail(p, &p->main, res, err);
-		state = res ? hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		if (p->base.in_transaction && state != NULL &&
-		    strcmp(state, "25001") == 0) {
-			hr_error inner = *err;
-
-			rc = hr_error_set(err, inner.code,
-					  "%s (statements like this one need "
-					  "a migration with `transactional: "
-					  "false`)",
-					  inner.msg);
-		}
+		rc = statement_failed(p, stmt, res, line_offset, err);
 	}
 	hr_pq.PQclear(res);
 	if (rc == 0 && hr_pq.PQtransactionStatus(conn) != want) {
@@ -961,6 +1018,25 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		}
 		if (p->scratch)
 			drop_concurrently(stmt);
+		/* What is held back fits the socket's buffers, so sending it
+		 * never waits for the server to read while the server waits
+		 * for us to read its results. */
+		if (db->deferring && !is_transaction_control(stmt) &&
+		    may_wait_in_pipeline(stmt) &&
+		    db->held_script_bytes + st.len <= HELD_SCRIPT_MAX) {
+			rc = hr_db_hold_script(db, st.start, st.len, line, err);
+			free(stmt);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		/* What waits goes first, and its failure is its own. */
+		if ((rc = hr_db_flush(db, err)) < 0) {
+			if (db->failed_line > 0)
+				*fail_line = db->failed_line;
+			free(stmt);
+			return rc;
+		}
 		rc = run_statement(p, stmt, &offset, err);
 		if (rc == 0 && p->scratch &&
 		    (added = enum_added_to(stmt)) != NULL) {
@@ -1010,29 +1086,82 @@ static int commit_follows(const hr_db_stmt *stmts, size_t i, size_t n)
 	return 0;
 }
 
-/* One result of a batch for stmts[i] (sent as checked: see
- * one_row_or_fail): its row count, or the failure in err. */
-static int batch_result(pg_db *p, hr_db_stmt *st, int checked,
-			PGresult *res, hr_error *err)
+/* Whether a batch may be cancelled while it waits: only one that
+ * carries a migration's statements (which may wait for locks) and no
+ * COMMIT (whose outcome, once sent, must be the one reported). */
+static int may_cancel(const hr_db_stmt *stmts, size_t n)
 {
-	const char *state;
+	int script = 0;
 
-	if (result_ok(res)) {
-		st->changes = checked ? 1
-				      : strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
-		/* COMMIT of a failed transaction "succeeds" as a rollback. */
-		if (strcmp(st->sql, "COMMIT") == 0 &&
-		    strcmp(hr_pq.PQcmdStatus(res), "ROLLBACK") == 0)
-			return hr_error_set(err, HR_ABORTED,
-					    "the transaction had failed and "
-					    "was rolled back instead of "
-					    "committed");
-		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(stmts[i].sql, "COMMIT") == 0)
+			return 0;
+		script |= stmts[i].line > 0;
 	}
-	state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (checked && state != NULL && strcmp(state, "22012") == 0)
+	return script;
+}
+
+/* Whether res, the result of st (sent as checked: see one_row_or_fail),
+ * is a success; its row count into st->changes when it is. */
+static int batch_ok(hr_db_stmt *st, int checked, PGresult *res)
+{
+	if (st->line > 0 && hr_pq.PQresultStatus(res) == PGRES_EMPTY_QUERY)
+		return 1;
+	if (!result_ok(res))
+		return 0;
+	st->changes = checked ? 1 : strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
+	/* COMMIT of a failed transaction "succeeds" as a rollback. */
+	return strcmp(st->sql, "COMMIT") != 0 ||
+	       strcmp(hr_pq.PQcmdStatus(res), "ROLLBACK") != 0;
+}
+
+/* The failure in err of a batch whose first bad result was res, for st
+ * (NULL: a Sync's), once the batch is read to its end (so a connection
+ * the server ended is known as lost): a migration's statement with its
+ * file line in failed_line. */
+static int batch_failed(pg_db *p, const hr_db_stmt *st, int checked,
+			const PGresult *res, hr_error *err)
+{
+	const char *state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int offset, rc;
+
+	if (st != NULL && st->line > 0 &&
+	    hr_pq.PQstatus(p->main.conn) != CONNECTION_BAD) {
+		rc = statement_failed(p, st->text, res, &offset, err);
+		p->base.failed_line = st->line + offset;
+		return rc;
+	}
+	if (st != NULL && checked && state != NULL && strcmp(state, "22012") == 0)
 		return hr_db_check_one_row(st->what, 0, err);
+	if (st != NULL && result_ok(res))
+		return hr_error_set(err, HR_ABORTED,
+				    "the transaction had failed and was "
+				    "rolled back instead of committed");
 	return fail(p, &p->main, res, err);
+}
+
+/*
+ * The next result of the pipeline on the main session. With cancel,
+ * hr_db_set_stop's question is asked while it waits, and a stop cancels
+ * the statement running on the server (once; p->stopped says why, as
+ * in main_exec). NULL where libpq has none: between statements, or the
+ * connection broke.
+ */
+static PGresult *pipeline_result(pg_db *p, int cancel, int *asked)
+{
+	PGconn *conn = p->main.conn;
+
+	while (cancel && p->base.should_stop != NULL && hr_pq.PQisBusy(conn)) {
+		struct pollfd pfd = {.fd = hr_pq.PQsocket(conn), .events = POLLIN};
+
+		if (!*asked && p->base.should_stop(p->base.stop_ud, &p->stopped))
+			cancel_running(p, asked);
+		if (poll(&pfd, 1, STOP_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (!hr_pq.PQconsumeInput(conn))
+			break;
+	}
+	return hr_pq.PQgetResult(conn);
 }
 
 /*
@@ -1049,9 +1178,10 @@ static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 			 hr_error *err)
 {
 	pg_db *p = (pg_db *)db;
-	int rc;
-	size_t i;
+	int rc, cancel, asked = 0;
+	size_t i, bad_at = 0;
 	PGconn *conn;
+	PGresult *bad = NULL;
 	unsigned char *checked = calloc(n ? n : 1, 1);
 
 	if (checked == NULL)
@@ -1096,33 +1226,43 @@ static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 		free(checked);
 		return rc;
 	}
-	for (i = 0; i < n && p->main.conn != NULL; i++) {
-		PGresult *res = hr_pq.PQgetResult(conn);
-		hr_error later;
-		int one;
+	cancel = may_cancel(stmts, n);
+	hr_error_clear(&p->stopped);
+	/* Read to the end before judging the first failure: a server that
+	 * ended the session sends its reason before libpq knows it lost. */
+	for (i = 0; i < n; i++) {
+		PGresult *res = pipeline_result(p, cancel, &asked);
 
-		if (res == NULL) { /* the connection broke */
-			if (rc == 0)
-				rc = fail(p, &p->main, NULL, err);
+		if (res == NULL) /* the connection broke */
 			break;
+		if (bad == NULL && !batch_ok(&stmts[i], checked[i], res)) {
+			bad = res;
+			bad_at = i;
+		} else {
+			hr_pq.PQclear(res);
 		}
-		/* The first failure is the one reported. */
-		one = batch_result(p, &stmts[i], checked[i], res,
-				   rc == 0 ? err : &later);
-		if (rc == 0)
-			rc = one;
-		hr_pq.PQclear(res);
 		/* The end of this statement's results, then its Sync's. */
-		while ((res = hr_pq.PQgetResult(conn)) != NULL)
+		while ((res = pipeline_result(p, cancel, &asked)) != NULL)
 			hr_pq.PQclear(res);
+		if (hr_pq.PQstatus(conn) == CONNECTION_BAD)
+			break;
 		if (stmts[i].alone || i + 1 == n) {
-			res = hr_pq.PQgetResult(conn);
-			if (hr_pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC &&
-			    rc == 0)
-				rc = fail(p, &p->main, res, err);
-			hr_pq.PQclear(res);
+			res = pipeline_result(p, cancel, &asked);
+			if (bad == NULL &&
+			    hr_pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+				bad = res;
+				bad_at = n;
+			} else {
+				hr_pq.PQclear(res);
+			}
 		}
 	}
+	if (bad != NULL)
+		rc = batch_failed(p, bad_at < n ? &stmts[bad_at] : NULL,
+				  bad_at < n && checked[bad_at], bad, err);
+	else if (i < n || hr_pq.PQstatus(conn) == CONNECTION_BAD)
+		rc = fail(p, &p->main, NULL, err);
+	hr_pq.PQclear(bad);
 	free(checked);
 	if (p->main.conn != NULL && !hr_pq.PQexitPipelineMode(conn) && rc == 0)
 		rc = fail(p, &p->main, NULL, err);

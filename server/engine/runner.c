@@ -53,7 +53,20 @@ static int apply_vops(hr_db *db, const hr_plan_step *s, hr_error *err)
 	return rc;
 }
 
-/* The migration's own SQL for the step's direction on db's dialect. */
+/* The failure in err of step s's own SQL at file line `line`, in the
+ * form every such failure is reported. */
+static int sql_failed(const hr_plan_step *s, int line, hr_error *err)
+{
+	hr_error db_err = *err;
+
+	return hr_error_set(err, db_err.code, "%s failed at %s (%s:%d): %s",
+			    hr_direction_name(s->direction),
+			    s->migration->revision, s->migration->path, line,
+			    db_err.msg);
+}
+
+/* The migration's own SQL for the step's direction on db's dialect
+ * (held back while db defers: hr_db_flush then runs it). */
 static int run_sections(hr_db *db, const hr_plan_step *s, hr_error *err)
 {
 	const hr_migration *m = s->migration;
@@ -65,15 +78,8 @@ static int run_sections(hr_db *db, const hr_plan_step *s, hr_error *err)
 		if (!hr_section_applies(sec, s->direction, hr_db_dialect(db)))
 			continue;
 		rc = hr_db_exec_script(db, sec->sql, sec->first_line, &line, err);
-		if (rc < 0) {
-			hr_error db_err = *err;
-
-			return hr_error_set(err, db_err.code,
-					    "%s failed at %s (%s:%d): %s",
-					    hr_direction_name(s->direction),
-					    m->revision, m->path, line,
-					    db_err.msg);
-		}
+		if (rc < 0)
+			return sql_failed(s, line, err);
 	}
 	return 0;
 }
@@ -129,9 +135,12 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
  * transactional migration), the session reset, the version rows, the
  * foreign-key check, and the history row for going from *versions to
  * the rows after it, which it leaves in *after. Commits nothing; on
- * failure the caller rolls back (*after is empty then). The bookkeeping
- * after the SQL is held back (hr_db_defer): the caller's hr_db_commit or
- * hr_db_flush sends it in one exchange, and reports its failures.
+ * failure the caller rolls back (*after is empty then). Where the
+ * database takes statements in one exchange (hr_db_defer), the SQL and
+ * the bookkeeping before the history row go in one (with what was held
+ * back before: the BEGIN, the last step's history row), timed as the
+ * step's duration; the history row waits for the caller's commit or
+ * the next step.
  */
 static int step_body(hr_db *db, const hr_plan_step *s,
 		     const hr_strlist *versions, hr_strlist *after,
@@ -143,14 +152,16 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 	int rc = 0;
 
 	*after = (hr_strlist){0};
+	hr_db_defer(db);
 	if (m->transactional && (rc = run_sections(db, s, err)) < 0)
 		return rc;
-	/* hrd's own statements from here need no answer before COMMIT:
-	 * one exchange with the server for them all where it can. */
-	hr_db_defer(db);
 	if ((m->transactional && (rc = hr_db_reset_session(db, err)) < 0) ||
 	    (rc = apply_vops(db, s, err)) < 0)
 		return rc;
+	if ((rc = hr_db_flush(db, err)) < 0)
+		return hr_db_failed_line(db) > 0
+			       ? sql_failed(s, hr_db_failed_line(db), err)
+			       : rc;
 	/* What enforcement did not stop (it was off, or deferred) must
 	 * not commit. */
 	if ((rc = hr_db_check_foreign_keys(db, err)) < 0)
@@ -195,7 +206,10 @@ static int step_body(hr_db *db, const hr_plan_step *s,
  * One step: SQL + version rows + history row, committed together. The
  * migration's SQL and its checks run in the session every migration
  * starts from; settings it changed are undone before hrd's own
- * statements (on PostgreSQL; SQLite refuses such changes).
+ * statements (on PostgreSQL; SQLite refuses such changes). Two
+ * exchanges with a server that takes statements in one (hr_db_defer):
+ * the BEGIN with the SQL and the bookkeeping, then the history row with
+ * the COMMIT.
  */
 static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		    int64_t peer_uid, int64_t *duration_us, hr_error *err)
@@ -215,9 +229,9 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 	    ((rc = run_sections(db, s, err)) < 0 ||
 	     (rc = hr_db_reset_session(db, err)) < 0))
 		return rc;
-	if ((rc = hr_db_begin(db, err)) < 0)
-		return rc;
-	if ((rc = step_body(db, s, versions, &after, start, peer_uid,
+	hr_db_defer(db);
+	if ((rc = hr_db_begin(db, err)) < 0 ||
+	    (rc = step_body(db, s, versions, &after, start, peer_uid,
 			    duration_us, err)) < 0 ||
 	    (rc = hr_db_commit(db, err)) < 0) {
 		hr_db_rollback(db);
@@ -357,8 +371,6 @@ int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
 			hooks->started(hooks->ud, i, s);
 		rc = step_body(db, s, &pending, &after, now_us(), peer_uid,
 			       &duration, err);
-		if (rc == 0 && (rc = hr_db_flush(db, err)) < 0)
-			hr_strlist_free(&after);
 		if (rc < 0)
 			break;
 		hr_strlist_free(&pending);
