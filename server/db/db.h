@@ -121,8 +121,9 @@ int hr_db_foreign_keys(hr_db *db, int on, hr_error *err);
 
 /*
  * Fail with -HR_FAILED_PRECONDITION naming the table when a row breaks a
- * foreign key (SQLite: PRAGMA foreign_key_check, run before a migration's
- * COMMIT). Nothing to do on PostgreSQL.
+ * foreign key (SQLite: PRAGMA foreign_key_check, before the COMMIT of a
+ * migration that ran with enforcement off; it reads every referencing
+ * row). Nothing to do on PostgreSQL.
  */
 int hr_db_check_foreign_keys(hr_db *db, hr_error *err);
 

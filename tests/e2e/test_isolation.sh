@@ -210,6 +210,20 @@ if [ "$HR_BACKEND" = sqlite ]; then
 	expect_eq "$(db_versions)" "$PARENT" "the violating migration was rolled back"
 	expect_eq "$(sql "SELECT count(*) FROM rack_positions")" "1" "its row is gone"
 	rm "$MIGRATIONS/f3f3f3f3f3f3.sql"
+	# A row someone broke outside hrd (the sqlite3 client enforces
+	# nothing) is not the next migration's doing: with enforcement on,
+	# SQLite checked every change the migration made, and hrd does not
+	# scan every referencing row of the database for it.
+	sql "INSERT INTO rack_positions (id, device_id, rack_id, start_u) VALUES (4, 1, 99, 1)"
+	migration f4f4f4f4f4f4 <<'SQL'
+-- +upgrade
+CREATE TABLE cables (id INTEGER PRIMARY KEY);
+SQL
+	restart
+	hr upgrade head
+	expect_rc 0 "a migration with enforcement on runs beside a row broken outside hrd"
+	expect_eq "$(db_versions)" "f4f4f4f4f4f4" "and is applied"
+	PARENT=f4f4f4f4f4f4
 else
 	expect_refused f3f3f3f3f3f3 7 'insert or update on table "rack_positions" violates foreign key constraint' \
 		"PostgreSQL ignores foreign_keys: off"
