@@ -638,8 +638,9 @@ int hr_migration_check_mode(const char *path, const struct stat *st,
 	return 0;
 }
 
-int hr_sql_file_read(const char *path, const char *what, size_t max,
-		     char **text, size_t *len_out, hr_error *err)
+int hr_sql_file_read_at(int dir_fd, const char *name, const char *path,
+			const char *what, size_t max, char **text,
+			size_t *len_out, hr_error *err)
 {
 	struct stat st;
 	char *buf;
@@ -649,7 +650,7 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 	*text = NULL;
 	*len_out = 0;
 	/* O_NONBLOCK so a FIFO named *.sql cannot hang us in open(). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return io_error(path, errno, err);
 	if (fstat(fd, &st) != 0) {
@@ -713,6 +714,10 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 		if (r == 0)
 			break;
 		len += (size_t)r;
+		/* The size fstat saw, and not the byte past it that was
+		 * asked for too: the end, without a read to hear it. */
+		if (len == (size_t)st.st_size && len < cap)
+			break;
 	}
 	close(fd);
 	if (rc < 0) {
@@ -725,19 +730,32 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 	return 0;
 }
 
-int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+int hr_sql_file_read(const char *path, const char *what, size_t max,
+		     char **text, size_t *len_out, hr_error *err)
+{
+	return hr_sql_file_read_at(AT_FDCWD, path, path, what, max, text,
+				   len_out, err);
+}
+
+int hr_migration_load_at(int dir_fd, const char *name, const char *path,
+			 hr_migration **out, hr_error *err)
 {
 	char *text;
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	rc = hr_sql_file_read(path, "migration file", HR_MIGRATION_FILE_MAX,
-			      &text, &len, err);
+	rc = hr_sql_file_read_at(dir_fd, name, path, "migration file",
+				 HR_MIGRATION_FILE_MAX, &text, &len, err);
 	if (rc == 0)
 		rc = hr_migration_parse(path, text, len, out, err);
 	free(text);
 	return rc;
+}
+
+int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+{
+	return hr_migration_load_at(AT_FDCWD, path, path, out, err);
 }
 
 static void free_list(char **list, size_t n)
