@@ -153,7 +153,7 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 		      size_t vlen, char ***items, size_t *n_items)
 {
 	char **list = NULL;
-	size_t n = 0, i = 0;
+	size_t n = 0, cap = 0, i = 0;
 
 	if (span_is(v, vlen, "None"))
 		return 0;
@@ -193,13 +193,18 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 				p->err, HR_INVALID_ARGUMENT,
 				"%s:%d: %s has more than %d entries", p->path,
 				line, field_names[f], LIST_MAX);
-		if (n == 0) {
+		if (n == cap) {
 			/* Owned by the migration from the first item on, so
-			 * an error below frees it with the rest. */
-			list = calloc(LIST_MAX, sizeof *list);
-			if (list == NULL)
+			 * an error below frees it with the rest. Most lists
+			 * hold one id: room for LIST_MAX each was 2 KiB
+			 * zeroed per migration. */
+			size_t grown_cap = cap ? 2 * cap : 2;
+			char **grown = realloc(list, grown_cap * sizeof *list);
+
+			if (grown == NULL)
 				return oom(p);
-			*items = list;
+			*items = list = grown;
+			cap = grown_cap;
 		}
 		list[n] = dup_n(v + start, i - start);
 		if (list[n] == NULL)
