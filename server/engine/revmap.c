@@ -725,7 +725,7 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 					     "migrations directory", err);
 	for (i = 0; i < n && rc == 0; i++) {
 		const char *name = names[i]->d_name;
-		size_t size = dlen + slash + strlen(name) + 1;
+		size_t name_len = strlen(name);
 		char *path;
 		hr_migration *m = NULL;
 		hr_error why;
@@ -733,12 +733,15 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 		/* A directory named x.sql is not a migration. */
 		if (!is_migration_entry(dir_fd, names[i]))
 			continue;
-		path = malloc(size);
+		path = malloc(dlen + slash + name_len + 1);
 		if (path == NULL) {
 			rc = oom(err);
 			break;
 		}
-		snprintf(path, size, "%s%s%s", dir, slash ? "/" : "", name);
+		memcpy(path, dir, dlen);
+		if (slash)
+			path[dlen] = '/';
+		memcpy(path + dlen + slash, name, name_len + 1);
 		hr_error_clear(&why);
 		hr_migration_load_at(dir_fd, name, path, &m, &why);
 		rc = each(ud, path, m, &why);
