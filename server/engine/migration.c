@@ -451,17 +451,19 @@ static void checksum(parser *p)
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx ctx;
-	size_t run = 0, k, i;
+	const char *t = p->text, *end = t + p->len, *run = t, *cr;
+	size_t i;
 
 	sha256_init(&ctx);
 	/* Hash the text in runs that each end just before a CRLF's CR. */
-	for (k = 0; k + 1 < p->len; k++)
-		if (p->text[k] == '\r' && p->text[k + 1] == '\n') {
-			sha256_update(&ctx, k - run,
-				      (const uint8_t *)p->text + run);
-			run = k + 1;
+	for (const char *s = t; (cr = memchr(s, '\r', (size_t)(end - s)));
+	     s = cr + 1)
+		if (cr + 1 < end && cr[1] == '\n') {
+			sha256_update(&ctx, (size_t)(cr - run),
+				      (const uint8_t *)run);
+			run = cr + 1;
 		}
-	sha256_update(&ctx, p->len - run, (const uint8_t *)p->text + run);
+	sha256_update(&ctx, (size_t)(end - run), (const uint8_t *)run);
 	sha256_digest(&ctx, sizeof md, md);
 	for (i = 0; i < sizeof md; i++) {
 		p->m->checksum[2 * i] = hex[md[i] >> 4];

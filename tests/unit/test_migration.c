@@ -250,10 +250,17 @@ static void test_lone_cr_is_hashed(void **state)
 	hr_migration *a = fx_parse("a.sql", "-- revision: a\n-- x\r\r\n");
 	hr_migration *b = fx_parse("a.sql", "-- revision: a\n-- x\r\n");
 
+	/* CR CR LF is a CR and a line end; a CR that ends the file stays. */
+	hr_migration *c = fx_parse("a.sql", "-- revision: a\r\n-- x\r\r\n\r");
+
 	(void)state;
 	assert_string_not_equal(a->checksum, b->checksum);
+	/* sha256sum of "-- revision: a\n-- x\r\n\r" */
+	assert_string_equal(c->checksum, "12cc061f34a2907f1503f2c4a60569f7"
+					 "924d88af4c56214d3e7f5968ed22fc15");
 	hr_migration_free(a);
 	hr_migration_free(b);
+	hr_migration_free(c);
 }
 
 static void test_utf8_bom_is_skipped(void **state)
