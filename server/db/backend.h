@@ -129,6 +129,10 @@ struct hr_db {
 	size_t n_deferred, cap_deferred;
 };
 
+/* The row-count check of a statement that must touch exactly one row
+ * (what names it): 0, or HR_ABORTED "the table changed under us". */
+int hr_db_check_one_row(const char *what, int64_t changes, hr_error *err);
+
 /*
  * Hold sql back (deferring) or run it now; what as in hr_db_stmt. For
  * a backend's own statements that need no answer (a session reset).

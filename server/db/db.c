@@ -104,8 +104,7 @@ void hr_db_defer(hr_db *db)
 	db->deferring = db->ops->exec_batch != NULL;
 }
 
-/* The row-count check of a statement that must touch one row. */
-static int check_one_row(const char *what, int64_t changes, hr_error *err)
+int hr_db_check_one_row(const char *what, int64_t changes, hr_error *err)
 {
 	if (changes == 1)
 		return 0;
@@ -124,7 +123,7 @@ static int flush_deferred(hr_db *db, hr_error *err)
 		rc = db->ops->exec_batch(db, db->deferred, db->n_deferred, err);
 	for (size_t i = 0; i < db->n_deferred && rc == 0; i++)
 		if (db->deferred[i].what != NULL)
-			rc = check_one_row(db->deferred[i].what,
+			rc = hr_db_check_one_row(db->deferred[i].what,
 					   db->deferred[i].changes, err);
 	drop_deferred(db);
 	return rc;
@@ -141,7 +140,7 @@ int hr_db_exec_deferrable(hr_db *db, const char *sql,
 	if (!db->deferring) {
 		rc = db->ops->exec(db, sql, params, n_params, &changes, err);
 		return rc < 0 || what == NULL ? rc
-					      : check_one_row(what, changes, err);
+					      : hr_db_check_one_row(what, changes, err);
 	}
 	if (n_params > HR_DB_STMT_PARAMS)
 		return hr_error_set(err, HR_INTERNAL,
@@ -173,13 +172,26 @@ int hr_db_exec_deferrable(hr_db *db, const char *sql,
 	return 0;
 }
 
+int hr_db_flush(hr_db *db, hr_error *err)
+{
+	return db->deferring ? flush_deferred(db, err) : 0;
+}
+
 int hr_db_commit(hr_db *db, hr_error *err)
 {
-	int rc = db->deferring ? flush_deferred(db, err) : 0;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
+	/* The commit joins what was held back: one exchange for both. */
+	if (db->deferring && db->n_deferred > 0) {
+		rc = hr_db_exec_deferrable(db, "COMMIT", NULL, 0, NULL, err);
+		if (rc == 0)
+			rc = flush_deferred(db, err);
+		else
+			drop_deferred(db);
+	} else {
+		drop_deferred(db);
+		rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
+	}
 
 	/* A failed COMMIT leaves the transaction open on both backends
 	 * until rolled back; the caller does that. */
@@ -303,9 +315,12 @@ static int add_downgrade_column(hr_db *db, hr_error *err)
 		strcmp(db->ops->dialect, "sqlite") == 0
 			? "SELECT 1 FROM pragma_table_info($1) "
 			  "WHERE name = 'downgrade_sql'"
-			: "SELECT 1 FROM information_schema.columns WHERE "
-			  "table_schema = current_schema() AND table_name = $1 "
-			  "AND column_name = 'downgrade_sql'";
+			/* The catalog itself: information_schema's view
+			 * costs milliseconds on every upgrade. The table
+			 * is the one the statements find (search_path). */
+			: "SELECT 1 FROM pg_catalog.pg_attribute WHERE "
+			  "attrelid = to_regclass($1) AND "
+			  "attname = 'downgrade_sql' AND NOT attisdropped";
 	hr_rows rows = {0};
 	int rc;
 
@@ -491,25 +506,32 @@ int hr_db_history_downgrade(hr_db *db, const char *revision, char **sql,
 /* History reads and offline scripts                                   */
 /* ------------------------------------------------------------------ */
 
-int hr_db_history_rows(hr_db *db, int last_only, hr_rows *out, hr_error *err)
+int hr_db_history_rows(hr_db *db, hr_history_which which, hr_rows *out,
+		       hr_error *err)
 {
+	/* checksum is CHAR(64): PostgreSQL pads a shorter value with
+	 * blanks, which rtrim takes off again (a SHA-256 hex has none). */
+#define HISTORY_COLUMNS                                                      \
+	"SELECT revision, direction, from_revisions, to_revisions, "         \
+	"rtrim(checksum) FROM " HR_HISTORY_TABLE
+	static const char *const sql[] = {
+		[HR_HISTORY_ALL] = HISTORY_COLUMNS " ORDER BY id",
+		[HR_HISTORY_LAST] = HISTORY_COLUMNS " ORDER BY id DESC LIMIT 1",
+		[HR_HISTORY_CREDITS] =
+			HISTORY_COLUMNS " WHERE direction = '"
+			HR_OUTSIDE_DIRECTION "' OR id IN (SELECT max(id) FROM "
+			HR_HISTORY_TABLE " WHERE direction = 'downgrade' OR "
+			"(direction = 'upgrade' AND checksum IS NOT NULL) "
+			"GROUP BY revision) ORDER BY id",
+	};
+#undef HISTORY_COLUMNS
 	int exists = 0, rc;
 
 	*out = (hr_rows){0};
 	rc = db->ops->table_exists(db, HR_HISTORY_TABLE, &exists, err);
 	if (rc < 0 || !exists)
 		return rc;
-	/* checksum is CHAR(64): PostgreSQL pads a shorter value with
-	 * blanks, which rtrim takes off again (a SHA-256 hex has none). */
-	return hr_db_query(db,
-			   last_only
-				   ? "SELECT revision, direction, from_revisions, "
-				     "to_revisions, rtrim(checksum) FROM "
-				     HR_HISTORY_TABLE " ORDER BY id DESC LIMIT 1"
-				   : "SELECT revision, direction, from_revisions, "
-				     "to_revisions, rtrim(checksum) FROM "
-				     HR_HISTORY_TABLE " ORDER BY id",
-			   NULL, 0, out, err);
+	return hr_db_query(db, sql[which], NULL, 0, out, err);
 }
 
 /* A script larger than this is not a script anyone reviews. */

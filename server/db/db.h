@@ -31,6 +31,9 @@ typedef struct hr_db hr_db;
 #define HR_VERSION_TABLE "alembic_version"
 /* Ours, beside it: what ran, when, by whom, how long, and the checksum. */
 #define HR_HISTORY_TABLE "homerack_schema_history"
+/* The history row's direction for a change someone else made to the
+ * version rows (engine/outside.c). */
+#define HR_OUTSIDE_DIRECTION "outside"
 
 /* Open a connection for url (the backend is chosen by url->kind). */
 int hr_db_open(const hr_dburl *url, hr_db **out, hr_error *err);
@@ -66,6 +69,14 @@ void hr_db_rollback(hr_db *db);
  * as any failed commit does. Only those calls may come between.
  */
 void hr_db_defer(hr_db *db);
+
+/*
+ * Send what hr_db_defer held back now, without the commit, and report
+ * its failures as hr_db_commit would (for a transaction that goes on:
+ * the steps of one --single-transaction upgrade). 0 when nothing was
+ * held back.
+ */
+int hr_db_flush(hr_db *db, hr_error *err);
 
 /*
  * Run every statement of sql (a migration section whose first line is
@@ -241,12 +252,23 @@ int hr_db_open_scratch(const hr_dburl *url, hr_db **out, hr_error *err);
 /* History reads and offline scripts (the migration engine's)          */
 /* ------------------------------------------------------------------ */
 
+/* Which of the history's rows hr_db_history_rows reads. */
+typedef enum hr_history_which {
+	HR_HISTORY_ALL,  /* every row */
+	HR_HISTORY_LAST, /* the newest alone */
+	/* What an upgrade's credit depends on (outside.c): each revision's
+	 * newest downgrade or checksummed upgrade, and every outside row;
+	 * the rest changes nothing there. */
+	HR_HISTORY_CREDITS,
+} hr_history_which;
+
 /*
  * The history table's rows as cells revision, direction, from_revisions,
- * to_revisions, checksum (NULL when none), oldest first; only the newest
- * one when last_only. No rows when the table is missing.
+ * to_revisions, checksum (NULL when none), oldest first; which says
+ * which rows. No rows when the table is missing.
  */
-int hr_db_history_rows(hr_db *db, int last_only, hr_rows *out, hr_error *err);
+int hr_db_history_rows(hr_db *db, hr_history_which which, hr_rows *out,
+		       hr_error *err);
 
 /*
  * A handle that runs nothing: every statement given to it (the version

@@ -981,14 +981,69 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 }
 
 /*
+ * A statement that must touch one row (stmt->what), sent in a batch
+ * whose COMMIT follows it: the check cannot wait for the answer, so the
+ * server makes it, failing the statement (division by zero, which the
+ * batch reads back as "touched 0 rows") unless exactly one row was
+ * touched; the failure then skips the COMMIT. A data-modifying WITH
+ * always runs to the end. NULL when out of memory.
+ */
+static char *one_row_or_fail(const hr_db_stmt *stmt)
+{
+	static const char shape[] =
+		"WITH touched AS (%s RETURNING 1) "
+		"SELECT 1 / (count(*) = 1)::int FROM touched";
+	size_t n = sizeof shape + strlen(stmt->sql);
+	char *sql = malloc(n);
+
+	if (sql != NULL)
+		snprintf(sql, n, shape, stmt->sql);
+	return sql;
+}
+
+/* Whether stmts[i] is followed by a COMMIT within the n of the batch. */
+static int commit_follows(const hr_db_stmt *stmts, size_t i, size_t n)
+{
+	while (++i < n)
+		if (strcmp(stmts[i].sql, "COMMIT") == 0)
+			return 1;
+	return 0;
+}
+
+/* One result of a batch for stmts[i] (sent as checked: see
+ * one_row_or_fail): its row count, or the failure in err. */
+static int batch_result(pg_db *p, hr_db_stmt *st, int checked,
+			PGresult *res, hr_error *err)
+{
+	const char *state;
+
+	if (result_ok(res)) {
+		st->changes = checked ? 1
+				      : strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
+		/* COMMIT of a failed transaction "succeeds" as a rollback. */
+		if (strcmp(st->sql, "COMMIT") == 0 &&
+		    strcmp(hr_pq.PQcmdStatus(res), "ROLLBACK") == 0)
+			return hr_error_set(err, HR_ABORTED,
+					    "the transaction had failed and "
+					    "was rolled back instead of "
+					    "committed");
+		return 0;
+	}
+	state = hr_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (checked && state != NULL && strcmp(state, "22012") == 0)
+		return hr_db_check_one_row(st->what, 0, err);
+	return fail(p, &p->main, res, err);
+}
+
+/*
  * Statements that need no answer until the last, in one exchange:
  * libpq's pipeline mode sends them all, then reads every result. One
  * Sync ends the lot, and one follows each statement marked alone (which
  * then runs in no implicit transaction with the next: DISCARD ALL
  * refuses to share one). After a failure the server skips the rest up
  * to the next Sync ("aborted" results), or, inside a transaction, fails
- * them. The first failure goes to err; every statement that ran gets
- * its row count.
+ * them; a COMMIT among them is then not run. The first failure goes to
+ * err; every statement that ran gets its row count.
  */
 static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 			 hr_error *err)
@@ -997,20 +1052,38 @@ static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 	int rc;
 	size_t i;
 	PGconn *conn;
+	unsigned char *checked = calloc(n ? n : 1, 1);
 
-	if ((rc = main_ready(p, err)) < 0)
+	if (checked == NULL)
+		return hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
+	if ((rc = main_ready(p, err)) < 0) {
+		free(checked);
 		return rc;
+	}
 	conn = p->main.conn;
-	if (!hr_pq.PQenterPipelineMode(conn))
+	if (!hr_pq.PQenterPipelineMode(conn)) {
+		free(checked);
 		return fail(p, &p->main, NULL, err);
-	for (i = 0; i < n; i++)
-		if (!hr_pq.PQsendQueryParams(conn, stmts[i].sql,
-					     (int)stmts[i].n_params, NULL,
-					     (const char *const *)stmts[i].params,
-					     NULL, NULL, 0) ||
-		    ((stmts[i].alone || i + 1 == n) &&
-		     !hr_pq.PQpipelineSync(conn)))
+	}
+	for (i = 0; i < n; i++) {
+		char *wrapped = NULL;
+		int sent;
+
+		if (stmts[i].what != NULL && commit_follows(stmts, i, n)) {
+			if ((wrapped = one_row_or_fail(&stmts[i])) == NULL)
+				break;
+			checked[i] = 1;
+		}
+		sent = hr_pq.PQsendQueryParams(conn, wrapped ? wrapped
+							     : stmts[i].sql,
+					       (int)stmts[i].n_params, NULL,
+					       (const char *const *)stmts[i].params,
+					       NULL, NULL, 0);
+		free(wrapped);
+		if (!sent || ((stmts[i].alone || i + 1 == n) &&
+			      !hr_pq.PQpipelineSync(conn)))
 			break;
+	}
 	if (i < n) {
 		/* Half a pipeline sent: the session cannot be trusted (nor
 		 * its transaction); a new one replaces it. */
@@ -1020,21 +1093,24 @@ static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 			if (db->in_transaction)
 				p->txn_lost = 1;
 		}
+		free(checked);
 		return rc;
 	}
 	for (i = 0; i < n && p->main.conn != NULL; i++) {
 		PGresult *res = hr_pq.PQgetResult(conn);
+		hr_error later;
+		int one;
 
 		if (res == NULL) { /* the connection broke */
 			if (rc == 0)
 				rc = fail(p, &p->main, NULL, err);
 			break;
 		}
-		if (result_ok(res))
-			stmts[i].changes =
-				strtoll(hr_pq.PQcmdTuples(res), NULL, 10);
-		else if (rc == 0)
-			rc = fail(p, &p->main, res, err);
+		/* The first failure is the one reported. */
+		one = batch_result(p, &stmts[i], checked[i], res,
+				   rc == 0 ? err : &later);
+		if (rc == 0)
+			rc = one;
 		hr_pq.PQclear(res);
 		/* The end of this statement's results, then its Sync's. */
 		while ((res = hr_pq.PQgetResult(conn)) != NULL)
@@ -1047,6 +1123,7 @@ static int pg_exec_batch(hr_db *db, hr_db_stmt *stmts, size_t n,
 			hr_pq.PQclear(res);
 		}
 	}
+	free(checked);
 	if (p->main.conn != NULL && !hr_pq.PQexitPipelineMode(conn) && rc == 0)
 		rc = fail(p, &p->main, NULL, err);
 	return rc;

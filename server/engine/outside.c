@@ -62,7 +62,7 @@ static int read_both(hr_db *db, hr_strlist *now, hr_strlist *known,
 	hr_strlist_free(known);
 	rc = hr_db_read_versions(db, now, err);
 	if (rc == 0)
-		rc = hr_db_history_rows(db, 1, &last, err);
+		rc = hr_db_history_rows(db, HR_HISTORY_LAST, &last, err);
 	if (rc == 0 && split_rows(hr_rows_get(&last, 0, 3), known) < 0)
 		rc = hr_error_set(err, HR_RESOURCE_EXHAUSTED, "out of memory");
 	hr_rows_free(&last);
@@ -168,7 +168,7 @@ int hr_outside_credits(hr_db *db, const hr_revmap *map, hr_strlist *revs,
 		       hr_strlist *sums, hr_error *err)
 {
 	hr_rows h = {0};
-	int rc = hr_db_history_rows(db, 0, &h, err);
+	int rc = hr_db_history_rows(db, HR_HISTORY_CREDITS, &h, err);
 
 	for (size_t r = 0; rc == 0 && r < h.n_rows; r++) {
 		const char *rev = hr_rows_get(&h, r, 0);

@@ -20,9 +20,6 @@
 #include "revmap.h"
 #include "strlist.h"
 
-/* The history row's direction for a change someone else made. */
-#define HR_OUTSIDE_DIRECTION "outside"
-
 /*
  * Compare alembic_version's rows with the newest history row's
  * to_revisions (none: base) and, when they differ, append an "outside"

@@ -129,14 +129,14 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
  * transactional migration), the session reset, the version rows, the
  * foreign-key check, and the history row for going from *versions to
  * the rows after it, which it leaves in *after. Commits nothing; on
- * failure the caller rolls back (*after is empty then). With defer, the
- * bookkeeping after the SQL is held back for the commit to send in one
- * exchange (hr_db_defer): only when the commit follows at once.
+ * failure the caller rolls back (*after is empty then). The bookkeeping
+ * after the SQL is held back (hr_db_defer): the caller's hr_db_commit or
+ * hr_db_flush sends it in one exchange, and reports its failures.
  */
 static int step_body(hr_db *db, const hr_plan_step *s,
 		     const hr_strlist *versions, hr_strlist *after,
-		     int64_t start, int64_t peer_uid, int defer,
-		     int64_t *duration_us, hr_error *err)
+		     int64_t start, int64_t peer_uid, int64_t *duration_us,
+		     hr_error *err)
 {
 	const hr_migration *m = s->migration;
 	char *from = NULL, *to = NULL, *down = NULL;
@@ -147,8 +147,7 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 		return rc;
 	/* hrd's own statements from here need no answer before COMMIT:
 	 * one exchange with the server for them all where it can. */
-	if (defer)
-		hr_db_defer(db);
+	hr_db_defer(db);
 	if ((m->transactional && (rc = hr_db_reset_session(db, err)) < 0) ||
 	    (rc = apply_vops(db, s, err)) < 0)
 		return rc;
@@ -218,7 +217,7 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 		return rc;
 	if ((rc = hr_db_begin(db, err)) < 0)
 		return rc;
-	if ((rc = step_body(db, s, versions, &after, start, peer_uid, 1,
+	if ((rc = step_body(db, s, versions, &after, start, peer_uid,
 			    duration_us, err)) < 0 ||
 	    (rc = hr_db_commit(db, err)) < 0) {
 		hr_db_rollback(db);
@@ -356,8 +355,10 @@ int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
 		}
 		if (hooks->started)
 			hooks->started(hooks->ud, i, s);
-		rc = step_body(db, s, &pending, &after, now_us(), peer_uid, 0,
+		rc = step_body(db, s, &pending, &after, now_us(), peer_uid,
 			       &duration, err);
+		if (rc == 0 && (rc = hr_db_flush(db, err)) < 0)
+			hr_strlist_free(&after);
 		if (rc < 0)
 			break;
 		hr_strlist_free(&pending);

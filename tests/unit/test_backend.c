@@ -246,6 +246,47 @@ static void version_rows_change_exactly_one_row(void **state)
 	assert_versions("");
 }
 
+/*
+ * The bookkeeping held back for the commit (hr_db_defer: PostgreSQL
+ * sends it with the COMMIT in one exchange) still refuses a version row
+ * that is not there, and nothing of the transaction is kept: the check
+ * runs before the commit, not after.
+ */
+static void held_back_commit_refuses_a_missing_row(void **state)
+{
+	hr_history_entry e = {
+		.revision = "bbbb00000002",
+		.direction = "upgrade",
+		.from_revisions = "aaaa00000001",
+		.to_revisions = "bbbb00000002",
+		.duration_us = 1,
+		.peer_uid = 0,
+	};
+	hr_error err;
+	int rc;
+
+	(void)state;
+	must(hr_db_begin(db, &err), &err);
+	must(hr_db_ensure_tables(db, &err), &err);
+	must(hr_db_version_insert(db, "aaaa00000001", &err), &err);
+	must(hr_db_commit(db, &err), &err);
+	must(hr_db_begin(db, &err), &err);
+	must(hr_db_exec_script(db, "CREATE TABLE conf_held (id INTEGER);", 1,
+			       &(int){0}, &err),
+	     &err);
+	hr_db_defer(db);
+	/* Held back (and so accepted) or refused at once (SQLite). */
+	rc = hr_db_version_update(db, "zzzz00000009", "bbbb00000002", &err);
+	if (rc == 0 && (rc = hr_db_history_append(db, &e, &err)) == 0)
+		rc = hr_db_commit(db, &err);
+	assert_int_equal(rc, -HR_ABORTED);
+	assert_msg_contains(err, "touched 0 rows");
+	hr_db_rollback(db);
+	assert_versions("aaaa00000001");
+	assert_int_equal(history_count(NULL), 0);
+	assert_false(table_exists("conf_held"));
+}
+
 static void history_rows_are_recorded(void **state)
 {
 	hr_history_entry e = {
@@ -272,7 +313,7 @@ static void history_rows_are_recorded(void **state)
 	assert_int_equal(history_count("stamp"), 1);
 	/* Read back oldest first: the upgrade's checksum is what verify
 	 * compares files with; a stamp has none. */
-	must(hr_db_history_rows(db, 0, &rows, &err), &err);
+	must(hr_db_history_rows(db, HR_HISTORY_ALL, &rows, &err), &err);
 	assert_int_equal(rows.n_rows, 2);
 	assert_string_equal(hr_rows_get(&rows, 0, 0), "aaaa00000001");
 	assert_string_equal(hr_rows_get(&rows, 0, 1), "upgrade");
@@ -281,7 +322,7 @@ static void history_rows_are_recorded(void **state)
 	assert_null(hr_rows_get(&rows, 1, 4));
 	hr_rows_free(&rows);
 	/* The newest alone: where hrd last left the version rows. */
-	must(hr_db_history_rows(db, 1, &rows, &err), &err);
+	must(hr_db_history_rows(db, HR_HISTORY_LAST, &rows, &err), &err);
 	assert_int_equal(rows.n_rows, 1);
 	assert_string_equal(hr_rows_get(&rows, 0, 1), "stamp");
 	hr_rows_free(&rows);
@@ -453,6 +494,7 @@ int main(void)
 		T(rollback_discards_schema_and_rows),
 		T(missing_version_table_reads_as_no_rows),
 		T(version_rows_change_exactly_one_row),
+		T(held_back_commit_refuses_a_missing_row),
 		T(history_rows_are_recorded),
 		T(script_failure_names_its_line),
 		T(runner_upgrades_and_downgrades),

@@ -91,7 +91,7 @@ static char *last_row(hr_db *db)
 	hr_error err = {0};
 	char buf[256];
 
-	if (hr_db_history_rows(db, 1, &r, &err) != 0)
+	if (hr_db_history_rows(db, HR_HISTORY_LAST, &r, &err) != 0)
 		fail_msg("rows: %s", err.msg);
 	assert_int_equal(r.n_rows, 1);
 	snprintf(buf, sizeof buf, "%s %s>%s %s", hr_rows_get(&r, 0, 1),
@@ -111,7 +111,7 @@ static void test_nothing_to_notice(void **state)
 	(void)state;
 	/* Neither rows nor history: untouched, no table created. */
 	assert_int_equal(notice(db), 0);
-	assert_int_equal(hr_db_history_rows(db, 0, &r, &err), 0);
+	assert_int_equal(hr_db_history_rows(db, HR_HISTORY_ALL, &r, &err), 0);
 	assert_int_equal(r.n_rows, 0);
 	/* hrd's own change matches its history row. */
 	step(db, "a", "upgrade", "", "a", "A");
@@ -165,6 +165,11 @@ static void test_credits_follow_downgrades_and_outside(void **state)
 	/* hrd's later upgrade of a revision counts again, newest sum. */
 	step(db, "m", "downgrade", "m", "b c", NULL);
 	step(db, "m", "upgrade", "b c", "m", "M2");
+	assert_credits(db, map, "a=A b=B m=M2");
+	/* Rows that credit nothing leave the newest credit standing: an
+	 * upgrade without a checksum (an offline script's), a stamp. */
+	step(db, "m", "upgrade", "m", "m", NULL);
+	step(db, "m", "stamp", "m", "m", NULL);
 	assert_credits(db, map, "a=A b=B m=M2");
 	/* A row the map does not know stands only for itself. */
 	step(db, "zz", "outside", "m", "zz", NULL);
