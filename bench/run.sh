@@ -532,29 +532,43 @@ fi
 # single_tx DIALECT N ROUNDS: `hrctl upgrade head --single-transaction`
 # over the N migrations migrate() generated, interleaved with the floor
 # migrate() measured: the same SQL through the sqlite3/psql client, one
-# transaction per migration (on its own floor database). No backup is
-# taken (--no-backup): this compares the transactions.
+# transaction per migration (on its own floor database), and the same
+# SQL through the client in one transaction (what any tool's single
+# transaction can save here). No backup is taken (--no-backup): this
+# compares the transactions.
+# client_read DIALECT FILE: the argument that makes sqlite3 or psql run
+# FILE.
+client_read() {
+	if [ "$1" = sqlite ]; then echo ".read $2"; else echo "--file=$2"; fi
+}
 single_tx() {
 	local dialect=$1 n=$2 rounds=$3
 	local d=$work/$dialect$n name=stx$dialect$n url
-	local -a up down
+	local -a client
+	# up.sql without its per-migration BEGIN/COMMIT, in one transaction.
+	{
+		echo "BEGIN;"
+		grep -vE '^(BEGIN( IMMEDIATE)?|COMMIT);$' "$d/up.sql"
+		echo "COMMIT;"
+	} >"$d/up-one.sql"
 	if [ "$dialect" = sqlite ]; then
 		url="sqlite:///$d/stx.db"
-		up=(sqlite3 -bail "$d/floor.db" ".read $d/up.sql")
-		down=(sqlite3 -bail "$d/floor.db" ".read $d/down.sql")
+		client=(sqlite3 -bail "$d/floor.db")
 	else
 		pq -d postgres -c "CREATE DATABASE stx$n"
 		url=$(pg_url "stx$n")
-		up=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/up.sql")
-		down=(psql -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n" -f "$d/down.sql")
+		client=("$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$work/pg" -U postgres -d "floor$n")
 	fi
 	start_hrd "$name" "$url" "$d/migrations" ||
 		{ cat "$work/$name.log" >&2; exit 1; }
-	bench spawn --names "stx.up.$dialect.$n,stx.down.$dialect.$n,stx.floor.up.$dialect.$n,stx.floor.down.$dialect.$n" \
+	bench spawn --names "stx.up.$dialect.$n,stx.down.$dialect.$n,stx.floor.up.$dialect.$n,stx.floor.down.$dialect.$n,stx.one.up.$dialect.$n,stx.one.down.$dialect.$n" \
 		--runs "$rounds" --warmup 0 -- \
 		"$HRCTL" --socket "$work/$name.sock" upgrade head --single-transaction --no-backup ::: \
 		"$HRCTL" --socket "$work/$name.sock" downgrade base --no-backup ::: \
-		"${up[@]}" ::: "${down[@]}"
+		"${client[@]}" "$(client_read "$dialect" "$d/up.sql")" ::: \
+		"${client[@]}" "$(client_read "$dialect" "$d/down.sql")" ::: \
+		"${client[@]}" "$(client_read "$dialect" "$d/up-one.sql")" ::: \
+		"${client[@]}" "$(client_read "$dialect" "$d/down.sql")"
 	stop_hrd "$name"
 }
 
@@ -791,8 +805,22 @@ stx_row() { # DIALECT LABEL FLOOR
 		"$3 $(pair "$f")" "$(ratio "${P50[$f]}" "${P50[$c]}") faster" \
 		"$(verdict "${P50[$c]}" "<=" "$(awk -v x="${P50[$f]}" 'BEGIN{print x/5}')")"
 }
+# What one transaction can save at all: the client itself, the same SQL
+# in one transaction against one per migration; and hrd against that.
+stx_floor_row() { # DIALECT LABEL FLOOR
+	local c=stx.up.$1.1000 f=stx.floor.up.$1.1000 o=stx.one.up.$1.1000
+	[ -n "${P50[$o]:-}" ] || return 0
+	row "the same SQL through $3 in one transaction, 1000 migrations, $2 (the most a single transaction saves here)" \
+		"—" "$3 one transaction $(pair "$o")" \
+		"$3 per migration $(pair "$f")" "$(ratio "${P50[$f]}" "${P50[$o]}") faster" "—"
+	row "\`upgrade head --single-transaction\`, 1000 migrations, $2, against that" \
+		"—" "$(pair "$c")" "$3 one transaction $(pair "$o")" \
+		"$(ratio "${P50[$c]}" "${P50[$o]}")" "—"
+}
 stx_row sqlite SQLite sqlite3
+stx_floor_row sqlite SQLite sqlite3
 stx_row postgresql PostgreSQL psql
+stx_floor_row postgresql PostgreSQL psql
 bk_cost=$(awk -v a="${P50[bk.up.backup]}" -v b="${P50[bk.up.plain]}" 'BEGIN{print a-b}')
 row "backup before \`upgrade head\`, ${BK_MIB} MiB SQLite database (upgrade $(fmt "${P50[bk.up.backup]}" "${UNIT[bk.up.backup]}") with it, $(fmt "${P50[bk.up.plain]}" "${UNIT[bk.up.plain]}") without)" \
 	"≤ 1.5× sqlite3 .backup" "$(fmt "$bk_cost" "${UNIT[bk.up.backup]}")" \
