@@ -706,7 +706,8 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 	/* Files are opened relative to the directory: one path walk for
 	 * all of them. */
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	n = dir_fd < 0 ? -1 : scandirat(dir_fd, ".", &names, is_sql_name, cmp_name);
+	n = dir_fd < 0 ? -1
+		       : scandirat(dir_fd, ".", &names, is_sql_name, cmp_name);
 	if (n < 0) {
 		rc = hr_error_set(err, HR_NOT_FOUND,
 				  "cannot read migrations directory '%s': %s",
