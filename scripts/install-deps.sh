@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	libuv1-dev libprotobuf-c-dev protobuf-c-compiler
-	libsqlite3-dev sqlite3 libpq-dev libssl-dev libcmocka-dev
+	libsqlite3-dev sqlite3 libpq-dev nettle-dev libcmocka-dev
 	postgresql                      # a real server for the PostgreSQL tests
 	python3-alembic                 # the cross-check with Alembic itself
 	python3-psycopg2                # Alembic itself on PostgreSQL (contrib/ tests)

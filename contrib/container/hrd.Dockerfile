@@ -6,7 +6,7 @@ FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
         --no-install-recommends build-essential cmake pkgconf libuv1-dev \
         libprotobuf-c-dev protobuf-c-compiler protobuf-compiler grpc-proto \
-        libnghttp2-dev libsqlite3-dev libpq-dev libssl-dev libcmocka-dev \
+        libnghttp2-dev libsqlite3-dev libpq-dev nettle-dev libcmocka-dev \
         sqlite3 scdoc
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release \
@@ -16,7 +16,7 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release \
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-        --no-install-recommends libuv1 libprotobuf-c1 libsqlite3-0 libssl3 \
+        --no-install-recommends libuv1 libprotobuf-c1 libsqlite3-0 libnettle8 \
         libpq5 libnghttp2-14 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/ /usr/

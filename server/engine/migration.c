@@ -6,20 +6,18 @@
  * migrations directory dropped there), so it never reads past len, bounds
  * every list, and reports the first problem as "path:line: what".
  */
-/* libcrypto's direct SHA-256 (see checksum): deprecated in OpenSSL 3 in
- * favour of EVP, still maintained; the macro keeps it warning-free. */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "migration.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
+#include <nettle/sha2.h>
 
 #include "dburl.h"
 
@@ -156,7 +154,7 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 		      size_t vlen, char ***items, size_t *n_items)
 {
 	char **list = NULL;
-	size_t n = 0, i = 0;
+	size_t n = 0, cap = 0, i = 0;
 
 	if (span_is(v, vlen, "None"))
 		return 0;
@@ -196,13 +194,18 @@ static int parse_list(parser *p, int line, enum field f, const char *v,
 				p->err, HR_INVALID_ARGUMENT,
 				"%s:%d: %s has more than %d entries", p->path,
 				line, field_names[f], LIST_MAX);
-		if (n == 0) {
+		if (n == cap) {
 			/* Owned by the migration from the first item on, so
-			 * an error below frees it with the rest. */
-			list = calloc(LIST_MAX, sizeof *list);
-			if (list == NULL)
+			 * an error below frees it with the rest. Most lists
+			 * hold one id: room for LIST_MAX each was 2 KiB
+			 * zeroed per migration. */
+			size_t grown_cap = cap ? 2 * cap : 2;
+			char **grown = realloc(list, grown_cap * sizeof *list);
+
+			if (grown == NULL)
 				return oom(p);
-			*items = list;
+			*items = list = grown;
+			cap = grown_cap;
 		}
 		list[n] = dup_n(v + start, i - start);
 		if (list[n] == NULL)
@@ -438,36 +441,35 @@ static int close_section(parser *p, size_t start, size_t end)
 
 /*
  * SHA-256 of the text with every CRLF read as LF, in lowercase hex.
- * libcrypto's SHA256_* rather than EVP: the first EVP digest of a process
- * initialises OpenSSL 3's provider machinery, which was 13 % of hrd's cold
- * start for one algorithm that never changes (a probe exec'd on this
- * machine: 44.7 ms with one EVP digest, 17.0 ms with SHA256_*).
+ * Nettle's rather than libcrypto's: linking libcrypto (4.6 MiB, thousands
+ * of relocations) cost every start of hrd ~1.6 ms before the first
+ * migration was read, for one hash; nettle is small and uses the CPU's
+ * SHA instructions as libcrypto does.
  */
-static int checksum(parser *p)
+static void checksum(parser *p)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256_CTX ctx;
-	size_t run = 0, k, i;
-	int ok = SHA256_Init(&ctx);
+	unsigned char md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	const char *t = p->text, *end = t + p->len, *run = t, *cr;
+	size_t i;
 
+	sha256_init(&ctx);
 	/* Hash the text in runs that each end just before a CRLF's CR. */
-	for (k = 0; ok && k + 1 < p->len; k++)
-		if (p->text[k] == '\r' && p->text[k + 1] == '\n') {
-			ok = SHA256_Update(&ctx, p->text + run, k - run);
-			run = k + 1;
+	for (const char *s = t; (cr = memchr(s, '\r', (size_t)(end - s)));
+	     s = cr + 1)
+		if (cr + 1 < end && cr[1] == '\n') {
+			sha256_update(&ctx, (size_t)(cr - run),
+				      (const uint8_t *)run);
+			run = cr + 1;
 		}
-	ok = ok && SHA256_Update(&ctx, p->text + run, p->len - run) &&
-	     SHA256_Final(md, &ctx);
-	if (!ok)
-		return hr_error_set(p->err, HR_INTERNAL,
-				    "%s: sha-256 failed", p->path);
+	sha256_update(&ctx, (size_t)(end - run), (const uint8_t *)run);
+	sha256_digest(&ctx, sizeof md, md);
 	for (i = 0; i < sizeof md; i++) {
 		p->m->checksum[2 * i] = hex[md[i] >> 4];
 		p->m->checksum[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	p->m->checksum[64] = '\0';
-	return 0;
 }
 
 /* Walk the lines: header until the first marker, then sections. */
@@ -510,6 +512,16 @@ static int parse_lines(parser *p)
 	return in_section ? close_section(p, section_start, p->len) : 0;
 }
 
+/* The line (from 1) that byte offset i of text is on. */
+static int line_at(const char *text, size_t i)
+{
+	int line = 1;
+
+	for (size_t k = 0; k < i; k++)
+		line += text[k] == '\n';
+	return line;
+}
+
 /*
  * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
  * it is not one: overlong forms, surrogates and code points past
@@ -543,25 +555,40 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whether each of the 8 bytes of w is ASCII and not nul. */
+static int plain_ascii_word(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+
+	return (w & highs) == 0 && ((w - ones) & ~w & highs) == 0;
+}
+
 int hr_migration_check_text(const char *path, const char *text, size_t len,
 			    const char *what, hr_error *err)
 {
 	const unsigned char *t = (const unsigned char *)text;
 	size_t i = 0, n;
-	int line = 1;
+	uint64_t w;
 
 	while (i < len) {
+		/* Most text is ASCII: eight bytes at a time past it. */
+		if (len - i >= sizeof w) {
+			memcpy(&w, t + i, sizeof w);
+			if (plain_ascii_word(w)) {
+				i += sizeof w;
+				continue;
+			}
+		}
 		if (t[i] == '\0')
 			return hr_error_set(err, HR_INVALID_ARGUMENT,
 					    "%s:%d: binary file (contains a "
 					    "nul byte)",
-					    path, line);
+					    path, line_at(text, i));
 		if ((n = utf8_sequence(t + i, len - i)) == 0)
 			return hr_error_set(err, HR_INVALID_ARGUMENT,
 					    "%s:%d: invalid utf-8 (byte 0x%02x); "
 					    "%s must be utf-8 text",
-					    path, line, t[i], what);
-		line += t[i] == '\n';
+					    path, line_at(text, i), t[i], what);
 		i += n;
 	}
 	return 0;
@@ -595,12 +622,11 @@ int hr_migration_parse(const char *path, const char *text, size_t len,
 		rc = oom(&p);
 	if (rc == 0 && (p.m->path = strdup(path)) == NULL)
 		rc = oom(&p);
-	if (rc == 0)
-		rc = checksum(&p);
 	if (rc < 0) {
 		hr_migration_free(p.m);
 		return rc;
 	}
+	checksum(&p);
 	*out = p.m;
 	return 0;
 }
@@ -645,8 +671,9 @@ int hr_migration_check_mode(const char *path, const struct stat *st,
 	return 0;
 }
 
-int hr_sql_file_read(const char *path, const char *what, size_t max,
-		     char **text, size_t *len_out, hr_error *err)
+int hr_sql_file_read_at(int dir_fd, const char *name, const char *path,
+			const char *what, size_t max, char **text,
+			size_t *len_out, hr_error *err)
 {
 	struct stat st;
 	char *buf;
@@ -656,7 +683,7 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 	*text = NULL;
 	*len_out = 0;
 	/* O_NONBLOCK so a FIFO named *.sql cannot hang us in open(). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return io_error(path, errno, err);
 	if (fstat(fd, &st) != 0) {
@@ -720,6 +747,10 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 		if (r == 0)
 			break;
 		len += (size_t)r;
+		/* The size fstat saw, and not the byte past it that was
+		 * asked for too: the end, without a read to hear it. */
+		if (len == (size_t)st.st_size && len < cap)
+			break;
 	}
 	close(fd);
 	if (rc < 0) {
@@ -732,19 +763,32 @@ int hr_sql_file_read(const char *path, const char *what, size_t max,
 	return 0;
 }
 
-int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+int hr_sql_file_read(const char *path, const char *what, size_t max,
+		     char **text, size_t *len_out, hr_error *err)
+{
+	return hr_sql_file_read_at(AT_FDCWD, path, path, what, max, text,
+				   len_out, err);
+}
+
+int hr_migration_load_at(int dir_fd, const char *name, const char *path,
+			 hr_migration **out, hr_error *err)
 {
 	char *text;
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	rc = hr_sql_file_read(path, "migration file", HR_MIGRATION_FILE_MAX,
-			      &text, &len, err);
+	rc = hr_sql_file_read_at(dir_fd, name, path, "migration file",
+				 HR_MIGRATION_FILE_MAX, &text, &len, err);
 	if (rc == 0)
 		rc = hr_migration_parse(path, text, len, out, err);
 	free(text);
 	return rc;
+}
+
+int hr_migration_load(const char *path, hr_migration **out, hr_error *err)
+{
+	return hr_migration_load_at(AT_FDCWD, path, path, out, err);
 }
 
 static void free_list(char **list, size_t n)

@@ -90,8 +90,19 @@ int hr_migration_check_text(const char *path, const char *text, size_t len,
 int hr_sql_file_read(const char *path, const char *what, size_t max,
 		     char **text, size_t *len, hr_error *err);
 
+/* hr_sql_file_read of name in the directory open as dir_fd (AT_FDCWD:
+ * name is a path), path naming it in errors. */
+int hr_sql_file_read_at(int dir_fd, const char *name, const char *path,
+			const char *what, size_t max, char **text,
+			size_t *len, hr_error *err);
+
 /* Read and parse the file at path (at most HR_MIGRATION_FILE_MAX bytes). */
 int hr_migration_load(const char *path, hr_migration **out, hr_error *err);
+
+/* hr_migration_load of name in the directory open as dir_fd; the
+ * migration's path (and its errors') is path. */
+int hr_migration_load_at(int dir_fd, const char *name, const char *path,
+			 hr_migration **out, hr_error *err);
 
 /*
  * Whether hrd may trust what st (a stat of path) describes to hold SQL

@@ -14,10 +14,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* A revision id (or label) and a position; sorted arrays of these are
@@ -674,6 +676,24 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/*
+ * Whether the entry d of the directory open as dir_fd is to be read as a
+ * migration: what stat(2) says, a regular file or a path that does not
+ * resolve (a dangling symlink is a broken migration, which loading
+ * reports). The directory's own type for the entry saves the stat for
+ * every entry but a symlink (or on a file system that does not say).
+ */
+static int is_migration_entry(int dir_fd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type == DT_REG)
+		return 1;
+	if (d->d_type != DT_LNK && d->d_type != DT_UNKNOWN)
+		return 0;
+	return fstatat(dir_fd, d->d_name, &st, 0) != 0 || S_ISREG(st.st_mode);
+}
+
 int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 		       hr_error *err)
 {
@@ -681,15 +701,23 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 	size_t dlen = strlen(dir);
 	int slash = dlen > 0 && dir[dlen - 1] != '/';
 	struct stat dir_st;
-	int n, i, rc = 0;
+	int dir_fd, n, i, rc = 0;
 
-	n = scandir(dir, &names, is_sql_name, cmp_name);
-	if (n < 0)
-		return hr_error_set(err, HR_NOT_FOUND,
-				    "cannot read migrations directory '%s': %s",
-				    dir, strerror(errno));
+	/* Files are opened relative to the directory: one path walk for
+	 * all of them. */
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	n = dir_fd < 0 ? -1
+		       : scandirat(dir_fd, ".", &names, is_sql_name, cmp_name);
+	if (n < 0) {
+		rc = hr_error_set(err, HR_NOT_FOUND,
+				  "cannot read migrations directory '%s': %s",
+				  dir, strerror(errno));
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return rc;
+	}
 	/* Whoever may add a file here may add a migration. */
-	if (stat(dir, &dir_st) != 0)
+	if (fstat(dir_fd, &dir_st) != 0)
 		rc = hr_error_set(err, HR_NOT_FOUND,
 				  "cannot read migrations directory '%s': %s",
 				  dir, strerror(errno));
@@ -697,27 +725,30 @@ int hr_revmap_scan_dir(const char *dir, hr_revmap_scan_fn each, void *ud,
 		rc = hr_migration_check_mode(dir, &dir_st,
 					     "migrations directory", err);
 	for (i = 0; i < n && rc == 0; i++) {
-		size_t size = dlen + slash + strlen(names[i]->d_name) + 1;
-		char *path = malloc(size);
+		const char *name = names[i]->d_name;
+		size_t name_len = strlen(name);
+		char *path;
 		hr_migration *m = NULL;
 		hr_error why;
-		struct stat st;
 
+		/* A directory named x.sql is not a migration. */
+		if (!is_migration_entry(dir_fd, names[i]))
+			continue;
+		path = malloc(dlen + slash + name_len + 1);
 		if (path == NULL) {
 			rc = oom(err);
 			break;
 		}
-		snprintf(path, size, "%s%s%s", dir, slash ? "/" : "",
-			 names[i]->d_name);
-		/* A directory named x.sql is not a migration; a dangling
-		 * symlink is a broken one, which load reports. */
-		if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
-			hr_error_clear(&why);
-			hr_migration_load(path, &m, &why);
-			rc = each(ud, path, m, &why);
-		}
+		memcpy(path, dir, dlen);
+		if (slash)
+			path[dlen] = '/';
+		memcpy(path + dlen + slash, name, name_len + 1);
+		hr_error_clear(&why);
+		hr_migration_load_at(dir_fd, name, path, &m, &why);
+		rc = each(ud, path, m, &why);
 		free(path);
 	}
+	close(dir_fd);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -250,10 +250,17 @@ static void test_lone_cr_is_hashed(void **state)
 	hr_migration *a = fx_parse("a.sql", "-- revision: a\n-- x\r\r\n");
 	hr_migration *b = fx_parse("a.sql", "-- revision: a\n-- x\r\n");
 
+	/* CR CR LF is a CR and a line end; a CR that ends the file stays. */
+	hr_migration *c = fx_parse("a.sql", "-- revision: a\r\n-- x\r\r\n\r");
+
 	(void)state;
 	assert_string_not_equal(a->checksum, b->checksum);
+	/* sha256sum of "-- revision: a\n-- x\r\n\r" */
+	assert_string_equal(c->checksum, "12cc061f34a2907f1503f2c4a60569f7"
+					 "924d88af4c56214d3e7f5968ed22fc15");
 	hr_migration_free(a);
 	hr_migration_free(b);
+	hr_migration_free(c);
 }
 
 static void test_utf8_bom_is_skipped(void **state)
@@ -418,6 +425,42 @@ static void test_invalid_utf8_is_refused(void **state)
 		     "m.sql:4: invalid utf-8");
 }
 
+/* A bad byte is found, on its line, at any offset (the check reads
+ * eight bytes at a time where it can); a good sequence passes at any. */
+static void test_text_check_at_every_offset(void **state)
+{
+	char text[40], want[32];
+	hr_error err = {0};
+
+	(void)state;
+	for (size_t at = 0; at + 3 < sizeof text; at++) {
+		for (size_t k = 0; k < sizeof text; k++)
+			text[k] = k % 7 == 6 ? '\n' : 'x';
+		int line = 1;
+		for (size_t k = 0; k < at; k++)
+			line += text[k] == '\n';
+		snprintf(want, sizeof want, "t.sql:%d: invalid utf-8", line);
+		text[at] = (char)0xff;
+		assert_int_equal(hr_migration_check_text("t.sql", text,
+							 sizeof text, "sql",
+							 &err),
+				 -HR_INVALID_ARGUMENT);
+		assert_msg_contains(err, want);
+		text[at] = '\0';
+		snprintf(want, sizeof want, "t.sql:%d: binary", line);
+		assert_int_equal(hr_migration_check_text("t.sql", text,
+							 sizeof text, "sql",
+							 &err),
+				 -HR_INVALID_ARGUMENT);
+		assert_msg_contains(err, want);
+		memcpy(text + at, "\xe2\x82\xac", 3); /* the euro sign */
+		assert_int_equal(hr_migration_check_text("t.sql", text,
+							 sizeof text, "sql",
+							 &err),
+				 0);
+	}
+}
+
 /*
  * Every prefix of a valid file, each in a heap buffer of exactly that
  * size (so ASan sees any read past len), parses or fails cleanly.
@@ -550,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_revision_ids),
 		cmocka_unit_test(test_nul_byte_is_binary),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
+		cmocka_unit_test(test_text_check_at_every_offset),
 		cmocka_unit_test(test_truncated_input),
 		cmocka_unit_test(test_load),
 	};

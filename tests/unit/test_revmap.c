@@ -546,6 +546,55 @@ static void test_load_dir(void **state)
 	assert_msg_contains(err, "cannot read migrations directory");
 }
 
+/*
+ * What stat(2) says of an entry decides, as it always has, whether it is
+ * read: the directory's own type of an entry stands for it except for
+ * symlinks, which are followed.
+ */
+static void test_load_dir_entry_types(void **state)
+{
+	char dir[] = "/tmp/hr_test_revmap_XXXXXX", path[512], target[512];
+	hr_revmap *map = NULL;
+	hr_error err = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "a.txt", "-- revision: aaa\n-- +upgrade\nSELECT 1;\n");
+	snprintf(path, sizeof path, "%s/1_a.sql", dir);
+	assert_int_equal(symlink("a.txt", path), 0);
+	snprintf(path, sizeof path, "%s/2_fifo.sql", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(target, sizeof target, "%s/subdir", dir);
+	assert_int_equal(mkdir(target, 0700), 0);
+	snprintf(path, sizeof path, "%s/3_dir.sql", dir);
+	assert_int_equal(symlink("subdir", path), 0);
+
+	/* A symlink to a file is that file, named as the link; a FIFO and
+	 * a symlink to a directory are not migrations. */
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err), 0);
+	assert_int_equal(hr_revmap_count(map), 1);
+	snprintf(path, sizeof path, "%s/1_a.sql", dir);
+	assert_string_equal(hr_revmap_get(map, "aaa")->path, path);
+	hr_revmap_free(map);
+
+	/* A symlink to nothing is a broken migration. */
+	snprintf(path, sizeof path, "%s/4_gone.sql", dir);
+	assert_int_equal(symlink("nowhere.sql", path), 0);
+	map = (hr_revmap *)&map;
+	assert_int_equal(hr_revmap_load_dir(dir, &map, &err),
+			 -HR_FAILED_PRECONDITION);
+	assert_null(map);
+	assert_msg_contains(err, "/4_gone.sql: cannot read: No such file");
+
+	drop(dir, "4_gone.sql");
+	drop(dir, "3_dir.sql");
+	drop(dir, "subdir");
+	drop(dir, "2_fifo.sql");
+	drop(dir, "1_a.sql");
+	drop(dir, "a.txt");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* A file or directory others may write is refused (StrictModes). */
 static void expect_refused(const char *dir, const char *needle)
 {
@@ -652,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_depends_on_label),
 		cmocka_unit_test(test_more_cycles),
 		cmocka_unit_test(test_large_branched_map),
+		cmocka_unit_test(test_load_dir_entry_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
