@@ -156,12 +156,30 @@ static void on_write(uv_write_t *req, int status)
 	}
 }
 
-/* Hand buf (len bytes, malloc'ed) to libuv; it is freed either way. */
+/*
+ * Hand buf (len bytes, malloc'ed) to libuv; it is freed either way.
+ * With nothing queued before it, the socket usually takes it all at
+ * once (uv_try_write), and no request or callback is needed; what it
+ * does not take is queued.
+ */
 static int write_buffer(hr_conn *conn, char *buf, size_t len)
 {
-	write_req *w = malloc(sizeof *w);
+	uv_buf_t now = uv_buf_init(buf, (unsigned int)len);
+	int sent = conn->writing == 0
+			   ? uv_try_write((uv_stream_t *)&conn->pipe, &now, 1)
+			   : UV_EAGAIN;
+	write_req *w;
 
-	if (w == NULL) {
+	if (sent == (int)len) {
+		free(buf);
+		return 0;
+	}
+	/* A failure (the peer gone) is uv_write's to report, as always. */
+	if (sent > 0) {
+		memmove(buf, buf + sent, len - (size_t)sent);
+		len -= (size_t)sent;
+	}
+	if ((w = malloc(sizeof *w)) == NULL) {
 		free(buf);
 		return -1;
 	}
