@@ -135,13 +135,12 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
  * transactional migration), the session reset, the version rows, the
  * foreign-key check (fk_off: enforcement is off), and the history row
  * for going from *versions to the rows after it, which it leaves in
- * *after. Commits nothing; on
- * failure the caller rolls back (*after is empty then). Where the
- * database takes statements in one exchange (hr_db_defer), the SQL and
- * the bookkeeping before the history row go in one (with what was held
- * back before: the BEGIN, the last step's history row), timed as the
- * step's duration; the history row waits for the caller's commit or
- * the next step.
+ * *after. Commits nothing; on failure the caller rolls back (*after is
+ * empty then). Where the database takes statements in one exchange
+ * (hr_db_defer), the SQL and the bookkeeping before the history row go
+ * in one (with what was held back before: the BEGIN, the last step's
+ * history row), timed as the step's duration; the history row waits for
+ * the caller's commit or the next step.
  */
 static int step_body(hr_db *db, const hr_plan_step *s,
 		     const hr_strlist *versions, hr_strlist *after,
