@@ -132,6 +132,8 @@ struct hr_db {
 	hr_db_stmt *deferred;
 	size_t n_deferred, cap_deferred;
 	size_t held_script_bytes; /* the migration statements' among them */
+	/* hr_db_foreign_keys turned enforcement off (and not back on). */
+	int foreign_keys_off;
 	/* exec_batch sets it: the file line where the migration statement
 	 * whose failure it reported failed; 0 when none did. */
 	int failed_line;

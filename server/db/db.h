@@ -120,10 +120,12 @@ int hr_db_reset_session(hr_db *db, hr_error *err);
 int hr_db_foreign_keys(hr_db *db, int on, hr_error *err);
 
 /*
- * Fail with -HR_FAILED_PRECONDITION naming the table when a row breaks a
- * foreign key (SQLite: PRAGMA foreign_key_check, before the COMMIT of a
- * migration that ran with enforcement off; it reads every referencing
- * row). Nothing to do on PostgreSQL.
+ * While hr_db_foreign_keys has enforcement off: fail with
+ * -HR_FAILED_PRECONDITION naming the table when a row breaks a foreign
+ * key (SQLite: PRAGMA foreign_key_check, which reads every referencing
+ * row; before the COMMIT of such a migration). Nothing to do with
+ * enforcement on, where the database checked every change, nor on
+ * PostgreSQL.
  */
 int hr_db_check_foreign_keys(hr_db *db, hr_error *err);
 

@@ -133,7 +133,7 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
 /*
  * The body of a step inside the open transaction: its SQL (for a
  * transactional migration), the session reset, the version rows, the
- * foreign-key check (fk_off: enforcement is off), and the history row
+ * foreign-key check (where enforcement is off), and the history row
  * for going from *versions to the rows after it, which it leaves in
  * *after. Commits nothing; on failure the caller rolls back (*after is
  * empty then). Where the database takes statements in one exchange
@@ -144,8 +144,8 @@ static int step_failed(const hr_plan_step *s, hr_error *err)
  */
 static int step_body(hr_db *db, const hr_plan_step *s,
 		     const hr_strlist *versions, hr_strlist *after,
-		     int64_t start, int64_t peer_uid, int fk_off,
-		     int64_t *duration_us, hr_error *err)
+		     int64_t start, int64_t peer_uid, int64_t *duration_us,
+		     hr_error *err)
 {
 	const hr_migration *m = s->migration;
 	char *from = NULL, *to = NULL, *down = NULL;
@@ -163,11 +163,8 @@ static int step_body(hr_db *db, const hr_plan_step *s,
 			       ? sql_failed(s, hr_db_failed_line(db), err)
 			       : rc;
 	/* What enforcement did not stop, because it was off, must not
-	 * commit. With it on, the database checked every change (a
-	 * deferred key at COMMIT): a check of every table here would cost
-	 * a scan of every referencing row per step (230 ms per step on a
-	 * 10 MiB SQLite database with a million such rows). */
-	if (fk_off && (rc = hr_db_check_foreign_keys(db, err)) < 0)
+	 * commit. */
+	if ((rc = hr_db_check_foreign_keys(db, err)) < 0)
 		return step_failed(s, err);
 	for (size_t i = 0; i < versions->n && rc == 0; i++)
 		rc = hr_strlist_push(after, versions->items[i]);
@@ -235,7 +232,7 @@ static int run_step(hr_db *db, const hr_plan_step *s, hr_strlist *versions,
 	hr_db_defer(db);
 	if ((rc = hr_db_begin(db, err)) < 0 ||
 	    (rc = step_body(db, s, versions, &after, start, peer_uid,
-			    m->foreign_keys_off, duration_us, err)) < 0 ||
+			    duration_us, err)) < 0 ||
 	    (rc = hr_db_commit(db, err)) < 0) {
 		hr_db_rollback(db);
 		hr_strlist_free(&after);
@@ -373,7 +370,7 @@ int hr_runner_apply_whole(hr_db *db, const hr_plan *plan,
 		if (hooks->started)
 			hooks->started(hooks->ud, i, s);
 		rc = step_body(db, s, &pending, &after, now_us(), peer_uid,
-			       fk_off, &duration, err);
+			       &duration, err);
 		if (rc < 0)
 			break;
 		hr_strlist_free(&pending);
