@@ -156,11 +156,10 @@ int hr_db_exec_deferrable(hr_db *db, const char *sql,
  * deferring. */
 int hr_db_hold(hr_db *db, const char *sql, int alone, hr_error *err);
 
-/* Hold back a migration's statement (the len bytes at stmt, which start
- * on file line line); its failure is reported with the line
- * (hr_db_failed_line). Only while deferring. */
-int hr_db_hold_script(hr_db *db, const char *stmt, size_t len, int line,
-		      hr_error *err);
+/* Hold back a migration's statement text (malloc'ed; owned from now on,
+ * freed on failure too), which starts on file line line; its failure is
+ * reported with the line (hr_db_failed_line). Only while deferring. */
+int hr_db_hold_script(hr_db *db, char *text, int line, hr_error *err);
 
 extern const hr_db_ops hr_db_sqlite_ops;
 extern const hr_db_ops hr_db_postgres_ops;

@@ -169,17 +169,19 @@ int hr_db_hold(hr_db *db, const char *sql, int alone, hr_error *err)
 	return 0;
 }
 
-int hr_db_hold_script(hr_db *db, const char *stmt, size_t len, int line,
-		      hr_error *err)
+int hr_db_hold_script(hr_db *db, char *text, int line, hr_error *err)
 {
 	hr_db_stmt *st = hold_slot(db);
 
-	if (st == NULL || (st->text = strndup(stmt, len)) == NULL)
+	if (st == NULL) {
+		free(text);
 		return hr_error_set(err, HR_INTERNAL, "out of memory");
-	st->sql = st->text;
+	}
+	st->text = text;
+	st->sql = text;
 	st->line = line;
 	db->n_deferred++;
-	db->held_script_bytes += len;
+	db->held_script_bytes += strlen(text);
 	return 0;
 }
 
@@ -240,7 +242,6 @@ int hr_db_commit(hr_db *db, hr_error *err)
 		if (rc == 0)
 			rc = flush_deferred(db, err);
 	} else {
-		drop_deferred(db);
 		db->failed_line = 0;
 		rc = db->ops->exec(db, "COMMIT", NULL, 0, NULL, err);
 	}

@@ -1024,8 +1024,7 @@ static int pg_exec_script(hr_db *db, const char *sql, int first_line,
 		if (db->deferring && !is_transaction_control(stmt) &&
 		    may_wait_in_pipeline(stmt) &&
 		    db->held_script_bytes + st.len <= HELD_SCRIPT_MAX) {
-			rc = hr_db_hold_script(db, st.start, st.len, line, err);
-			free(stmt);
+			rc = hr_db_hold_script(db, stmt, line, err);
 			if (rc < 0)
 				return rc;
 			continue;
